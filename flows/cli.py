@@ -1,0 +1,177 @@
+"""The ``newsdesk`` command line: the composition root users touch.
+
+Commands stay thin: they parse options, call plain functions in ``ingest``/``search``/``flows``
+and render the result as a rich table or, with ``--json``, as the contract's JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from search.settings import get_settings
+
+app = typer.Typer(
+    name="newsdesk",
+    help="Ingest scraped news into Elasticsearch and search it: keyword, semantic, hybrid, and answers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+es_app = typer.Typer(help="Run a local Elasticsearch for development (no Docker needed).", no_args_is_help=True)
+app.add_typer(es_app, name="es")
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _not_yet(command: str, issue: int) -> None:
+    console.print(f"[yellow]`newsdesk {command}` is not implemented yet (tracked in issue {issue}).[/]")
+    raise typer.Exit(3)
+
+
+# --------------------------------------------------------------------------------------------
+# es
+# --------------------------------------------------------------------------------------------
+@es_app.command("install")
+def es_install() -> None:
+    """Download (once, cached) the Elasticsearch build from Maven Central."""
+    from search.local_es import LocalESError, ensure_distribution
+
+    s = get_settings()
+    try:
+        home = ensure_distribution(s.es_version, s.cache_dir)
+    except LocalESError as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    out.print(f"Elasticsearch {s.es_version} ready in {home}")
+
+
+@es_app.command("start")
+def es_start(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for a healthy node.")] = 180.0,
+) -> None:
+    """Start the local Elasticsearch (downloading it first if needed) and wait until healthy."""
+    from search.local_es import LocalESError, dev_instance
+
+    s = get_settings()
+    try:
+        node = dev_instance(s)
+        already = node.pid() is not None
+        with console.status(f"Starting Elasticsearch {s.es_version} on 127.0.0.1:{s.es_port} ..."):
+            node.start(timeout_s=timeout)
+    except LocalESError as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    health = node.health() or {}
+    verb = "already running" if already else "started"
+    out.print(
+        f"Elasticsearch {verb}: {node.url} (pid {node.pid()}, status {health.get('status', '?')}, "
+        f"data in {node.instance_dir})"
+    )
+
+
+@es_app.command("stop")
+def es_stop() -> None:
+    """Stop the local Elasticsearch started by `newsdesk es start`."""
+    from search.local_es import dev_instance
+
+    node = dev_instance(get_settings(), download=False)
+    if node.stop():
+        out.print("Elasticsearch stopped.")
+    else:
+        out.print("Elasticsearch was not running.")
+
+
+@es_app.command("status")
+def es_status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Say whether the local Elasticsearch runs, and its cluster health. Exit 1 if it is down."""
+    from search.local_es import dev_instance
+
+    s = get_settings()
+    node = dev_instance(s, download=False)
+    pid = node.pid()
+    health = node.health() if pid else None
+    info = {
+        "running": pid is not None,
+        "pid": pid,
+        "url": node.url,
+        "version": s.es_version,
+        "status": (health or {}).get("status"),
+        "instance_dir": str(node.instance_dir),
+    }
+    if json_out:
+        out.print_json(json.dumps(info))
+    elif pid:
+        out.print(f"Elasticsearch running: {node.url} pid {pid}, cluster status {info['status']}")
+    else:
+        out.print(f"Elasticsearch is not running (instance {node.instance_dir}).")
+    if not pid:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------------------------
+# commands owned by later issues
+# --------------------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories, globs or http(s) URLs.")],
+    source: Annotated[str | None, typer.Option(help="Source name for these inputs.")] = None,
+    no_embed: Annotated[bool, typer.Option("--no-embed", help="Skip embeddings.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Run the ingestion flow: load, clean, chunk, embed, write to Elasticsearch."""
+    _not_yet("ingest", 5)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    mode: Annotated[str, typer.Option(help="keyword, semantic or hybrid.")] = "hybrid",
+    top_k: Annotated[int, typer.Option("--top-k", help="Number of hits.")] = 10,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search the index."""
+    _not_yet("search", 6)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the news.")],
+    top_k: Annotated[int, typer.Option("--top-k", help="Passages to read.")] = 10,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Answer a question from the indexed articles, citing the sentences it answers from."""
+    _not_yet("ask", 6)
+
+
+@app.command()
+def clean(
+    paths: Annotated[list[str], typer.Argument(help="Files or directories to clean.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (JSON Lines for several).")] = False,
+) -> None:
+    """Clean inputs without indexing: show the text, metadata and what was removed."""
+    _not_yet("clean", 3)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the HTTP API and the web page."""
+    _not_yet("serve", 6)
+
+
+def main() -> None:  # pragma: no cover - entry point for `python -m flows.cli`
+    app(sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,115 @@
+"""The Elasticsearch indices newsdesk owns: their settings, analysis and mappings.
+
+Two indices, each versioned behind an alias so a re-index can build ``*-v2`` and swap the alias
+atomically (``newsdesk reindex``):
+
+* ``{alias}`` → ``{alias}-v{N}``: one Elasticsearch document per *chunk*, what search and answers
+  query. Field names follow Haystack's ``ElasticsearchDocumentStore`` (``content``, ``embedding``,
+  flattened ``meta``) so its retrievers work on our index unchanged.
+* ``{alias}-articles`` → ``{alias}-articles-v{N}``: one document per *article*: the clean text,
+  metadata, removal audit trail, content hash and every place it was published. Incremental
+  ingestion reads hashes from here; ``GET /documents/{doc_id}`` serves from here.
+
+English analysis: see ``search.analysis`` (client-side stemming into ``content_stem``).
+"""
+
+from __future__ import annotations
+
+MAPPING_VERSION = 1
+
+# Content stemmed in Python (search.analysis.stem_text) uses the built-in ``whitespace`` analyzer:
+# this build has no ``whitespace`` *tokenizer* for custom analyzers, but the analyzer is core.
+ANALYSIS = {
+    "analyzer": {
+        # Unstemmed words, English stop words dropped: exact-word matching and highlighting.
+        "news_text": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "stop"]},
+    }
+}
+
+_SOURCE_COPY = {
+    "type": "object",
+    "properties": {
+        "doc_id": {"type": "keyword"},
+        "source": {"type": "keyword"},
+        "url": {"type": "keyword", "ignore_above": 2048},
+        "published": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+        "title": {"type": "text", "analyzer": "news_text"},
+    },
+}
+
+
+def chunk_mapping(embedding_dims: int) -> dict:
+    """Mapping of the chunk index; ``embedding_dims`` comes from the configured model."""
+    return {
+        "dynamic": "false",
+        "properties": {
+            "id": {"type": "keyword"},
+            "doc_id": {"type": "keyword"},
+            "chunk_index": {"type": "integer"},
+            "chunk_count": {"type": "integer"},
+            "content": {
+                "type": "text",
+                "analyzer": "news_text",
+                "term_vector": "with_positions_offsets",
+            },
+            "content_stem": {"type": "text", "analyzer": "whitespace"},
+            "title": {
+                "type": "text",
+                "analyzer": "news_text",
+                "fields": {"raw": {"type": "keyword", "ignore_above": 1024}},
+            },
+            "title_stem": {"type": "text", "analyzer": "whitespace"},
+            "captions": {"type": "text", "analyzer": "news_text"},
+            "start": {"type": "integer"},
+            "end": {"type": "integer"},
+            "url": {"type": "keyword", "ignore_above": 2048},
+            "source": {"type": "keyword"},
+            "published": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+            "language": {"type": "keyword"},
+            "dateline": {"type": "keyword"},
+            "authors": {"type": "keyword"},
+            "content_hash": {"type": "keyword"},
+            "also_published_by": _SOURCE_COPY,
+            "copies": {"type": "integer"},
+            "embedding": {
+                "type": "dense_vector",
+                "dims": embedding_dims,
+                "index": True,
+                "similarity": "cosine",
+            },
+        },
+    }
+
+
+def article_mapping() -> dict:
+    """Mapping of the article index (stored for retrieval and bookkeeping, lightly searchable)."""
+    return {
+        "dynamic": "false",
+        "properties": {
+            "doc_id": {"type": "keyword"},
+            "title": {"type": "text", "analyzer": "news_text"},
+            "text": {"type": "text", "analyzer": "news_text", "index": False},
+            "url": {"type": "keyword", "ignore_above": 2048},
+            "source": {"type": "keyword"},
+            "published": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+            "content_hash": {"type": "keyword"},
+            "minhash_bands": {"type": "keyword"},
+            "chunk_count": {"type": "integer"},
+            "canonical_doc_id": {"type": "keyword"},
+            "also_published_by": _SOURCE_COPY,
+            "metadata": {"type": "object", "enabled": False},
+            "removed": {"type": "object", "enabled": False},
+            "ingested_at": {"type": "date"},
+            "pipeline_version": {"type": "keyword"},
+        },
+    }
+
+
+def index_settings(shards: int = 1, replicas: int = 0) -> dict:
+    return {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "analysis": ANALYSIS,
+        # Bulk ingestion refreshes explicitly at the end of a batch; 1s keeps queries fresh otherwise.
+        "refresh_interval": "1s",
+    }

@@ -1,0 +1,72 @@
+"""Settings for everything that talks to Elasticsearch or serves queries.
+
+One configuration surface: environment variables with the ``NEWSDESK_`` prefix, optionally from a
+``.env`` file in the working directory. Every field here is listed in the README with its default.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    # Root's home is usually mode 700, which the unprivileged Elasticsearch user cannot traverse,
+    # so a root install keeps shared state in the FHS locations instead of under ~.
+    if os.geteuid() == 0:
+        return Path("/var/cache/newsdesk")
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "newsdesk"
+
+
+def _default_data_dir() -> Path:
+    if os.geteuid() == 0:
+        return Path("/var/lib/newsdesk")
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "newsdesk"
+
+
+class SearchSettings(BaseSettings):
+    """Elasticsearch connection, the local development server, and query serving."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+
+    es_url: str = Field("http://localhost:9200", description="Elasticsearch base URL.")
+    es_username: str | None = Field(None, description="Basic-auth user for Elasticsearch, if secured.")
+    es_password: str | None = Field(None, description="Basic-auth password for Elasticsearch.")
+    es_api_key: str | None = Field(None, description="Elasticsearch API key (instead of user/password).")
+    es_timeout_s: float = Field(30.0, description="Per-request timeout to Elasticsearch.")
+    index: str = Field("news", description="Alias that queries and writes go through.")
+
+    # Local development server (``newsdesk es ...``), fetched from Maven Central.
+    es_version: str = Field("8.19.21", description="Elasticsearch version to download and run.")
+    es_port: int = Field(9200, description="HTTP port of the local Elasticsearch.")
+    es_heap: str = Field("512m", description="JVM heap of the local Elasticsearch (-Xms/-Xmx).")
+    es_user: str = Field("newsdesk-es", description="Unprivileged user that runs Elasticsearch as root.")
+    es_java_home: Path | None = Field(None, description="JDK for Elasticsearch; found on PATH if unset.")
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Downloads (ES builds).")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="ES data/logs, app state.")
+
+    # Embeddings.
+    embedding_model: str | None = Field(
+        None, description="Sentence-transformers model path or name; default: bundled all-MiniLM-L6-v2."
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=4096)
+    embedding_device: str = Field("cpu", description="torch device for the embedder.")
+
+    def es_client_kwargs(self) -> dict:
+        """Keyword arguments for ``elasticsearch.Elasticsearch`` built from these settings."""
+        kwargs: dict = {"hosts": [self.es_url], "request_timeout": self.es_timeout_s}
+        if self.es_api_key:
+            kwargs["api_key"] = self.es_api_key
+        elif self.es_username:
+            kwargs["basic_auth"] = (self.es_username, self.es_password or "")
+        return kwargs
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> SearchSettings:
+    """Process-wide settings; tests build their own ``SearchSettings`` instead of patching this."""
+    return SearchSettings()

@@ -1,0 +1,175 @@
+"""Every write and administrative call newsdesk makes to Elasticsearch.
+
+Writes go through the bulk helper without a refresh per call (``refresh`` once per batch instead),
+are retried on transient failures, and report per document what could not be written, so a caller
+can quarantine or retry it: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+from tenacity import (
+    retry,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from search.mapping import MAPPING_VERSION, article_mapping, chunk_mapping, index_settings
+from search.settings import SearchSettings
+
+log = logging.getLogger(__name__)
+
+# Bulk item statuses worth retrying: overload and unavailability, not bad documents.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def make_client(settings: SearchSettings) -> Elasticsearch:
+    """A client with retries on connection errors and timeouts, built from settings."""
+    return Elasticsearch(
+        **settings.es_client_kwargs(),
+        retry_on_timeout=True,
+        max_retries=3,
+    )
+
+
+def articles_alias(alias: str) -> str:
+    return f"{alias}-articles"
+
+
+def ensure_indices(
+    client: Elasticsearch, alias: str, embedding_dims: int, shards: int = 1, replicas: int = 0
+) -> None:
+    """Create the versioned chunk and article indices behind their aliases if they are missing."""
+    targets = [
+        (alias, chunk_mapping(embedding_dims)),
+        (articles_alias(alias), article_mapping()),
+    ]
+    for name, mapping in targets:
+        if client.indices.exists_alias(name=name):
+            continue
+        if client.indices.exists(index=name):
+            raise RuntimeError(
+                f"{name!r} exists as a concrete index, not an alias; newsdesk needs it to be an alias "
+                f"(re-create it with `newsdesk reindex`, or choose another NEWSDESK_INDEX)."
+            )
+        concrete = f"{name}-v{MAPPING_VERSION}"
+        try:
+            client.indices.create(
+                index=concrete,
+                settings=index_settings(shards, replicas),
+                mappings=mapping,
+                aliases={name: {"is_write_index": True}},
+            )
+        except ApiError as exc:
+            if exc.meta.status == 400 and "resource_already_exists" in str(exc):
+                continue  # a concurrent run created it first
+            raise
+
+
+def delete_indices(client: Elasticsearch, alias: str) -> None:
+    """Drop both aliases and every index behind them (tests, and `newsdesk reset`)."""
+    for name in (alias, articles_alias(alias)):
+        try:
+            concrete = list(client.indices.get_alias(name=name).keys())
+        except NotFoundError:
+            concrete = []
+        for index in concrete:
+            client.indices.delete(index=index, ignore_unavailable=True)
+
+
+@dataclass
+class BulkResult:
+    """What a bulk write did: ids written and, per failed id, the reason."""
+
+    written: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def bulk_write(
+    client: Elasticsearch,
+    actions: Iterable[Mapping[str, Any]],
+    attempts: int = 4,
+    chunk_size: int = 500,
+) -> BulkResult:
+    """Write bulk actions, retrying retryable per-item failures; never refreshes.
+
+    Each action is a bulk-helper dict with ``_index``, ``_id`` and ``_op_type``. Items that fail for
+    good (mapping errors, or still unavailable after ``attempts``) come back in ``failed`` with the
+    reason Elasticsearch gave.
+    """
+    pending = {a["_id"]: dict(a) for a in actions}
+    result = BulkResult()
+    written: set[str] = set()
+    for attempt in range(1, attempts + 1):
+        retry_next: dict[str, dict] = {}
+        try:
+            for ok, item in helpers.streaming_bulk(
+                client,
+                list(pending.values()),
+                chunk_size=chunk_size,
+                raise_on_error=False,
+                raise_on_exception=False,
+                max_retries=2,
+                initial_backoff=1,
+                refresh=False,
+            ):
+                info = next(iter(item.values()))
+                doc_id = info.get("_id")
+                if ok:
+                    written.add(doc_id)
+                    result.failed.pop(doc_id, None)
+                    continue
+                status = int(info.get("status") or 0)
+                result.failed[doc_id] = _item_reason(info)
+                if status in RETRYABLE_STATUSES or status == 0:
+                    retry_next[doc_id] = pending[doc_id]
+        except TransportError as exc:
+            # The request as a whole failed: whatever this round did not confirm is retried.
+            for doc_id, action in pending.items():
+                if doc_id not in written:
+                    retry_next[doc_id] = action
+                    result.failed[doc_id] = f"transport error: {exc}"
+        pending = retry_next
+        if not pending:
+            break
+        if attempt < attempts:
+            log.warning("bulk: %d item(s) failed, retrying (attempt %d/%d)", len(pending), attempt, attempts)
+            time.sleep(min(2 ** (attempt - 1), 10))
+    result.written = sorted(written)
+    return result
+
+
+def _item_reason(info: Mapping[str, Any]) -> str:
+    err = info.get("error")
+    if isinstance(err, Mapping):
+        return f"{err.get('type')}: {err.get('reason')}"
+    return str(err or f"status {info.get('status')}")
+
+
+@retry(
+    retry=retry_if_exception_type(TransportError),
+    stop=stop_after_attempt(5),
+    wait=wait_exponential(multiplier=0.5, max=8),
+    reraise=True,
+)
+def refresh(client: Elasticsearch, alias: str) -> None:
+    """Make everything written so far searchable (once per batch, not per write)."""
+    client.indices.refresh(index=f"{alias},{articles_alias(alias)}", ignore_unavailable=True)
+
+
+def count(client: Elasticsearch, index: str, query: Mapping[str, Any] | None = None) -> int:
+    try:
+        return int(client.count(index=index, query=query or {"match_all": {}})["count"])
+    except NotFoundError:
+        return 0

@@ -1,0 +1,79 @@
+"""Shared fixtures: one real Elasticsearch per test session, a fresh index per test.
+
+Set ``NEWSDESK_ES_URL`` to run the suite against a server you already have; otherwise the session
+starts a throwaway node from the Maven build on a free port and deletes its data afterwards.
+Nothing here mocks Elasticsearch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from search.settings import SearchSettings
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEEDS = REPO / "seeds"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def es_url() -> Iterator[str]:
+    """URL of a real Elasticsearch: ``NEWSDESK_ES_URL`` if set, else a node started for the session."""
+    if os.environ.get("NEWSDESK_ES_URL"):
+        yield os.environ["NEWSDESK_ES_URL"]
+        return
+    from search.local_es import LocalElasticsearch, ensure_distribution, free_port
+
+    base = SearchSettings()
+    home = ensure_distribution(base.es_version, base.cache_dir)
+    instance = Path(tempfile.mkdtemp(prefix="newsdesk-test-es-"))
+    node = LocalElasticsearch(
+        home=home,
+        instance_dir=instance,
+        port=free_port(),
+        transport_port=free_port(),
+        heap=os.environ.get("NEWSDESK_TEST_ES_HEAP", "512m"),
+        cluster_name="newsdesk-test",
+        service_user=base.es_user,
+    )
+    node.start(timeout_s=240)
+    try:
+        yield node.url
+    finally:
+        node.stop()
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def es_client(es_url: str) -> Iterator[Elasticsearch]:
+    client = Elasticsearch(es_url, request_timeout=60)
+    yield client
+    client.close()
+
+
+@pytest.fixture()
+def index_name(es_client: Elasticsearch) -> Iterator[str]:
+    """A fresh alias name for one test; its indices are deleted afterwards."""
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    yield name
+    es_client.indices.delete(index=f"{name}*", ignore_unavailable=True, allow_no_indices=True)
+
+
+@pytest.fixture()
+def settings(es_url: str, index_name: str, tmp_path: Path) -> SearchSettings:
+    """Settings pointing at the session's Elasticsearch, this test's index and a private data dir."""
+    return SearchSettings(es_url=es_url, index=index_name, data_dir=tmp_path / "data")
+
+
+@pytest.fixture()
+def seed_text() -> str:
+    return (SEEDS / "iraq-isis-qaim-2017-11-05.txt").read_text(encoding="utf-8")
