@@ -21,7 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-es_app = typer.Typer(help="Run a local Elasticsearch for development (no Docker needed).", no_args_is_help=True)
+es_app = typer.Typer(
+    help="Run a local Elasticsearch for development (no Docker needed).", no_args_is_help=True
+)
 app.add_typer(es_app, name="es")
 
 console = Console(stderr=True)
@@ -121,10 +123,78 @@ def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, directories, globs or http(s) URLs.")],
     source: Annotated[str | None, typer.Option(help="Source name for these inputs.")] = None,
     no_embed: Annotated[bool, typer.Option("--no-embed", help="Skip embeddings.")] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=5000, help="Articles per batch.")
+    ] = 64,
+    index: Annotated[str | None, typer.Option(help="Alias to write to (default NEWSDESK_INDEX).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
 ) -> None:
-    """Run the ingestion flow: load, clean, chunk, embed, write to Elasticsearch."""
-    _not_yet("ingest", 5)
+    """Run the ingestion flow: load, clean, chunk, embed, write to Elasticsearch.
+
+    Safe to re-run: unchanged articles are skipped, changed ones replaced, nothing duplicated.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows import ingestion
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=json_out,
+    ) as progress:
+        bar = progress.add_task("starting", total=None)
+
+        def hook(stage: str, done: int, total: int | None) -> None:
+            progress.update(bar, description=stage, completed=done, total=total)
+
+        ingestion.set_progress_hook(hook)
+        try:
+            report = ingestion.run_ingestion(
+                paths, source=source, batch_size=batch_size, embed=not no_embed, index=index
+            )
+        except Exception as exc:
+            console.print(f"ingestion failed: {type(exc).__name__}: {exc}", style="red", markup=False)
+            console.print(
+                "Nothing is lost: re-run the same command once the cause is fixed; it resumes.",
+                markup=False,
+            )
+            raise typer.Exit(1) from exc
+        finally:
+            ingestion.set_progress_hook(None)
+    if json_out:
+        out.print_json(json.dumps(report))
+    else:
+        _print_ingest_report(report)
+    if report["seen"] and report["quarantined"] == report["seen"]:
+        raise typer.Exit(2)
+
+
+def _print_ingest_report(report: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Ingestion into {report['index']}", show_header=True)
+    table.add_column("documents")
+    table.add_column("count", justify="right")
+    for key in ("seen", "new", "updated", "unchanged", "duplicates", "quarantined", "chunks_written"):
+        table.add_row(key.replace("_", " "), str(report[key]))
+    out.print(table)
+    if report["boilerplate_removed"]:
+        rules = Table(title="Boilerplate removed", show_header=True)
+        rules.add_column("rule")
+        rules.add_column("removed", justify="right")
+        for rule, n in report["boilerplate_removed"].items():
+            rules.add_row(rule, str(n))
+        out.print(rules)
+    secs = ", ".join(f"{k} {v:.1f}s" for k, v in report["seconds"].items())
+    out.print(f"Seconds per stage: {secs}")
+    for q in report["quarantine"][:20]:
+        where = q["origin"] + (f":{q['record_no']}" if q["record_no"] is not None else "")
+        out.print(f"[yellow]quarantined[/] {where} ({q['stage']}): {q['reason']}", highlight=False)
+    if report["quarantined"]:
+        out.print("List them with `newsdesk quarantine list`; retry with `newsdesk quarantine retry`.")
 
 
 @app.command()

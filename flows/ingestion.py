@@ -1,0 +1,357 @@
+"""The ingestion flow: the one way data enters the index (CLI, schedule and API all run it).
+
+    load → learn per-source boilerplate → [clean → chunk → embed → write] per batch → refresh → report
+
+Batches are pipelined: while one batch is embedded and written (torch and Elasticsearch release the
+GIL), the next is cleaned on the other core. Re-running a flow is always safe: unchanged articles
+are skipped by content hash, chunks have stable ids, and the article record is written last, so a
+run killed anywhere is finished by the next run with nothing lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from elastic_transport import ConnectionError as ESConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError
+from ingest.cleaning import clean_record
+from ingest.learned import SourceProfiles
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.quarantine import Quarantine, QuarantineEntry
+from ingest.loaders import iter_records
+from ingest.models import CleanArticle, IngestError, RawRecord
+from ingest.settings import IngestSettings
+from search.indexing import IndexingOptions, IndexReport, index_articles
+from search.settings import SearchSettings
+from search.store import ensure_indices, make_client, refresh
+
+ProgressHook = Callable[[str, int, int | None], None]  # (stage, done, total)
+_progress_hook: ProgressHook | None = None
+
+
+def set_progress_hook(hook: ProgressHook | None) -> None:
+    """Let the CLI draw a progress bar; the flow itself stays free of terminal concerns."""
+    global _progress_hook
+    _progress_hook = hook
+
+
+def _progress(stage: str, done: int, total: int | None) -> None:
+    if _progress_hook is not None:
+        _progress_hook(stage, done, total)
+
+
+@dataclass
+class RunReport:
+    """The contract's ``ingest --json`` object, also published as a Prefect artifact."""
+
+    run_id: str = ""
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    boilerplate_removed: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    index: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["seconds"] = {k: round(v, 3) for k, v in self.seconds.items()}
+        return d
+
+
+# ---------------------------------------------------------------------------------------------
+# plain functions (tested without Prefect)
+# ---------------------------------------------------------------------------------------------
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def clean_records(
+    items: list[RawRecord | IngestError], profiles: SourceProfiles | None
+) -> tuple[list[CleanArticle], list[QuarantineEntry], Counter]:
+    """Clean one batch; bad inputs become quarantine entries, never exceptions."""
+    articles: list[CleanArticle] = []
+    rejected: list[QuarantineEntry] = []
+    removed: Counter = Counter()
+    for item in items:
+        if isinstance(item, IngestError):
+            rejected.append(QuarantineEntry(item.origin, item.record_no, item.reason, "load"))
+            continue
+        try:
+            article = clean_record(item, profiles)
+        except IngestError as exc:
+            rejected.append(QuarantineEntry(item.origin, item.record_no, exc.reason, "clean"))
+            continue
+        except Exception as exc:  # a cleaner bug must not sink the run; the input is kept for retry
+            rejected.append(
+                QuarantineEntry(
+                    item.origin, item.record_no, f"cleaner error: {type(exc).__name__}: {exc}", "clean"
+                )
+            )
+            continue
+        removed.update(r.rule for r in article.removed)
+        articles.append(article)
+    return articles, rejected, removed
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (ESConnectionError, ConnectionTimeout)):
+        return True
+    return isinstance(exc, ApiError) and exc.meta.status in (429, 502, 503, 504)
+
+
+# ---------------------------------------------------------------------------------------------
+# Prefect tasks: thin wrappers
+# ---------------------------------------------------------------------------------------------
+@task(name="learn-boilerplate", cache_policy=NO_CACHE)
+def learn_boilerplate(paths: list[str], source: str | None, ingest_settings: IngestSettings) -> int:
+    """First pass: let each source's profile see its documents, so furniture is known before cleaning."""
+    profiles = SourceProfiles.load(ingest_settings.boilerplate_dir, ingest_settings)
+    seen = 0
+    for item in iter_records(paths, source=source, settings=ingest_settings):
+        if isinstance(item, RawRecord):
+            profiles.observe(item)
+        seen += 1
+        if seen % 500 == 0:
+            _progress("learn", seen, None)
+    profiles.save()
+    return seen
+
+
+@task(name="clean-batch", cache_policy=NO_CACHE)
+def clean_batch(
+    items: list[RawRecord | IngestError], profiles: SourceProfiles | None
+) -> tuple[list[CleanArticle], list[QuarantineEntry], Counter]:
+    return clean_records(items, profiles)
+
+
+@task(
+    name="index-batch",
+    cache_policy=NO_CACHE,
+    retries=4,
+    retry_delay_seconds=[2, 5, 15, 30],
+    retry_condition_fn=lambda task, task_run, state: _transient_state(state),
+)
+def index_batch(
+    articles: list[CleanArticle], settings: SearchSettings, options: IndexingOptions
+) -> IndexReport:
+    client = make_client(settings)
+    embed_fn = None
+    if options.embed:
+        from search.embedding import get_embedder
+
+        embed_fn = get_embedder(settings).embed_documents
+    return index_articles(client, settings.index, articles, options, embed_fn)
+
+
+def _transient_state(state: Any) -> bool:
+    try:
+        state.result(raise_on_failure=True)
+    except Exception as exc:
+        return _transient(exc)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# the flow
+# ---------------------------------------------------------------------------------------------
+@flow(
+    name="newsdesk-ingest",
+    description="Load, clean, chunk, embed and index news articles into Elasticsearch, idempotently.",
+    task_runner=ThreadPoolTaskRunner(max_workers=2),
+    log_prints=False,
+)
+def ingest_flow(
+    paths: list[str],
+    source: str | None = None,
+    batch_size: int = 64,
+    embed: bool = True,
+    index: str | None = None,
+) -> dict[str, Any]:
+    """Ingest files, directories, globs, page URLs and feeds.
+
+    Args:
+        paths: Files, directories, globs, http(s) page URLs or RSS/Atom feed URLs.
+        source: Source name for all inputs (default: the record's ``source``, else the URL's domain).
+        batch_size: Articles cleaned, embedded and written together.
+        embed: Compute embeddings (off: keyword search only, much faster).
+        index: Alias to write to (default: NEWSDESK_INDEX).
+    """
+    logger = get_run_logger()
+    started = time.perf_counter()
+    settings = SearchSettings(**({"index": index} if index else {}))
+    ingest_settings = IngestSettings()
+    run_id = _run_id()
+    report = RunReport(run_id=run_id, index=settings.index)
+    quarantine = Quarantine(ingest_settings.data_dir / "quarantine")
+
+    options = IndexingOptions(embed=embed)
+    if embed:
+        from search.embedding import get_embedder
+
+        t = time.perf_counter()
+        embedder = get_embedder(settings)
+        options.model_name = embedder.model_name
+        dims = embedder.dims
+        report.seconds["load_model"] = time.perf_counter() - t
+    else:
+        from search.embedding import model_dims
+
+        dims = model_dims(settings)
+    client = make_client(settings)
+    ensure_indices(client, settings.index, embedding_dims=dims)
+
+    t = time.perf_counter()
+    total = learn_boilerplate(paths, source, ingest_settings)
+    report.seconds["learn"] = time.perf_counter() - t
+    profiles = SourceProfiles.load(ingest_settings.boilerplate_dir, ingest_settings)
+    _progress("ingest", 0, total)
+
+    totals = IndexReport()
+    removed: Counter = Counter()
+    rejected: list[QuarantineEntry] = []
+    cleaned_ok: list[tuple[str, int | None]] = []
+    where_of: dict[str, tuple[str, int | None]] = {}
+    pending_index = None
+    clean_seconds = 0.0
+    done = 0
+
+    def finish(future: Any) -> None:
+        nonlocal done
+        result: IndexReport = future.result()
+        totals.add(result)
+        done += result.seen
+        _progress("ingest", done, total)
+
+    batches = batched(iter_records(paths, source=source, settings=ingest_settings), batch_size)
+    for items in batches:
+        t = time.perf_counter()
+        articles, bad, batch_removed = clean_batch.submit(items, profiles).result()
+        clean_seconds += time.perf_counter() - t
+        rejected.extend(bad)
+        removed.update(batch_removed)
+        done += len(bad)
+        if pending_index is not None:
+            finish(pending_index)
+        for art in articles:
+            cleaned_ok.append((art.origin, art.record_no))
+            where_of[art.doc_id] = (art.origin, art.record_no)
+        pending_index = index_batch.submit(articles, settings, options)
+    if pending_index is not None:
+        finish(pending_index)
+
+    for doc_id, reason in totals.failed.items():
+        origin, record_no = where_of.get(doc_id, (doc_id, None))
+        rejected.append(QuarantineEntry(origin, record_no, reason, "index", doc_id=doc_id))
+    quarantine.add(rejected, run_id)
+    failed_where = {where_of.get(d) for d in totals.failed}
+    quarantine.clear(o for o in cleaned_ok if o not in failed_where)
+
+    t = time.perf_counter()
+    refresh(client, settings.index)
+    report.seconds["refresh"] = time.perf_counter() - t
+
+    report.seen = totals.seen + len([r for r in rejected if r.stage != "index"])
+    report.new, report.updated, report.unchanged = totals.new, totals.updated, totals.unchanged
+    report.duplicates = totals.duplicates
+    report.chunks_written, report.chunks_deleted = totals.chunks_written, totals.chunks_deleted
+    report.quarantined = len(rejected)
+    report.quarantine = [asdict(r) for r in rejected[:100]]
+    report.boilerplate_removed = dict(removed.most_common())
+    report.seconds["clean"] = clean_seconds
+    report.seconds.update({k: v for k, v in totals.seconds.items()})
+    report.seconds["total"] = time.perf_counter() - started
+    _publish_artifact(report)
+    logger.info(
+        "ingested %d: %d new, %d updated, %d unchanged, %d duplicates, %d quarantined, %d chunks written",
+        report.seen,
+        report.new,
+        report.updated,
+        report.unchanged,
+        report.duplicates,
+        report.quarantined,
+        report.chunks_written,
+    )
+    return report.to_dict()
+
+
+def _run_id() -> str:
+    try:
+        from prefect.runtime import flow_run
+
+        if flow_run.id:
+            return str(flow_run.id)
+    except Exception:
+        pass
+    return uuid.uuid4().hex
+
+
+def report_markdown(report: RunReport) -> str:
+    rows = [
+        ("seen", report.seen),
+        ("new", report.new),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+        ("duplicates", report.duplicates),
+        ("quarantined", report.quarantined),
+        ("chunks written", report.chunks_written),
+        ("chunks deleted", report.chunks_deleted),
+    ]
+    md = ["## newsdesk ingestion run", "", "| count | value |", "|---|---:|"]
+    md += [f"| {k} | {v} |" for k, v in rows]
+    md += ["", "| boilerplate rule | removed |", "|---|---:|"]
+    md += [f"| {k} | {v} |" for k, v in report.boilerplate_removed.items()] or ["| (none) | 0 |"]
+    md += ["", "| stage | seconds |", "|---|---:|"]
+    md += [f"| {k} | {v:.2f} |" for k, v in report.seconds.items()]
+    if report.quarantine:
+        md += ["", "| quarantined input | stage | reason |", "|---|---|---|"]
+        md += [
+            f"| {q['origin']}{':' + str(q['record_no']) if q['record_no'] is not None else ''} "
+            f"| {q['stage']} | {q['reason'][:200]} |"
+            for q in report.quarantine
+        ]
+    return "\n".join(md)
+
+
+def _publish_artifact(report: RunReport) -> None:
+    create_markdown_artifact(
+        key="newsdesk-ingest-report",
+        markdown=report_markdown(report),
+        description=f"newsdesk ingestion into {report.index}",
+    )
+
+
+def run_ingestion(
+    paths: list[str],
+    source: str | None = None,
+    batch_size: int = 64,
+    embed: bool = True,
+    index: str | None = None,
+) -> dict[str, Any]:
+    """Run the flow in this process (Prefect starts a temporary API server if none is configured)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return ingest_flow(paths=paths, source=source, batch_size=batch_size, embed=embed, index=index)

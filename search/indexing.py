@@ -1,0 +1,388 @@
+"""Idempotent indexing of clean articles: chunk, embed, write, and fold wire copies.
+
+The article index is the ledger. For each batch we read the stored articles (one ``mget``), and:
+
+* **unchanged** (same content hash, same pipeline version, embedded if embeddings are on):
+  nothing is written, not even a chunk;
+* **new / updated**: chunks are (re)written under stable ids ``doc_id#NNNN``; chunks a previous
+  version had beyond the new count are deleted (found with one query per batch, so chunks left by
+  a crashed run are cleaned up too); the article document is written *last*, as the commit marker,
+  so a crash anywhere before it makes the next run redo the article;
+* **duplicate** (exact normalised text, or MinHash near-duplicate of an already indexed article):
+  no chunks of its own; the copy's source, URL and date are appended to the canonical article's
+  ``also_published_by``, so search shows one result that knows how many outlets ran it.
+
+Nothing is refreshed per write; callers refresh once per batch (``store.refresh``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from ingest.dedupe import DuplicateIndex, minhash_bands
+
+from ingest.chunking import chunk_text
+from ingest.models import CleanArticle, chunk_id, normalise_text
+from search.analysis import stem_text
+from search.store import articles_alias, bulk_write
+
+CHUNKER_VERSION = "c1"
+
+
+@dataclass
+class IndexReport:
+    """What one call to ``index_articles`` did; summed over batches by the flow."""
+
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    duplicate_of: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: IndexReport) -> None:
+        for name in ("seen", "new", "updated", "unchanged", "duplicates", "chunks_written", "chunks_deleted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failed.update(other.failed)
+        self.duplicate_of.update(other.duplicate_of)
+        for k, v in other.seconds.items():
+            self.seconds[k] = self.seconds.get(k, 0.0) + v
+
+
+@dataclass
+class IndexingOptions:
+    """Knobs that change what gets written; their fingerprint is stored as ``pipeline_version``."""
+
+    embed: bool = True
+    model_name: str = ""
+    chunk_target_chars: int | None = None
+    chunk_max_chars: int | None = None
+    chunk_overlap: int | None = None
+    near_duplicate_threshold: float = 0.8
+
+    def chunk_kwargs(self) -> dict[str, int]:
+        kw = {
+            "target_chars": self.chunk_target_chars,
+            "max_chars": self.chunk_max_chars,
+            "overlap_sentences": self.chunk_overlap,
+        }
+        return {k: v for k, v in kw.items() if v is not None}
+
+    @property
+    def pipeline_version(self) -> str:
+        """Fingerprint of the chunking configuration: a change re-chunks every article once."""
+        raw = (
+            f"{CHUNKER_VERSION}|{sorted(self.chunk_kwargs().items())}|{self.model_name if self.embed else ''}"
+        )
+        return hashlib.sha1(raw.encode()).hexdigest()[:12]
+
+
+def text_hash(text: str) -> str:
+    """Identity of an article's body for exact-duplicate detection (case/space-insensitive)."""
+    return hashlib.sha256(normalise_text(text).encode()).hexdigest()
+
+
+def index_articles(
+    client: Elasticsearch,
+    alias: str,
+    articles: Sequence[CleanArticle],
+    options: IndexingOptions,
+    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+) -> IndexReport:
+    """Index one batch of clean articles idempotently; see the module docstring."""
+    report = IndexReport(seen=len(articles))
+    if not articles:
+        return report
+    t0 = time.perf_counter()
+    art_alias = articles_alias(alias)
+    # The same doc_id twice in one batch: the last version wins, like a re-run would.
+    by_id: dict[str, CleanArticle] = {}
+    for article in articles:
+        by_id[article.doc_id] = article
+    report.unchanged += len(articles) - len(by_id)
+    stored = _mget_articles(client, art_alias, list(by_id))
+
+    version = options.pipeline_version
+    todo: list[CleanArticle] = []
+    for doc_id, article in by_id.items():
+        old = stored.get(doc_id)
+        if old and _is_unchanged(old, article, version, options.embed):
+            report.unchanged += 1
+            continue
+        todo.append(article)
+    if not todo:
+        report.seconds["lookup"] = time.perf_counter() - t0
+        return report
+
+    # --- duplicates: against the index, and within this batch ---------------------------------
+    canonical_of = _find_duplicates(client, art_alias, todo, stored, options.near_duplicate_threshold)
+    report.seconds["lookup"] = time.perf_counter() - t0
+
+    # --- chunk --------------------------------------------------------------------------------
+    t1 = time.perf_counter()
+    originals = [a for a in todo if a.doc_id not in canonical_of]
+    chunks_by_doc = {a.doc_id: chunk_text(a.doc_id, a.text, **options.chunk_kwargs()) for a in originals}
+    report.seconds["chunk"] = time.perf_counter() - t1
+
+    # --- embed --------------------------------------------------------------------------------
+    t2 = time.perf_counter()
+    vectors: dict[str, list[float]] = {}
+    if options.embed:
+        if embed_fn is None:
+            raise ValueError("embed=True needs an embed_fn")
+        all_chunks = [c for cs in chunks_by_doc.values() for c in cs]
+        if all_chunks:
+            embedded = embed_fn([_embedding_text(by_id[c.doc_id], c.text) for c in all_chunks])
+            vectors = {c.chunk_id: v for c, v in zip(all_chunks, embedded, strict=True)}
+    report.seconds["embed"] = time.perf_counter() - t2
+
+    # --- write chunks, delete stale chunks -----------------------------------------------------
+    t3 = time.perf_counter()
+    actions: list[dict[str, Any]] = []
+    for article in originals:
+        chunks = chunks_by_doc[article.doc_id]
+        for c in chunks:
+            src = _chunk_source(article, c.index, len(chunks), c.text, c.start, c.end)
+            if c.chunk_id in vectors:
+                src["embedding"] = vectors[c.chunk_id]
+            actions.append({"_op_type": "index", "_index": alias, "_id": c.chunk_id, "_source": src})
+    result = bulk_write(client, actions)
+    failed_docs: dict[str, str] = {}
+    for cid, reason in result.failed.items():
+        failed_docs.setdefault(cid.split("#", 1)[0], f"chunk {cid}: {reason}")
+    report.chunks_written += len(result.written)
+
+    keep_counts = {a.doc_id: len(chunks_by_doc[a.doc_id]) for a in originals if a.doc_id not in failed_docs}
+    for a in todo:
+        if a.doc_id in canonical_of:
+            keep_counts[a.doc_id] = 0  # a copy keeps no chunks of its own
+    stale = _stale_chunk_ids(client, alias, keep_counts)
+    if stale:
+        deleted = bulk_write(client, [{"_op_type": "delete", "_index": alias, "_id": cid} for cid in stale])
+        for cid, reason in deleted.failed.items():
+            if "not_found" not in reason and "404" not in reason:
+                failed_docs.setdefault(cid.split("#", 1)[0], f"deleting stale {cid}: {reason}")
+        report.chunks_deleted += len(deleted.written)
+
+    # --- articles last: the commit marker ------------------------------------------------------
+    now = datetime.now(UTC).isoformat()
+    art_actions = []
+    copies_to_add: dict[str, list[dict[str, Any]]] = {}
+    for article in todo:
+        if article.doc_id in failed_docs:
+            continue
+        canonical = canonical_of.get(article.doc_id)
+        doc = _article_source(article, version, options.embed, now)
+        doc["canonical_doc_id"] = canonical
+        doc["chunk_count"] = 0 if canonical else len(chunks_by_doc[article.doc_id])
+        old = stored.get(article.doc_id)
+        doc["also_published_by"] = (old or {}).get("also_published_by") or []
+        art_actions.append({"_op_type": "index", "_index": art_alias, "_id": article.doc_id, "_source": doc})
+        if canonical:
+            copies_to_add.setdefault(canonical, []).append(_copy_entry(article))
+            report.duplicates += 1
+            report.duplicate_of[article.doc_id] = canonical
+        elif old:
+            report.updated += 1
+        else:
+            report.new += 1
+    art_result = bulk_write(client, art_actions)
+    for doc_id, reason in art_result.failed.items():
+        failed_docs[doc_id] = f"article record: {reason}"
+    _append_copies(client, art_alias, copies_to_add, art_actions)
+    report.failed.update(failed_docs)
+    report.seconds["write"] = time.perf_counter() - t3
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+def _is_unchanged(old: dict[str, Any], article: CleanArticle, version: str, embed: bool) -> bool:
+    if old.get("content_hash") != article.content_hash or old.get("pipeline_version") != version:
+        return False
+    return not (embed and not old.get("embedded") and not old.get("canonical_doc_id"))
+
+
+def _mget_articles(client: Elasticsearch, art_alias: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    resp = client.mget(index=art_alias, ids=ids, source_excludes=["text", "removed"])
+    return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+
+
+def _find_duplicates(
+    client: Elasticsearch,
+    art_alias: str,
+    todo: list[CleanArticle],
+    stored: dict[str, dict[str, Any]],
+    threshold: float,
+) -> dict[str, str]:
+    """Map doc_id → canonical doc_id for articles that copy an earlier one.
+
+    The canonical copy is the first one indexed (stable across re-runs). An article already
+    stored as canonical stays canonical when it is merely updated.
+    """
+    canonical_of: dict[str, str] = {}
+    hashes = {a.doc_id: text_hash(a.text) for a in todo}
+    bands = {a.doc_id: minhash_bands(a.text) for a in todo}
+
+    # Candidates from the index: same exact hash, or sharing a MinHash band.
+    should: list[dict[str, Any]] = [{"terms": {"text_hash": list(set(hashes.values()))}}]
+    all_bands = sorted({b for bs in bands.values() for b in bs})
+    if all_bands:
+        should.append({"terms": {"minhash_bands": all_bands}})
+    resp = client.search(
+        index=art_alias,
+        query={
+            "bool": {
+                "should": should,
+                "minimum_should_match": 1,
+                "must_not": [{"exists": {"field": "canonical_doc_id"}}],
+                "filter": [{"bool": {"must_not": [{"ids": {"values": list(hashes)}}]}}],
+            }
+        },
+        source_includes=["doc_id", "text", "text_hash", "minhash_bands", "ingested_at"],
+        size=1000,
+        sort=[{"ingested_at": {"order": "asc", "unmapped_type": "date"}}, {"doc_id": "asc"}],
+    )
+    dup_index = DuplicateIndex(threshold=threshold)
+    for hit in resp["hits"]["hits"]:
+        src = hit["_source"]
+        dup_index.add(src["doc_id"], src.get("text") or "")
+
+    for article in todo:
+        old = stored.get(article.doc_id)
+        if old and not old.get("canonical_doc_id"):
+            # Already canonical: keep it so (its copies point at it); still let later articles match it.
+            dup_index.add(article.doc_id, article.text)
+            continue
+        canonical = dup_index.add(article.doc_id, article.text)
+        if canonical and canonical != article.doc_id:
+            canonical_of[article.doc_id] = canonical
+    return canonical_of
+
+
+def _stale_chunk_ids(client: Elasticsearch, alias: str, keep_counts: dict[str, int]) -> list[str]:
+    """Chunk ids stored for these articles beyond the chunk count they now have."""
+    if not keep_counts:
+        return []
+    stale: list[str] = []
+    ids = list(keep_counts)
+    for i in range(0, len(ids), 500):
+        part = ids[i : i + 500]
+        resp = client.search(
+            index=alias,
+            query={"terms": {"doc_id": part}},
+            source_includes=["doc_id", "chunk_index"],
+            size=10000,
+            track_total_hits=True,
+        )
+        for hit in resp["hits"]["hits"]:
+            src = hit["_source"]
+            if src.get("chunk_index", 0) >= keep_counts.get(src["doc_id"], 0):
+                stale.append(hit["_id"])
+    return stale
+
+
+def _embedding_text(article: CleanArticle, text: str) -> str:
+    # The title gives a chunk its topic; MiniLM was trained on short texts, so the title is
+    # prepended once rather than as a separate field.
+    return f"{article.title}\n{text}" if article.title else text
+
+
+def _chunk_source(
+    article: CleanArticle, index: int, count: int, text: str, start: int, end: int
+) -> dict[str, Any]:
+    return {
+        "id": chunk_id(article.doc_id, index),
+        "doc_id": article.doc_id,
+        "chunk_index": index,
+        "chunk_count": count,
+        "content": text,
+        "content_stem": stem_text(text),
+        "title": article.title,
+        "title_stem": stem_text(article.title or ""),
+        "captions": article.captions,
+        "start": start,
+        "end": end,
+        "url": article.url,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "dateline": article.dateline,
+        "authors": article.authors,
+        "content_hash": article.content_hash,
+    }
+
+
+def _article_source(article: CleanArticle, version: str, embedded: bool, now: str) -> dict[str, Any]:
+    return {
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "text": article.text,
+        "url": article.url,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else None,
+        "content_hash": article.content_hash,
+        "text_hash": text_hash(article.text),
+        "minhash_bands": minhash_bands(article.text),
+        "metadata": article.metadata_dict(),
+        "removed": [r.to_dict() for r in article.removed],
+        "origin": article.origin,
+        "ingested_at": now,
+        "pipeline_version": version,
+        "embedded": embedded,
+    }
+
+
+def _copy_entry(article: CleanArticle) -> dict[str, Any]:
+    return {
+        "doc_id": article.doc_id,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "title": article.title,
+    }
+
+
+def _append_copies(
+    client: Elasticsearch,
+    art_alias: str,
+    copies: dict[str, list[dict[str, Any]]],
+    just_written: list[dict[str, Any]],
+) -> None:
+    """Add copy entries to canonical articles (read-modify-write; idempotent by copy doc_id)."""
+    if not copies:
+        return
+    written = {a["_id"]: a["_source"] for a in just_written}
+    current = _mget_articles(client, art_alias, [c for c in copies if c not in written])
+    current.update({k: v for k, v in written.items() if k in copies})
+    actions = []
+    for canonical, entries in copies.items():
+        src = current.get(canonical)
+        if src is None:
+            continue
+        existing = {e["doc_id"]: e for e in src.get("also_published_by") or []}
+        for e in entries:
+            existing[e["doc_id"]] = e
+        merged = sorted(existing.values(), key=lambda e: (e.get("published") or "", e["doc_id"]))
+        actions.append(
+            {
+                "_op_type": "update",
+                "_index": art_alias,
+                "_id": canonical,
+                "doc": {"also_published_by": merged, "copies": len(merged)},
+            }
+        )
+    bulk_write(client, actions)
