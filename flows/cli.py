@@ -197,28 +197,127 @@ def _print_ingest_report(report: dict) -> None:
         out.print("List them with `newsdesk quarantine list`; retry with `newsdesk quarantine retry`.")
 
 
+def _parse_date(value: str | None, name: str):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        console.print(f"--{name} must be a date like 2024-01-31, not {value!r}", style="red", markup=False)
+        raise typer.Exit(2) from exc
+
+
+def _searcher():
+    from search.retrieval import Searcher
+
+    return Searcher(get_settings())
+
+
+def _fail_search(exc: Exception) -> None:
+    from elastic_transport import ConnectionError as ESConnectionError
+
+    from search.retrieval import QueryError
+
+    if isinstance(exc, QueryError):
+        console.print(f"invalid request: {exc}", style="red", markup=False)
+        raise typer.Exit(2) from exc
+    if isinstance(exc, ESConnectionError):
+        console.print(
+            f"Elasticsearch is not reachable at {get_settings().es_url}: start it with `newsdesk es start`.",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(1) from exc
+    raise exc
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     mode: Annotated[str, typer.Option(help="keyword, semantic or hybrid.")] = "hybrid",
-    top_k: Annotated[int, typer.Option("--top-k", help="Number of hits.")] = 10,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100, help="Number of hits.")] = 10,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    chunks: Annotated[bool, typer.Option("--chunks", help="One hit per chunk, not per article.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search the index."""
-    _not_yet("search", 6)
+    """Search the index: one hit per article, best chunk shown."""
+    from search.retrieval import build_filters
+
+    filters = build_filters(source, _parse_date(since, "since"), _parse_date(until, "until"))
+    try:
+        hits = _searcher().search(query, mode=mode, top_k=top_k, filters=filters, group=not chunks)
+    except Exception as exc:
+        _fail_search(exc)
+        return
+    if json_out:
+        out.print_json(json.dumps({"hits": [h.to_dict() for h in hits]}, default=str))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(hits)} result(s) for {query!r} ({mode})", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("published")
+    table.add_column("source")
+    table.add_column("title / snippet")
+    for i, h in enumerate(hits, 1):
+        snippet = " … ".join(h.highlights) if h.highlights else h.text[:240]
+        snippet = snippet.replace("<mark>", "[bold yellow]").replace("</mark>", "[/]")
+        extra = f" (+{len(h.also_published_by)} outlets)" if h.also_published_by else ""
+        table.add_row(
+            str(i),
+            f"{h.score:.3f}",
+            (h.published or "")[:10],
+            (h.source or "") + extra,
+            f"[bold]{_esc(h.title)}[/]\n{snippet}",
+        )
+    out.print(table)
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text or "")
 
 
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question about the news.")],
-    top_k: Annotated[int, typer.Option("--top-k", help="Passages to read.")] = 10,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=50, help="Passages to read.")] = 10,
+    mode: Annotated[str, typer.Option(help="Retrieval mode: keyword, semantic or hybrid.")] = "hybrid",
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, citing the sentences it answers from."""
-    _not_yet("ask", 6)
+    from search.answers import answer_question
+
+    try:
+        result = answer_question(question, _searcher(), top_k=top_k, mode=mode)
+    except Exception as exc:
+        _fail_search(exc)
+        return
+    if json_out:
+        out.print_json(json.dumps(result.to_dict(), default=str))
+        return
+    if result.answered:
+        when = f" (as of {result.as_of})" if result.as_of else ""
+        out.print(f"[bold]Answer{when}:[/] {_esc(result.answer)}")
+        out.print(f"confidence {result.confidence:.2f}")
+    else:
+        out.print("[bold]No answer found[/] in the indexed articles; the closest passages:")
+    for i, ev in enumerate(result.evidence[:5], 1):
+        out.print(
+            f"  [{i}] {_esc(ev.sentence)}\n      — {_esc(ev.title)} ({(ev.published or '')[:10]}) "
+            f"{ev.url or ev.doc_id} chars {ev.start}-{ev.end}",
+            highlight=False,
+        )
+    if result.earlier:
+        out.print("[bold]Earlier reports said:[/]")
+        for ev in result.earlier:
+            out.print(f"  - ({(ev.published or '')[:10]}) {_esc(ev.sentence)}", highlight=False)
 
 
 @app.command()

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from ingest.dedupe import DuplicateIndex, minhash_bands
 
 from ingest.chunking import chunk_text
+from ingest.dedupe import DuplicateIndex, minhash_bands
 from ingest.models import CleanArticle, chunk_id, normalise_text
 from search.analysis import stem_text
 from search.store import articles_alias, bulk_write

@@ -1,0 +1,263 @@
+"""Answers read from retrieved sentences, offline: no model download, no LLM, no invented text.
+
+The default reader works on sentences, because a sentence is the unit a reader can check:
+
+1. retrieve chunks (hybrid by default) and split them into sentences with exact article offsets
+   (``ingest.sentences``), de-duplicating the overlap between neighbouring chunks;
+2. score every sentence by how much of the question's *informative* vocabulary it contains
+   (stemmed terms weighted by their rarity among the candidates, so the entity asked about outweighs
+   common words), by the rank of the chunk it came from, and — for the best few — by embedding
+   similarity to the question;
+3. questions about the present ("who holds …", "who controls …", "… currently …") prefer the most
+   recent articles; older articles that also match are returned as ``earlier`` so a reader sees
+   that the situation changed;
+4. the answer is the best supporting sentences, verbatim, with the article date as ``as_of``; when
+   the best sentence covers too little of the question, ``answered`` is false and the closest
+   passages still come back as evidence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from haystack import Document
+
+from ingest.sentences import split_sentences
+from search.analysis import stem_tokens
+from search.retrieval import Searcher, validate_query
+
+WH_WORDS = frozenset(
+    [
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "whats",
+        "who's",
+        "what's",
+        "does",
+        "do",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+    ]
+)
+# A present-state question: a wh-word followed by a present-tense verb, or an explicit "now" cue.
+_PRESENT = re.compile(
+    r"\b(?:who|what|which)\s+(?:\w+\s+)?(?:is|are|\w+s)\b|\b(?:currently|now|still|today|at present)\b",
+    re.IGNORECASE,
+)
+MIN_COVERAGE = 0.45  # share of the question's term weight the best sentence must contain
+SEMANTIC_CANDIDATES = 12
+
+
+@dataclass
+class Evidence:
+    doc_id: str
+    title: str
+    url: str | None
+    published: str | None
+    sentence: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """The contract's ``ask --json`` object (plus ``earlier`` and ``reader``)."""
+
+    answered: bool
+    answer: str
+    as_of: str | None
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+    earlier: list[Evidence] = field(default_factory=list)
+    reader: str = "sentence"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return d
+
+
+@dataclass
+class _Candidate:
+    doc: Document
+    rank: int
+    sentence: str
+    start: int  # offsets in the article's clean text
+    end: int
+    stems: set[str]
+    lexical: float = 0.0
+    semantic: float = 0.0
+    score: float = 0.0
+
+    @property
+    def published(self) -> str | None:
+        return self.doc.meta.get("published")
+
+    def evidence(self) -> Evidence:
+        m = self.doc.meta
+        return Evidence(
+            doc_id=m.get("doc_id", self.doc.id.split("#")[0]),
+            title=m.get("title") or "",
+            url=m.get("url"),
+            published=self.published,
+            sentence=self.sentence,
+            start=self.start,
+            end=self.end,
+            score=round(self.score, 4),
+        )
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's content stems (wh-words and auxiliaries removed)."""
+    words = [w for w in re.findall(r"\w+(?:'\w+)?", question.lower()) if w not in WH_WORDS]
+    return stem_tokens(" ".join(words))
+
+
+def is_present_question(question: str) -> bool:
+    return bool(_PRESENT.search(question))
+
+
+def candidate_sentences(chunks: list[Document]) -> list[_Candidate]:
+    """Sentences of the retrieved chunks, with article offsets, each once (chunks overlap)."""
+    seen: set[tuple[str, int]] = set()
+    out: list[_Candidate] = []
+    for rank, doc in enumerate(chunks):
+        text = doc.content or ""
+        base = int(doc.meta.get("start") or 0)
+        doc_id = doc.meta.get("doc_id", doc.id.split("#")[0])
+        for s, e in split_sentences(text):
+            key = (doc_id, base + s)
+            if key in seen:
+                continue
+            seen.add(key)
+            sentence = text[s:e]
+            out.append(_Candidate(doc, rank, sentence, base + s, base + e, set(stem_tokens(sentence))))
+    return out
+
+
+def score_candidates(question: str, candidates: list[_Candidate], embed_fn=None) -> list[_Candidate]:
+    """Score in place and return candidates best first (see the module docstring)."""
+    terms = list(dict.fromkeys(question_terms(question)))
+    if not terms or not candidates:
+        return []
+    n = len(candidates)
+    # Rarity among the candidates: the entity asked about is rare, "said" is everywhere.
+    weights = {t: math.log(1 + n / (1 + sum(t in c.stems for c in candidates))) + 0.1 for t in terms}
+    total = sum(weights.values())
+    for c in candidates:
+        c.lexical = sum(w for t, w in weights.items() if t in c.stems) / total
+    ranked = sorted(candidates, key=lambda c: (-c.lexical, c.rank))
+    if embed_fn is not None:
+        top = [c for c in ranked[:SEMANTIC_CANDIDATES] if c.lexical > 0]
+        if top:
+            vectors = embed_fn([question, *[c.sentence for c in top]])
+            q = vectors[0]
+            for c, v in zip(top, vectors[1:], strict=True):
+                c.semantic = max(0.0, sum(a * b for a, b in zip(q, v, strict=True)))
+    for c in candidates:
+        rank_prior = 1.0 / (1.0 + c.rank / 3.0)
+        c.score = 0.6 * c.lexical + 0.25 * c.semantic + 0.15 * rank_prior
+    return sorted(candidates, key=lambda c: (-c.score, c.rank, c.start))
+
+
+def answer_question(
+    question: str,
+    searcher: Searcher,
+    top_k: int = 10,
+    filters: dict[str, Any] | None = None,
+    mode: str = "hybrid",
+) -> Answer:
+    """Retrieve, read sentences, and answer (or say there is no answer) with evidence."""
+    question = validate_query(question)
+    chunks = searcher.retrieve_chunks(question, mode=mode, top_k=max(top_k, 1) * 2, filters=filters)
+    embed_fn = None
+    if mode != "keyword":
+        from search.embedding import get_embedder
+
+        embed_fn = get_embedder(searcher.settings).embed_documents
+    ranked = score_candidates(question, candidate_sentences(chunks), embed_fn)
+    return compose_answer(question, ranked, top_k)
+
+
+def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10) -> Answer:
+    """Turn scored sentences into the answer object; pure, so it is tested on its own."""
+    if not ranked:
+        return Answer(False, "", None, 0.0, [])
+    best = ranked[0]
+    present = is_present_question(question)
+    supporting = [c for c in ranked if c.lexical >= MIN_COVERAGE and c.score >= 0.6 * best.score]
+    earlier: list[_Candidate] = []
+    if present and supporting:
+        newest = max((c.published or "") for c in supporting)
+        current = [c for c in supporting if (c.published or "") == newest]
+        earlier = [c for c in supporting if (c.published or "") != newest]
+        supporting = current
+    answered = bool(supporting) and supporting[0].lexical >= MIN_COVERAGE
+    evidence_c = (supporting or ranked)[:top_k]
+    if answered:
+        chosen = _answer_sentences(supporting)
+        answer = " ".join(c.sentence for c in chosen)
+        as_of = chosen[0].published
+        confidence = min(1.0, chosen[0].score)
+        # Evidence: the sentences the answer is made of first, then the rest.
+        evidence_c = chosen + [c for c in supporting if c not in chosen]
+    else:
+        answer, as_of, confidence = "", None, round(best.score, 4)
+    return Answer(
+        answered=answered,
+        answer=answer,
+        as_of=_date_only(as_of),
+        confidence=round(confidence, 4),
+        evidence=[c.evidence() for c in evidence_c[:top_k]],
+        earlier=[c.evidence() for c in earlier[:5]],
+    )
+
+
+def _answer_sentences(supporting: list[_Candidate], limit: int = 2) -> list[_Candidate]:
+    """The best sentence, plus the next one if it adds question terms the first lacks, or
+    corroborates it from the same article; kept in reading order within an article."""
+    chosen = [supporting[0]]
+    for c in supporting[1:]:
+        if len(chosen) >= limit:
+            break
+        if c.doc.meta.get("doc_id") == chosen[0].doc.meta.get("doc_id") or c.stems - chosen[0].stems:
+            chosen.append(c)
+    same_doc = all(c.doc.meta.get("doc_id") == chosen[0].doc.meta.get("doc_id") for c in chosen)
+    return sorted(chosen, key=lambda c: c.start) if same_doc else chosen
+
+
+def _date_only(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return None
