@@ -45,5 +45,7 @@ def test_compose_file_is_valid_for_docker_compose_when_it_is_installed():
         import pytest
 
         pytest.skip("no docker compose binary on this machine (structure is checked by the tests above)")
-    proc = subprocess.run([*argv, "-f", str(REPO / "docker-compose.yml"), "config", "-q"], capture_output=True)
+    proc = subprocess.run(
+        [*argv, "-f", str(REPO / "docker-compose.yml"), "config", "-q"], capture_output=True
+    )
     assert proc.returncode == 0, proc.stderr.decode()

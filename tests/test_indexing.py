@@ -77,7 +77,9 @@ def test_editing_one_paragraph_rewrites_only_that_article(es, index_name, seed_t
     other_before = [(h["_id"], h["_seq_no"]) for h in _chunks(es, index_name, "other")]
     n_before = len(_chunks(es, index_name, "seed"))
 
-    edited = text.replace("Dillon said there are between 2,500 and 3,500", "Dillon said there are about 3,000")
+    edited = text.replace(
+        "Dillon said there are between 2,500 and 3,500", "Dillon said there are about 3,000"
+    )
     report = index_articles(es, index_name, [_article("seed", edited), _article("other", other)], NO_EMBED)
     refresh(es, index_name)
     assert (report.updated, report.unchanged) == (1, 1)
