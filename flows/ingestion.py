@@ -21,14 +21,14 @@ from typing import Any
 from elastic_transport import ConnectionError as ESConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError
-from ingest.cleaning import clean_record
-from ingest.learned import SourceProfiles
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.quarantine import Quarantine, QuarantineEntry
+from ingest.cleaning import clean_record
+from ingest.learned import SourceProfiles
 from ingest.loaders import iter_records
 from ingest.models import CleanArticle, IngestError, RawRecord
 from ingest.settings import IngestSettings
