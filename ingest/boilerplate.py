@@ -1,0 +1,473 @@
+# ruff: noqa: E501  (regex tables read better unwrapped)
+"""Named cleaning rules: which lines of an article are page furniture, and why.
+
+The cleaner works on *lines* (paragraphs, as scrapers and HTML extraction emit them). Each rule is a
+name, a pattern and the reason a user reads in the audit trail; some rules move what they remove to
+a metadata field (captions, credits, authors, dateline) instead of dropping it, because captions and
+credits are worth keeping as metadata but not as body text that would be chunked and searched twice.
+
+Rules are general (patterns of how sites phrase furniture), never tied to one document: the same
+rule that strips the seed's "A Section on 11/05/2017" strips any print-edition line. Furniture is
+short, so every pattern has a word limit: a long paragraph that happens to mention "newsletter" is
+content. Source-specific furniture that no general rule can know is ``ingest.learned``'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ingest.models import Removal, normalise_text
+
+I = re.IGNORECASE  # noqa: E741
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named cleaning rule: a line matching any pattern (within ``max_words``) is removed."""
+
+    name: str
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+    max_words: int = 60
+    moved_to: str | None = None
+
+    def matches(self, line: str, words: int) -> bool:
+        return words <= self.max_words and any(p.search(line) for p in self.patterns)
+
+
+def _p(*patterns: str, flags: int = I) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, flags) for p in patterns)
+
+
+_AGENCIES = (
+    r"Getty Images|AFP|Reuters|AP|EPA(?:-EFE)?|CNN|Bloomberg|Shutterstock|Pool|POOL|NurPhoto|Sipa USA|"
+    r"Anadolu(?: Agency)?|SOPA Images|LightRocket|USA TODAY(?: Sports| Network| NETWORK)?|Imagn(?: Images)?|"
+    r"The Washington Post|The New York Times|Redux|Alamy|Xinhua|Kyodo|ZUMA(?: Press)?|Zuma(?: Press)?|"
+    r"Future|AAP|PA|PA Images|PA Wire|WireImage|FilmMagic|Corbis|Polaris|Bloomberg via Getty Images"
+)
+_NAME = r"[A-Z][\w.'’-]*"
+_NAME_LINE = re.compile(rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}$")
+_AGENCY_LINE = re.compile(
+    r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa today(?: sports| network)?|cnn|bloomberg|"
+    r"special (?:to|for) usa today|opinion contributor|staff writer|staff reporter|columnist|"
+    r"contributing writer|guest columnist)$",
+    I,
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "caption",
+        "photo/video caption or photo credit (kept once in metadata.captions)",
+        _p(
+            r"^(?:this|these|in this|an?|the)?\s*(?:undated\s+|handout\s+|file\s+|aerial\s+|satellite\s+|"
+            r"pool\s+)*(?:frame grab|video grab|screen ?grab|screenshot|still image|photo(?:graph)?s?|"
+            r"images?|pictures?|video still)\b.{0,250}?\b(?:shows?|showing|released|provided|taken|"
+            r"made available|obtained|distributed|courtesy|posted|shared)\b",
+            r"\((?:AP|AFP|Reuters|Getty|EPA|Pool)[^()]{0,12}(?:Photos?|Images?|Pool)\b[^()]*\)\s*$",
+            r"\(photo(?:graph)?s? (?:by|courtesy|credit)\b[^()]*\)\s*$",
+            r"^\(?(?:photo|image|picture|video|graphic)s?\s*(?:credit|courtesy)?\s*:",
+            r"^(?:photo|image|picture)\s+(?:by|courtesy of)\b",
+            rf"\S/(?:[\w .'’&-]{{0,40}}/){{0,3}}(?:{_AGENCIES})\s*(?:\)|$|\s+[A-Z])",
+            r"^(?:hide|show|expand|close) caption$",
+        ),
+        max_words=160,
+        moved_to="captions",
+    ),
+    Rule(
+        "dateline",
+        "stand-alone dateline line (kept in metadata.dateline)",
+        _p(
+            r"^(?:[A-Z][\w.,'’() -]{0,50}\s)?CNN\s?(?:Business|Sport|Travel|Style|Politics|Health)?\s*[—–-]+\s*$",
+            flags=0,
+        ),
+        max_words=10,
+        moved_to="dateline",
+    ),
+    Rule(
+        "upcoming_events",
+        "site widget listing upcoming events",
+        _p(r"^(?:upcoming|featured|local) events\b[\W]*$", r"^(?:events calendar|see all events)\W*$"),
+        max_words=6,
+    ),
+    Rule(
+        "print_edition",
+        "print-edition placement line",
+        _p(
+            r"^[A-Z]{1,2}\s+Section on \d{1,2}/\d{1,2}/\d{2,4}$",
+            r"^(?:this|a version of this) (?:article|story) (?:appeared|appears|will appear) in (?:the )?print\b",
+            r"^(?:appeared|published) in (?:the )?print edition\b",
+            r"^print edition\W*$",
+        ),
+        max_words=40,
+    ),
+    Rule(
+        "newsletter_prompt",
+        "newsletter / subscription prompt",
+        _p(
+            r"\bsign[- ]?up\b.{0,120}\b(?:newsletter|inbox|e-?mail|for free|right here|here|today|now)\b",
+            r"\bnewsletter\b.{0,160}\b(?:sign[- ]?up|subscribe|inbox|delivered|for free|get it|receive)\b",
+            r"\b(?:sign[- ]?up|subscribe|subscribing)\b.{0,160}\bnewsletter\b",
+            r"\bsubscribe\b.{0,40}\b(?:today|here|now|for \$|and save|& save)\b",
+            r"^subscribe\b",
+            r"\b(?:in|to) your inbox\b",
+            r"^(?:not a subscriber|already a subscriber|just for subscribers|subscriber exclusive)\b",
+            r"\bbecome an? (?:[\w-]+ ){0,3}subscriber\b",
+            r"\bsupport (?:local|our|independent) journalism\b",
+            r"\b(?:these|this) (?:articles?|stor(?:y|ies)) (?:are|is) for [\w .]+ subscribers\b",
+            r"\bthank you for supporting our journalism\b",
+            r"^(?:would you like to receive|get our free|join \d[\d,]* (?:readers|subscribers))\b",
+        ),
+        max_words=70,
+    ),
+    Rule(
+        "cookie_notice",
+        "cookie / privacy / data-processing notice",
+        _p(
+            r"\bwe use cookies\b",
+            r"\bcookies?\b.{0,80}\b(?:accept|consent|settings|policy|preferences|browser|browsing)\b",
+            r"\byou agree to the (?:processing|use|storage|terms)\b",
+            r"\bwe will use the (?:information|details|data) you have (?:shared|provided)\b",
+            r"\bif you wish to object to the use of your data\b",
+            r"^['‘]?we['’]? includes\b",
+            r"\bby (?:clicking|signing up|submitting|continuing)\b.{0,80}\b(?:agree|accept|consent)\b",
+            r"\b(?:privacy (?:policy|notice|statement)|terms of (?:use|service))\b.{0,40}$",
+        ),
+        max_words=90,
+    ),
+    Rule(
+        "ad_feedback",
+        "advertising placeholder or ad-feedback widget",
+        _p(
+            r"\bhow relevant is this ad to you\b",
+            r"^video player was slow to load content\b",
+            r"\bad froze or did not finish loading\b",
+            r"^(?:advertisement|advertising|sponsored(?: content)?|paid (?:content|post)|promoted|ad)\W*$",
+            r"\bstory continues below (?:the )?(?:advertisement|ad)\b",
+            r"^skip (?:this )?ad\b",
+            r"^(?:ad feedback|feedback on this ad)\W*$",
+        ),
+        max_words=80,
+    ),
+    Rule(
+        "disclosure",
+        "affiliate / partner / sponsorship disclosure",
+        _p(
+            r"\baffiliate (?:fee|commission|link|partner)s?\b",
+            r"\bmay earn (?:us )?(?:a |an )?(?:small )?(?:commission|affiliate|revenue)\b",
+            r"\bpurchases you make through (?:our |the )?links\b",
+            r"\bis a [\w .]+ content partner offering\b",
+            r"\bits content is produced independently of\b",
+            r"^prices (?:were|are) accurate at the time\b",
+            r"\brecommendations are independently chosen\b",
+            r"\b(?:coverage|work) (?:at [\w .]+ )?is (?:made possible|supported) in part by a grant\b",
+        ),
+        max_words=80,
+    ),
+    Rule(
+        "read_more",
+        "'read more' / related-article link",
+        _p(
+            r"^(?:read more|read also|also read|see also|related|related (?:stories|articles|coverage|content|"
+            r"links|reading)|more from [\w .]{1,40}|more on this(?: story)?|more|further reading|"
+            r"recommended(?: reading| stories| for you)?|read next|up next|what to read next|don['’]?t miss|"
+            r"must read|trending(?: now)?|most popular|most read|more stories|more news|latest news|"
+            r"top stories|you may also like|you might also like|keep reading|continue reading|"
+            r"also in the news|more news to know now|in other news|what['’]s trending|"
+            r"what everyone['’]s talking about|other stories|more coverage|more to read)\s*(?::|$|>|»|\||›)",
+            r"^[A-Z][A-Z0-9 '’&!?.,/-]{2,40}:\s*\S",
+            r"(?<![\d\s])[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
+            r"^(?:AP|CNN|USA TODAY) [\w ]{2,40}:\s*https?://",
+            r"^(?:click|tap) (?:here|to)\b",
+            r"^read (?:the )?(?:full|original|more)\b.{0,80}\b(?:here|article|story)\W*$",
+            r"^(?:here['’]s|here is) (?:our|the) latest coverage\b",
+        ),
+        max_words=30,
+    ),
+    Rule(
+        "promo",
+        "site promotion (games, apps, podcasts, deals, weather, voter guides)",
+        _p(
+            r"^need a break\?",
+            r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
+            r"\bdownload (?:the|our) [\w .]+ app\b",
+            r"\bthe [\w .]+ app gets you\b",
+            r"^(?:what['’]s|what is) the weather (?:today|like)\?",
+            r"^check (?:your|out) (?:local )?(?:forecast|the latest)\b",
+            r"^[\w '’&-]{2,40}:\s*(?:see who|shop|sign[- ]up|subscribe|follow (?:along|every|all|the latest)|"
+            r"play|download|listen|watch|check out|get (?:the|our|updates)|track|latest|live)\b",
+            r"^(?:learn more|check out|podcasts?|more podcasts|listen|watch|live updates?|follow live updates)\s*:",
+            r"^follow (?:live updates|every game|along|all the action)\b",
+            r"^(?:get|join)\b.{0,80}\b(?:whatsapp|text(?:s|ing)? (?:alerts|updates))\b",
+            r"\bsign[- ]up for [\w :]+:?\s*text\b",
+            r"^hit play on the player\b",
+            r"\btranscript was automatically generated\b",
+            r"^(?:unable to view|can['’]t see) (?:our|the|this) (?:graphics?|video|map|chart)\b",
+            r"\b(?:visit|go to) [\w.]+\.(?:com|co\.uk)(?:/\w+)? for more\b",
+        ),
+        max_words=45,
+    ),
+    Rule(
+        "share_follow",
+        "share / follow buttons and social links",
+        _p(
+            r"^(?:share|share this(?: article| story| page)?|share on \w+|tweet|e-?mail|print|pin|whatsapp|"
+            r"facebook|twitter|linkedin|reddit|copy link|link copied|comments?|\d+ comments?|"
+            r"share (?:via|with) \w+)\W*$",
+            r"^follow (?:us|\w+(?: \w+){0,3}) on (?:twitter|x|facebook|instagram|threads|tiktok|linkedin|bluesky)\b",
+            r"^(?:like|join) (?:us|our [\w '’-]+ group) on facebook\b",
+            r"^follow (?:us|[\w .]+) on (?:facebook|twitter|x)!",
+            r"^follow (?:him|her|them|us)?\s*on (?:twitter|x|facebook|instagram|threads)\b",
+            r"^join us on (?:twitter|facebook|x)\b",
+        ),
+        max_words=40,
+    ),
+    Rule(
+        "author_contact",
+        "author bio / contact line (kept in metadata.credits)",
+        _p(
+            r"^(?:contact|reach|follow|email|e-mail|tweet|got a tip|have an idea)\b.{0,200}(?:@|\.com\b|\(\d{3}\) ?\d{3}-\d{4}|\d{3}-\d{3}-\d{4})",
+            r"\b(?:reach|contact|email|e-mail) (?:him|her|them|me|the reporter)\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
+            r"\bis an? (?:[\w-]+ ){0,5}(?:reporter|writer|editor|correspondent|columnist|journalist|producer|"
+            r"contributor)\b.{0,200}(?:@|\.com\b)",
+            r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
+            r"\bcan be reached at\b.{0,80}(?:@|\.com\b|\d{3}-\d{4})",
+            r"^follow [\w .'’-]{2,40} on (?:twitter|x)(?: and threads)?:?\s*@",
+        ),
+        max_words=70,
+        moved_to="credits",
+    ),
+    Rule(
+        "credits",
+        "contributor / wire credit (kept in metadata.credits)",
+        _p(
+            r"^information for this article was contributed by\b",
+            r"^(?:contributing|contributors?|additional reporting|reporting|writing|editing|edited|compiled|"
+            r"produced|graphics?|research)(?: (?:by|from))?\s*:",
+            r"^(?:reporting|writing|editing|additional reporting) by\b",
+            r"\bcontributed (?:to )?(?:this|the) (?:report|story|article|reporting)\W*$",
+            r"^(?:from|by) (?:staff|usa today network|wire|the associated press)(?: and wire)? reports?\W*$",
+            r"^(?:staff|wire) reports?\W*$",
+            r"^from (?:staff and wire|usa today network and wire|wire and staff) reports\W*$",
+            r"^(?:this|the) (?:story|article|report|post) (?:originally appeared|was originally published|"
+            r"first appeared|is republished|was produced|was published) (?:on|in|by|from|as|with)\b",
+            r"^\(?this (?:story|article) was (?:produced|reported|written) (?:by|in partnership|in collaboration)\b",
+        ),
+        max_words=60,
+        moved_to="credits",
+    ),
+    Rule(
+        "byline",
+        "byline (kept in metadata.authors)",
+        _p(
+            rf"^by\s+{_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*(?:,\s*[\w .'’-]+)?$",
+            rf"^[–—−-]{{1,2}}\s*{_NAME}(?:\s+{_NAME}){{0,3}}(?:,\s*[\w .'’|-]{{2,60}})?$",
+        ),
+        max_words=14,
+        moved_to="authors",
+    ),
+    Rule(
+        "editorial_note",
+        "update/correction note about the page, not news",
+        _p(
+            r"^\(?(?:this|the) (?:story|article|post|report|page)(?: and(?: its)? headline)? (?:has|have|was|were) "
+            r"(?:been )?updated\b.{0,160}$",
+            r"^\(?updated (?:with|to (?:add|include))\b.{0,120}$",
+        ),
+        max_words=35,
+    ),
+    Rule(
+        "navigation",
+        "navigation remnant (menus, breadcrumbs, buttons)",
+        _p(
+            r"^(?:home|menu|search|log ?in|sign ?in|log ?out|register|skip to (?:main )?content|back to top|"
+            r"next|previous|prev|next (?:story|article|page)|previous (?:story|article|page)|close|open|expand|"
+            r"collapse|toggle navigation|main menu|see more|show more|load more|view (?:all|more|comments|gallery)|"
+            r"keep scrolling|scroll (?:down|to continue)|enlarge this image|open gallery|view gallery|"
+            r"(?:\d+ )?photos|replay|play video|watch video|listen to this article|all rights reserved.*|"
+            r"©.{0,80}|copyright ©?.{0,80})\W*$",
+            r"^(?:[^|»›>•]{1,30}\s*[|»›>•]\s*){3,}[^|»›>•]{0,30}$",
+        ),
+        max_words=25,
+    ),
+    Rule(
+        "separator",
+        "separator line without words",
+        _p(r"^[^\w]{1,12}$", r"^_{2,}$"),
+        max_words=3,
+    ),
+)
+RULES_BY_NAME = {r.name: r for r in RULES}
+
+
+@dataclass
+class Line:
+    """One non-empty line (paragraph) of the cleaner's input, with char offsets of its stripped text."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class RuleResult:
+    """Lines kept, removals made, and what the rules moved to metadata."""
+
+    kept: list[Line] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    datelines: list[str] = field(default_factory=list)
+    print_edition: list[str] = field(default_factory=list)
+
+
+def split_lines(text: str) -> list[Line]:
+    """Non-empty lines of ``text`` with offsets of their stripped content."""
+    lines: list[Line] = []
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            lines.append(Line(stripped, pos + lead, pos + lead + len(stripped)))
+        pos += len(raw)
+    return lines
+
+
+def classify_line(line: str) -> Rule | None:
+    """The first general rule that matches ``line`` (already stripped), if any."""
+    words = len(line.split())
+    for rule in RULES:
+        if rule.matches(line, words):
+            return rule
+    return None
+
+
+def apply_rules(
+    text: str,
+    *,
+    title: str | None = None,
+    known_captions: Iterable[str] = (),
+    authors: Iterable[str] = (),
+    min_duplicate_chars: int = 40,
+) -> RuleResult:
+    """Run the general rules over ``text``; offsets in removals index ``text``.
+
+    Besides the per-line patterns: lines equal to a known caption (``<figcaption>``) are captions;
+    the title repeated as the first line is dropped (it is metadata); a byline block at the top
+    (a name line, then a short affiliation line) goes to authors; and a paragraph that occurs again
+    later in the document is kept once (``duplicate_paragraph``), unless it is too short to be a
+    paragraph ("Yes.", "Thank you.") which repeat legitimately in transcripts.
+    """
+    result = RuleResult()
+    lines = split_lines(text)
+    captions_norm = {normalise_text(c) for c in known_captions if c.strip()}
+    authors_norm = {normalise_text(a) for a in authors if a.strip()}
+    title_norm = _title_key(title) if title else ""
+    seen: set[str] = set()
+    byline_idx = _byline_block(lines, authors_norm)
+
+    def remove(line: Line, rule: str, reason: str, moved_to: str | None) -> None:
+        result.removed.append(Removal(rule, line.text, line.start, line.end, reason, moved_to))
+
+    for i, line in enumerate(lines):
+        norm = normalise_text(line.text)
+        if norm in captions_norm:
+            _add_once(result.captions, line.text)
+            remove(line, "caption", "text of a <figcaption>/caption element (kept in metadata)", "captions")
+            continue
+        if i < 3 and title_norm and _title_key(line.text) == title_norm:
+            remove(line, "title", "the title repeated as body text (kept in metadata.title)", None)
+            continue
+        if i in byline_idx:
+            moved = (
+                "authors" if _NAME_LINE.match(line.text) and not _AGENCY_LINE.match(line.text) else "credits"
+            )
+            (
+                _add_once(result.authors, line.text)
+                if moved == "authors"
+                else _add_once(result.credits, line.text)
+            )
+            remove(line, "byline", "byline block at the top of the article (kept in metadata)", moved)
+            continue
+        rule = classify_line(line.text)
+        if rule is not None:
+            _record_move(result, rule, line.text)
+            remove(line, rule.name, rule.reason, rule.moved_to)
+            continue
+        if len(norm) >= min_duplicate_chars:
+            if norm in seen:
+                remove(line, "duplicate_paragraph", "paragraph already present earlier in the article", None)
+                continue
+            seen.add(norm)
+        result.kept.append(line)
+    return result
+
+
+def _record_move(result: RuleResult, rule: Rule, text: str) -> None:
+    if rule.moved_to == "captions":
+        _add_once(result.captions, text)
+    elif rule.moved_to == "credits":
+        _add_once(result.credits, text)
+    elif rule.moved_to == "authors":
+        name = re.sub(r"^(?:by\s+|[–—−-]{1,2}\s*)", "", text, flags=I).split(",")[0].strip()
+        if name:
+            _add_once(result.authors, name)
+    elif rule.moved_to == "dateline":
+        result.datelines.append(text)
+    if rule.name == "print_edition":
+        result.print_edition.append(text)
+
+
+def _add_once(items: list[str], text: str) -> None:
+    if normalise_text(text) not in {normalise_text(x) for x in items}:
+        items.append(text)
+
+
+def _title_key(text: str) -> str:
+    t = normalise_text(text)
+    t = re.sub(r"\s*(?:\.\.\.|…)$", "", t)
+    t = re.sub(r"\s*[|–—-]\s*(?:cnn|usa today|the week|bbc news|reuters)[\w .]*$", "", t)
+    return t
+
+
+def _byline_block(lines: list[Line], authors_norm: set[str]) -> set[int]:
+    """Indices of a byline block in the first three lines: "Jane Doe" then "USA TODAY"."""
+    found: set[int] = set()
+    head = lines[:3]
+    for i, line in enumerate(head):
+        text = line.text
+        if len(text) > 60 or text[-1:] in '.!?:;"”':
+            continue
+        norm = normalise_text(text)
+        if norm in authors_norm or _AGENCY_LINE.match(text):
+            found.add(i)
+            continue
+        nxt = head[i + 1].text if i + 1 < len(head) else ""
+        if (
+            _NAME_LINE.match(text)
+            and nxt
+            and len(nxt.split()) <= 6
+            and nxt[-1:] not in '.!?:;"”'
+            and (_AGENCY_LINE.match(nxt) or _looks_like_outlet(nxt))
+        ):
+            found.update({i, i + 1})
+    return found
+
+
+_OUTLET = re.compile(
+    r"\b(?:news|journal|times|post|press|herald|tribune|republic|gazette|register|enquirer|star|"
+    r"sentinel|inquirer|chronicle|daily|today|network|reports?|\.com|sports|magazine|observer|"
+    r"contributor|correspondent|writer|reporter|columnist)\b",
+    I,
+)
+
+
+def _looks_like_outlet(text: str) -> bool:
+    return bool(_OUTLET.search(text))

@@ -1,0 +1,155 @@
+"""Turn one ``RawRecord`` into a ``CleanArticle``: extraction → rules → learned boilerplate → metadata.
+
+Plain functions: the Prefect flow and the Haystack component both call :func:`clean_record`.
+Every line the cleaner drops is recorded as a ``Removal`` (rule, text, offsets in the cleaner's
+input text, reason, and the metadata field that kept it, if any): the audit trail a user sees in
+``newsdesk clean`` and the ingestion report.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.boilerplate import Line, apply_rules
+from ingest.html import extract_html
+from ingest.learned import SourceProfiles
+from ingest.metadata import (
+    clean_author,
+    dateline_from,
+    detect_language,
+    published_date,
+    source_from,
+)
+from ingest.models import CleanArticle, IngestError, RawRecord, Removal, derive_doc_id, normalise_text
+from ingest.settings import IngestSettings
+
+_HEADING_MAX_WORDS = 6
+_PARAGRAPH_MIN_WORDS = 20
+
+
+def clean_record(
+    record: RawRecord,
+    profiles: SourceProfiles | None = None,
+    *,
+    settings: IngestSettings | None = None,
+    html_method: str = "trafilatura",
+) -> CleanArticle:
+    """Clean one record; raises ``IngestError`` (with origin and record number) for bad input.
+
+    ``profiles`` adds the source's learned boilerplate (see ``ingest.learned``); without it only the
+    general rules apply, which is what ``newsdesk clean`` on a single page does.
+    """
+    settings = settings or IngestSettings()
+    where = {"origin": record.origin, "record_no": record.record_no}
+    raw_content = record.text if record.text and record.text.strip() else (record.html or "")
+    if not raw_content.strip():
+        raise IngestError("record has neither text nor html", **where)
+    if len(raw_content.encode("utf-8", "surrogatepass")) > settings.max_document_bytes:
+        raise IngestError(
+            f"document is over the limit of {settings.max_document_bytes:,} bytes "
+            "(NEWSDESK_MAX_DOCUMENT_BYTES)",
+            **where,
+        )
+
+    title = (record.title or "").strip()
+    url = record.url
+    published_raw = record.published
+    authors = list(record.authors)
+    captions_html: list[str] = []
+    extractor = None
+    if record.text and record.text.strip():
+        text = record.text
+    else:
+        page = extract_html(record.html or "", method=html_method, max_depth=settings.max_html_depth, **where)
+        text, extractor, captions_html = page.text, page.method, page.captions
+        title = title or (page.title or "")
+        url = url or page.url
+        published_raw = published_raw or page.published
+        authors = authors or page.authors
+
+    source = source_from(record.source, url)
+    result = apply_rules(text, title=title, known_captions=captions_html, authors=authors)
+    kept, removed = _strip_learned(result.kept, result.removed, source, profiles)
+    body = "\n\n".join(line.text for line in kept)
+    if not body.strip():
+        raise IngestError("nothing left after cleaning: the document is all boilerplate", **where)
+
+    published, published_from = published_date(published_raw, result.print_edition, body)
+    meta = {"published_from": published_from} if published_from else {}
+    if extractor:
+        meta["extractor"] = extractor
+    meta["removed_chars"] = sum(r.end - r.start for r in removed)
+    return CleanArticle(
+        doc_id=derive_doc_id(record.id, url, raw_content),
+        text=body,
+        title=title or _fallback_title(kept),
+        url=url,
+        source=source,
+        published=published,
+        authors=_dedupe(clean_author(a) for a in [*authors, *result.authors] if clean_author(a)),
+        credits=_dedupe(result.credits),
+        captions=_dedupe([*captions_html, *result.captions]),
+        dateline=dateline_from([line.text for line in kept], result.datelines),
+        language=detect_language(body),
+        origin=record.origin,
+        record_no=record.record_no,
+        removed=sorted(removed, key=lambda r: r.start),
+        metadata=meta,
+    )
+
+
+def clean_text(
+    text: str,
+    *,
+    title: str | None = None,
+    source: str | None = None,
+    profiles: SourceProfiles | None = None,
+) -> CleanArticle:
+    """Clean a bare text (no record around it): convenience for components and notebooks."""
+    return clean_record(RawRecord(origin="<text>", title=title, text=text, source=source), profiles)
+
+
+def _strip_learned(
+    kept: list[Line], removed: list[Removal], source: str | None, profiles: SourceProfiles | None
+) -> tuple[list[Line], list[Removal]]:
+    if profiles is None or not source:
+        return kept, removed
+    out: list[Line] = []
+    removed = list(removed)
+    for i, line in enumerate(kept):
+        reason = profiles.verdict(source, line.text)
+        if reason and not _is_heading(line, kept[i + 1] if i + 1 < len(kept) else None, reason):
+            removed.append(Removal(f"learned:{source}", line.text, line.start, line.end, reason, None))
+        else:
+            out.append(line)
+    return out, removed
+
+
+def _is_heading(line: Line, nxt: Line | None, reason: str) -> bool:
+    """A short recurring line that heads a real paragraph is a section heading, not furniture.
+
+    ("What next?", "Alabama" in a 50-states round-up). User deny-lists still win.
+    """
+    if reason.startswith("listed in the deny list") or nxt is None:
+        return False
+    if line.words > _HEADING_MAX_WORDS or line.text.endswith("."):
+        return False
+    return nxt.words >= _PARAGRAPH_MIN_WORDS
+
+
+def _fallback_title(kept: list[Line]) -> str:
+    for line in kept[:3]:
+        if line.words <= 20:
+            return re.sub(r"\s+", " ", line.text)
+    return ""
+
+
+def _dedupe(items) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = normalise_text(item)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(item.strip())
+    return out
