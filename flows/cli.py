@@ -325,8 +325,58 @@ def clean(
     paths: Annotated[list[str], typer.Argument(help="Files or directories to clean.")],
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON (JSON Lines for several).")] = False,
 ) -> None:
-    """Clean inputs without indexing: show the text, metadata and what was removed."""
-    _not_yet("clean", 3)
+    """Clean inputs without indexing: show the text, metadata and what was removed.
+
+    Bad inputs are reported on stderr with their reason and skipped; the exit code is 1 only when
+    no input could be cleaned at all (so one broken file in a directory does not fail a script).
+    Boilerplate learned by earlier ingestion runs ($NEWSDESK_DATA_DIR/boilerplate) is applied too,
+    read-only, so this shows what ingestion would index.
+    """
+    from ingest.cleaning import clean_record
+    from ingest.learned import SourceProfiles
+    from ingest.loaders import iter_records
+    from ingest.models import IngestError
+
+    profiles = SourceProfiles.load()
+    cleaned = failed = 0
+    for item in iter_records(paths):
+        try:
+            if isinstance(item, IngestError):
+                raise item
+            article = clean_record(item, profiles if profiles.profiles else None)
+        except IngestError as exc:
+            failed += 1
+            where = f"{exc.origin}:{exc.record_no}" if exc.record_no is not None else exc.origin
+            console.print(f"error: {where}: {exc.reason}", style="red", markup=False, highlight=False)
+            continue
+        cleaned += 1
+        removed = [{"rule": r.rule, "text": r.text, "start": r.start, "end": r.end} for r in article.removed]
+        if json_out:
+            doc = {
+                "doc_id": article.doc_id,
+                "path": item.where,
+                "title": article.title,
+                "text": article.text,
+                "metadata": article.metadata_dict(),
+                "removed": removed,
+            }
+            typer.echo(json.dumps(doc, ensure_ascii=False))
+            continue
+        meta = {k: v for k, v in article.metadata_dict().items() if v not in (None, [], "")}
+        out.rule(f"{article.title or article.doc_id}  [{item.where}]", style="bold")
+        out.print(json.dumps({"doc_id": article.doc_id, **meta}, ensure_ascii=False, indent=2), markup=False)
+        out.print()
+        out.print(article.text, markup=False, highlight=False)
+        out.print()
+        out.print(f"Removed ({len(removed)}):", style="bold")
+        for r in article.removed:
+            moved = f" -> {r.moved_to}" if r.moved_to else ""
+            snippet = r.text if len(r.text) <= 100 else r.text[:97] + "..."
+            out.print(f"  [{r.start}:{r.end}] {r.rule}{moved}: {snippet}", markup=False, highlight=False)
+    if not json_out or failed:
+        console.print(f"cleaned {cleaned}, failed {failed}", markup=False, highlight=False)
+    if cleaned == 0:
+        raise typer.Exit(1)
 
 
 @app.command()

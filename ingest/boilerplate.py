@@ -61,7 +61,7 @@ RULES: tuple[Rule, ...] = (
         "caption",
         "photo/video caption or photo credit (kept once in metadata.captions)",
         _p(
-            r"^(?:this|these|in this|an?|the)?\s*(?:undated\s+|handout\s+|file\s+|aerial\s+|satellite\s+|"
+            r"^(?:this|these|in this|in these)\s+(?:undated\s+|handout\s+|file\s+|aerial\s+|satellite\s+|"
             r"pool\s+)*(?:frame grab|video grab|screen ?grab|screenshot|still image|photo(?:graph)?s?|"
             r"images?|pictures?|video still)\b.{0,250}?\b(?:shows?|showing|released|provided|taken|"
             r"made available|obtained|distributed|courtesy|posted|shared)\b",
@@ -176,7 +176,7 @@ RULES: tuple[Rule, ...] = (
             r"top stories|you may also like|you might also like|keep reading|continue reading|"
             r"also in the news|more news to know now|in other news|what['’]s trending|"
             r"what everyone['’]s talking about|other stories|more coverage|more to read)\s*(?::|$|>|»|\||›)",
-            r"^[A-Z][A-Z0-9 '’&!?.,/-]{2,40}:\s*\S",
+            r"(?-i:^[A-Z][A-Z0-9 '’&!?.,/-]{2,40}:\s*\S)",
             r"(?<![\d\s])[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
             r"^(?:AP|CNN|USA TODAY) [\w ]{2,40}:\s*https?://",
             r"^(?:click|tap) (?:here|to)\b",
@@ -300,6 +300,10 @@ RULES: tuple[Rule, ...] = (
 )
 RULES_BY_NAME = {r.name: r for r in RULES}
 
+# Repeats that are structure, not scraping accidents: a questionnaire asking every candidate the
+# same question, list items ("• Budget: $200 million") that recur for different entries.
+_LIST_OR_QUESTION = re.compile(r"^(?:[•\-*>▪►◦·]|\d{1,3}[.)]\s)|\?[\"”’']?$")
+
 
 @dataclass
 class Line:
@@ -363,7 +367,8 @@ def apply_rules(
     the title repeated as the first line is dropped (it is metadata); a byline block at the top
     (a name line, then a short affiliation line) goes to authors; and a paragraph that occurs again
     later in the document is kept once (``duplicate_paragraph``), unless it is too short to be a
-    paragraph ("Yes.", "Thank you.") which repeat legitimately in transcripts.
+    paragraph ("Yes.", "Thank you.") or a question/list item (questionnaires, listicles), which
+    repeat legitimately.
     """
     result = RuleResult()
     lines = split_lines(text)
@@ -401,7 +406,7 @@ def apply_rules(
             _record_move(result, rule, line.text)
             remove(line, rule.name, rule.reason, rule.moved_to)
             continue
-        if len(norm) >= min_duplicate_chars:
+        if len(norm) >= min_duplicate_chars and not _LIST_OR_QUESTION.search(line.text):
             if norm in seen:
                 remove(line, "duplicate_paragraph", "paragraph already present earlier in the article", None)
                 continue
