@@ -27,9 +27,9 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.quarantine import Quarantine, QuarantineEntry
+from flows.sources import RunInputs
 from ingest.cleaning import clean_record
 from ingest.learned import SourceProfiles
-from ingest.loaders import iter_records
 from ingest.models import CleanArticle, IngestError, RawRecord
 from ingest.settings import IngestSettings
 from search.indexing import IndexingOptions, IndexReport, index_articles
@@ -127,11 +127,11 @@ def _transient(exc: BaseException) -> bool:
 # Prefect tasks: thin wrappers
 # ---------------------------------------------------------------------------------------------
 @task(name="learn-boilerplate", cache_policy=NO_CACHE)
-def learn_boilerplate(paths: list[str], source: str | None, ingest_settings: IngestSettings) -> int:
+def learn_boilerplate(inputs: RunInputs, ingest_settings: IngestSettings) -> int:
     """First pass: let each source's profile see its documents, so furniture is known before cleaning."""
     profiles = SourceProfiles.load(ingest_settings.boilerplate_dir, ingest_settings)
     seen = 0
-    for item in iter_records(paths, source=source, settings=ingest_settings):
+    for item in inputs:
         if isinstance(item, RawRecord):
             profiles.observe(item)
         seen += 1
@@ -225,7 +225,8 @@ def ingest_flow(
     ensure_indices(client, settings.index, embedding_dims=dims)
 
     t = time.perf_counter()
-    total = learn_boilerplate(paths, source, ingest_settings)
+    inputs = RunInputs(paths, source, ingest_settings)
+    total = learn_boilerplate(inputs, ingest_settings)
     report.seconds["learn"] = time.perf_counter() - t
     profiles = SourceProfiles.load(ingest_settings.boilerplate_dir, ingest_settings)
     _progress("ingest", 0, total)
@@ -246,7 +247,7 @@ def ingest_flow(
         done += result.seen
         _progress("ingest", done, total)
 
-    batches = batched(iter_records(paths, source=source, settings=ingest_settings), batch_size)
+    batches = batched(inputs, batch_size)
     for items in batches:
         t = time.perf_counter()
         articles, bad, batch_removed = clean_batch.submit(items, profiles).result()

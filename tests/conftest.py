@@ -77,3 +77,34 @@ def settings(es_url: str, index_name: str, tmp_path: Path) -> SearchSettings:
 @pytest.fixture()
 def seed_text() -> str:
     return (SEEDS / "iraq-isis-qaim-2017-11-05.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """A real, temporary Prefect API server (SQLite in a temp dir) for the session; yields its URL."""
+    import prefect.settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield prefect.settings.PREFECT_API_URL.value()
+
+
+@pytest.fixture()
+def app_env(
+    monkeypatch: pytest.MonkeyPatch, es_url: str, index_name: str, tmp_path: Path, prefect_api: str
+) -> dict[str, str]:
+    """Environment for code that reads settings itself (flows, CLI subprocesses)."""
+    env = {
+        "NEWSDESK_ES_URL": es_url,
+        "NEWSDESK_INDEX": index_name,
+        "NEWSDESK_DATA_DIR": str(tmp_path / "data"),
+        "PREFECT_API_URL": prefect_api,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    from search.settings import get_settings
+
+    get_settings.cache_clear()
+    return env

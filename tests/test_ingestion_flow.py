@@ -1,0 +1,54 @@
+"""Integration: the Prefect ingestion flow against real Elasticsearch and a real Prefect server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+
+from flows.ingestion import ingest_flow
+from flows.quarantine import Quarantine
+from search.store import articles_alias, count
+from tests.conftest import SEEDS
+
+
+def test_seed_ingests_then_second_run_reports_everything_unchanged(app_env, es_client: Elasticsearch):
+    first = ingest_flow(paths=[str(SEEDS)])
+    assert (first["seen"], first["new"], first["quarantined"]) == (1, 1, 0)
+    assert first["chunks_written"] >= 2
+    assert first["boilerplate_removed"], "the seed's caption/footer removals are reported by rule"
+    alias = app_env["NEWSDESK_INDEX"]
+    chunks = count(es_client, alias)
+    assert chunks == first["chunks_written"]
+    hit = es_client.search(index=alias, query={"match": {"content": "Qaim"}}, size=1)["hits"]["hits"][0]
+    assert len(hit["_source"]["embedding"]) == 384
+
+    second = ingest_flow(paths=[str(SEEDS)])
+    assert (second["seen"], second["unchanged"], second["new"], second["chunks_written"]) == (1, 1, 0, 0)
+    assert count(es_client, alias) == chunks
+
+
+def test_bad_inputs_are_quarantined_and_the_run_goes_on(app_env, tmp_path: Path, es_client: Elasticsearch):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    good = {"id": "good-1", "title": "Council votes", "text": "The city council voted 7-2 on Tuesday. " * 5}
+    lines = [
+        json.dumps(good),
+        "{not json",
+        json.dumps({"id": "empty-1", "title": "nothing here"}),
+        json.dumps({"id": "good-2", "title": "Bridge", "text": "The bridge reopened after repairs. " * 5}),
+    ]
+    (inbox / "dump.jsonl").write_text("\n".join(lines) + "\n")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (inbox / "empty.txt").write_text("")
+
+    report = ingest_flow(paths=[str(inbox)], embed=False)
+    assert report["new"] == 2
+    assert report["quarantined"] == 4
+    where = {(Path(q["origin"]).name, q["record_no"]) for q in report["quarantine"]}
+    assert {("dump.jsonl", 2), ("dump.jsonl", 3)} <= where
+    assert count(es_client, articles_alias(app_env["NEWSDESK_INDEX"])) == 2
+
+    listed = Quarantine(Path(app_env["NEWSDESK_DATA_DIR"]) / "quarantine").entries()
+    assert len(listed) == 4 and all(e.reason for e in listed)
