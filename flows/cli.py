@@ -25,6 +25,12 @@ es_app = typer.Typer(
     help="Run a local Elasticsearch for development (no Docker needed).", no_args_is_help=True
 )
 app.add_typer(es_app, name="es")
+schedule_app = typer.Typer(
+    help="Scheduled ingestion (a Prefect deployment with a cron schedule).", no_args_is_help=True
+)
+app.add_typer(schedule_app, name="schedule")
+quarantine_app = typer.Typer(help="Inputs rejected by ingestion, with their reasons.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
 
 console = Console(stderr=True)
 out = Console()
@@ -386,6 +392,141 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the web page."""
     _not_yet("serve", 6)
+
+
+# --------------------------------------------------------------------------------------------
+# schedule
+# --------------------------------------------------------------------------------------------
+def _schedule_settings(sources: list[str] | None, cron: str | None, name: str | None, no_embed: bool):
+    from flows.deployments import ScheduleSettings
+
+    overrides: dict = {}
+    if sources:
+        overrides["sources"] = sources
+    if cron:
+        overrides["cron"] = cron
+    if name:
+        overrides["name"] = name
+    if no_embed:
+        overrides["embed"] = False
+    return ScheduleSettings(**overrides)
+
+
+SourcesArg = Annotated[
+    list[str] | None, typer.Argument(help="Sources (default NEWSDESK_SCHEDULE_SOURCES, comma-separated).")
+]
+CronOpt = Annotated[str | None, typer.Option(help="Cron expression (default NEWSDESK_SCHEDULE_CRON).")]
+NameOpt = Annotated[str | None, typer.Option(help="Deployment name (default NEWSDESK_SCHEDULE_NAME).")]
+NoEmbedOpt = Annotated[bool, typer.Option("--no-embed", help="Scheduled runs skip embeddings.")]
+
+
+@schedule_app.command("create")
+def schedule_create(
+    sources: SourcesArg = None, cron: CronOpt = None, name: NameOpt = None, no_embed: NoEmbedOpt = False
+) -> None:
+    """Register the scheduled ingestion deployment on the Prefect server (PREFECT_API_URL)."""
+    from flows.deployments import create_deployment
+
+    s = _schedule_settings(sources, cron, name, no_embed)
+    try:
+        dep_id = create_deployment(s)
+    except ValueError as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from exc
+    out.print(
+        f"Deployment newsdesk-ingest/{s.name} ({dep_id}): cron {s.cron!r} {s.timezone}, sources {s.sources}"
+    )
+    out.print("Runs execute while `newsdesk schedule serve` (or the compose worker) is running.")
+
+
+@schedule_app.command("serve")
+def schedule_serve(
+    sources: SourcesArg = None, cron: CronOpt = None, name: NameOpt = None, no_embed: NoEmbedOpt = False
+) -> None:
+    """Create the deployment and execute its scheduled runs until stopped (the worker process)."""
+    from flows.deployments import serve_deployment
+
+    s = _schedule_settings(sources, cron, name, no_embed)
+    try:
+        serve_deployment(s)
+    except ValueError as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from exc
+
+
+@schedule_app.command("list")
+def schedule_list(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List ingestion deployments and their schedules."""
+    from flows.deployments import list_deployments
+
+    deps = list_deployments()
+    if json_out:
+        out.print_json(json.dumps(deps))
+        return
+    if not deps:
+        out.print("No scheduled ingestion yet: `newsdesk schedule create SOURCES --cron '0 * * * *'`.")
+    for d in deps:
+        crons = ", ".join(f"{x['cron']} ({x['timezone']})" for x in d["schedules"]) or "no schedule"
+        out.print(
+            f"newsdesk-ingest/{d['name']}: {crons}; paths {d['parameters'].get('paths')}", highlight=False
+        )
+
+
+@schedule_app.command("run")
+def schedule_run(
+    name: NameOpt = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the run to finish (0: don't).")] = 0,
+) -> None:
+    """Trigger one run of the scheduled deployment now."""
+    from flows.deployments import ScheduleSettings, run_now
+
+    res = run_now(name or ScheduleSettings().name, timeout_s=wait or 0)
+    out.print(f"flow run {res['flow_run_id']}: {res['state']}")
+
+
+# --------------------------------------------------------------------------------------------
+# quarantine
+# --------------------------------------------------------------------------------------------
+def _quarantine():
+    from flows.quarantine import Quarantine
+    from ingest.settings import IngestSettings
+
+    return Quarantine(IngestSettings().data_dir / "quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Rejected inputs (newest per input), with stage and reason."""
+    from dataclasses import asdict
+
+    entries = _quarantine().entries()
+    if json_out:
+        out.print_json(json.dumps([asdict(e) for e in entries]))
+        return
+    if not entries:
+        out.print("Quarantine is empty.")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(entries)} quarantined input(s)")
+    for col in ("input", "stage", "reason", "when"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(_esc(e.where), e.stage, _esc(e.reason), e.at)
+    out.print(table)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    no_embed: Annotated[bool, typer.Option("--no-embed", help="Skip embeddings.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Re-ingest the files and URLs that hold quarantined inputs (idempotent: good ones are unchanged)."""
+    origins = sorted({e.origin for e in _quarantine().entries()})
+    if not origins:
+        out.print("Quarantine is empty: nothing to retry.")
+        return
+    ingest(origins, source=None, no_embed=no_embed, batch_size=64, index=None, json_out=json_out)
 
 
 def main() -> None:  # pragma: no cover - entry point for `python -m flows.cli`
