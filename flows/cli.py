@@ -389,9 +389,15 @@ def clean(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the HTTP API and the web page."""
-    _not_yet("serve", 6)
+    """Serve the HTTP API (OpenAPI at /docs) and the web page at /."""
+    import uvicorn
+
+    out.print(f"newsdesk API on http://{host}:{port} (docs at /docs); index {get_settings().index!r}")
+    uvicorn.run(
+        "search.api:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
 
 
 # --------------------------------------------------------------------------------------------

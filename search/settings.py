@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_cache_dir() -> Path:
@@ -55,6 +56,39 @@ class SearchSettings(BaseSettings):
     )
     embedding_batch_size: int = Field(64, ge=1, le=4096)
     embedding_device: str = Field("cpu", description="torch device for the embedder.")
+    embedding_cache_size: int = Field(
+        20_000, ge=0, description="Vectors the embedder keeps in memory by text hash (0: no cache)."
+    )
+    embedding_threads: int | None = Field(
+        None, ge=1, description="torch CPU threads for the embedder; default: the CPUs usable here."
+    )
+
+    # HTTP API.
+    api_key: SecretStr | None = Field(
+        None, description="Key for write/admin endpoints (X-API-Key header); unset disables them."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS (none by default)."
+    )
+    ingest_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Server directories POST /ingest may read (comma-separated); URLs are always allowed.",
+    )
+    warm_up: bool = Field(True, description="Load the embedding model when the API starts.")
+
+    # Answers.
+    reader: str = Field("sentence", description="sentence (offline), extractive (QA model) or openai.")
+    reader_model: str | None = Field(None, description="Extractive QA model path/name (reader=extractive).")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (reader=openai).")
+    openai_model: str | None = Field(None, description="Chat model name (reader=openai).")
+    openai_api_key: SecretStr | None = Field(None, description="Key for the OpenAI-compatible endpoint.")
+
+    @field_validator("cors_origins", "ingest_roots", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     def es_client_kwargs(self) -> dict:
         """Keyword arguments for ``elasticsearch.Elasticsearch`` built from these settings."""

@@ -1,0 +1,436 @@
+"""The HTTP API and the web page (FastAPI; OpenAPI at ``/docs``).
+
+Same JSON shapes as the CLI. Every error is JSON of one shape, ``{"error": {"code", "message"}}``:
+4xx for requests we cannot serve as asked, 503 with a clear message when Elasticsearch is down,
+and a bare 500 without any stack trace for our own bugs. Write endpoints need the API key
+(``X-API-Key``, compared in constant time); without ``NEWSDESK_API_KEY`` they are disabled.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import uuid
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from elastic_transport import ConnectionError as ESConnectionError
+from elastic_transport import ConnectionTimeout, TransportError
+from elasticsearch import ApiError, NotFoundError
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from search.answers import answer_question
+from search.retrieval import MAX_QUERY_CHARS, QueryError, Searcher, build_filters
+from search.settings import SearchSettings, get_settings
+from search.store import articles_alias, make_client
+
+log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+# ---------------------------------------------------------------------------------------------
+# response models (the contract's shapes)
+# ---------------------------------------------------------------------------------------------
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Copy(BaseModel):
+    doc_id: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    title: str | None = None
+
+
+class Hit(BaseModel):
+    doc_id: str
+    chunk_id: str
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+    score: float
+    text: str
+    highlights: list[str]
+    start: int | None = None
+    end: int | None = None
+    chunks_matched: int = 1
+    also_published_by: list[Copy] = []
+
+
+class SearchResponse(BaseModel):
+    hits: list[Hit]
+
+
+class EvidenceModel(BaseModel):
+    doc_id: str
+    title: str
+    url: str | None
+    published: str | None
+    sentence: str
+    start: int
+    end: int
+    score: float
+
+
+class AnswerResponse(BaseModel):
+    answered: bool
+    answer: str
+    as_of: str | None
+    confidence: float
+    evidence: list[EvidenceModel]
+    earlier: list[EvidenceModel] = []
+    reader: str = "sentence"
+
+
+class AskFilters(BaseModel):
+    source: str | None = Field(None, max_length=200)
+    since: date | None = None
+    until: date | None = None
+    doc_ids: list[Annotated[str, Field(max_length=512)]] | None = Field(None, max_length=100)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS)
+    top_k: int = Field(10, ge=1, le=50)
+    mode: Literal["keyword", "semantic", "hybrid"] = "hybrid"
+    filters: AskFilters | None = None
+
+
+class DocumentResponse(BaseModel):
+    doc_id: str
+    title: str | None
+    text: str
+    url: str | None
+    source: str | None
+    published: str | None
+    metadata: dict[str, Any]
+    also_published_by: list[Copy] = []
+    canonical_doc_id: str | None = None
+    removed: list[dict[str, Any]] | None = None
+
+
+class IngestRequest(BaseModel):
+    paths: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
+        ..., min_length=1, max_length=100
+    )
+    source: str | None = Field(None, max_length=200)
+    embed: bool = True
+
+
+class IngestJob(BaseModel):
+    job_id: str
+    state: Literal["running", "completed", "failed"]
+    report: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    elasticsearch: dict[str, Any]
+    index: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+# ---------------------------------------------------------------------------------------------
+class APIError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(APIError)
+    async def _api_error(_: Request, exc: APIError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(QueryError)
+    async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
+        return _error(400, "invalid_query", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors()[:5]:
+            loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+            parts.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
+        return _error(422, "invalid_request", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(ESConnectionError)
+    @app.exception_handler(ConnectionTimeout)
+    async def _es_down(_: Request, exc: Exception) -> JSONResponse:
+        return _error(503, "search_unavailable", "Elasticsearch is unavailable; try again shortly.")
+
+    @app.exception_handler(ApiError)
+    async def _es_api(_: Request, exc: ApiError) -> JSONResponse:
+        status = exc.meta.status
+        if status in (429, 502, 503, 504):
+            return _error(503, "search_unavailable", "Elasticsearch is overloaded or unavailable.")
+        if status == 404:
+            return _error(503, "index_missing", "The index does not exist yet: ingest something first.")
+        log.warning("Elasticsearch rejected a request: %s", exc.message)
+        return _error(400, "search_rejected", "The search engine rejected this request.")
+
+    @app.exception_handler(TransportError)
+    async def _transport(_: Request, exc: TransportError) -> JSONResponse:
+        return _error(503, "search_unavailable", "Elasticsearch is unavailable; try again shortly.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _error(500, "internal_error", "Internal error.")
+
+
+# ---------------------------------------------------------------------------------------------
+# app
+# ---------------------------------------------------------------------------------------------
+class _State:
+    def __init__(self, settings: SearchSettings):
+        self.settings = settings
+        self._searcher: Searcher | None = None
+        self.lock = threading.Lock()
+        self.jobs: dict[str, IngestJob] = {}
+
+    @property
+    def searcher(self) -> Searcher:
+        with self.lock:
+            if self._searcher is None:
+                self._searcher = Searcher(self.settings)
+            return self._searcher
+
+
+def create_app(settings: SearchSettings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings, ``newsdesk serve`` uses the environment."""
+    settings = settings or get_settings()
+    state = _State(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if settings.warm_up:
+
+            def _warm() -> None:
+                try:
+                    from search.embedding import get_embedder
+
+                    get_embedder(settings).embed_query("warm up")
+                except Exception:  # warming is best effort; the first query will say what is wrong
+                    log.warning("embedding model warm-up failed", exc_info=True)
+
+            threading.Thread(target=_warm, daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="newsdesk",
+        version="0.1.0",
+        description="Search and question answering over ingested news, with cited sentences.",
+        lifespan=lifespan,
+        responses={
+            400: {"model": ErrorResponse},
+            422: {"model": ErrorResponse},
+            503: {"model": ErrorResponse},
+        },
+    )
+    app.state.newsdesk = state
+    _install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key"],
+        )
+
+    def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        expected = settings.api_key.get_secret_value() if settings.api_key else ""
+        if not expected:
+            raise APIError(403, "writes_disabled", "Write endpoints are disabled: set NEWSDESK_API_KEY.")
+        if not x_api_key or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+            raise APIError(401, "unauthorized", "A valid X-API-Key header is required.")
+
+    # -- search ---------------------------------------------------------------------------------
+    @app.get("/search", response_model=SearchResponse, tags=["search"])
+    async def search(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Query text.")],
+        mode: Literal["keyword", "semantic", "hybrid"] = "hybrid",
+        top_k: Annotated[int, Query(ge=1, le=100)] = 10,
+        source: Annotated[str | None, Query(max_length=200)] = None,
+        since: date | None = None,
+        until: date | None = None,
+        doc_id: Annotated[list[str] | None, Query(max_length=100)] = None,
+        group: bool = True,
+    ) -> dict[str, Any]:
+        if since and until and since > until:
+            raise APIError(400, "invalid_request", "since must not be after until")
+        filters = build_filters(source, since, until, doc_id)
+        hits = await run_in_threadpool(
+            state.searcher.search, q, mode=mode, top_k=top_k, filters=filters, group=group
+        )
+        return {"hits": [h.to_dict() for h in hits]}
+
+    @app.post("/ask", response_model=AnswerResponse, tags=["search"])
+    async def ask(req: AskRequest) -> dict[str, Any]:
+        f = req.filters or AskFilters()
+        filters = build_filters(f.source, f.since, f.until, f.doc_ids)
+        answer = await run_in_threadpool(
+            answer_question, req.question, state.searcher, top_k=req.top_k, filters=filters, mode=req.mode
+        )
+        return answer.to_dict()
+
+    @app.get("/documents/{doc_id}", response_model=DocumentResponse, tags=["documents"])
+    async def get_document(doc_id: str, include_removed: bool = False) -> dict[str, Any]:
+        client = state.searcher.client
+        try:
+            src = await run_in_threadpool(client.get, index=articles_alias(settings.index), id=doc_id)
+        except NotFoundError as exc:
+            raise APIError(404, "not_found", f"No document {doc_id!r}.") from exc
+        s = src["_source"]
+        return {
+            "doc_id": s.get("doc_id", doc_id),
+            "title": s.get("title"),
+            "text": s.get("text") or "",
+            "url": s.get("url"),
+            "source": s.get("source"),
+            "published": s.get("published"),
+            "metadata": s.get("metadata") or {},
+            "also_published_by": s.get("also_published_by") or [],
+            "canonical_doc_id": s.get("canonical_doc_id"),
+            "removed": (s.get("removed") or []) if include_removed else None,
+        }
+
+    @app.get(
+        "/health",
+        response_model=HealthResponse,
+        tags=["ops"],
+        responses={503: {"model": HealthResponse}},
+    )
+    async def health() -> JSONResponse:
+        body = await run_in_threadpool(_health, settings)
+        return JSONResponse(status_code=200 if body["status"] != "down" else 503, content=body)
+
+    # -- ingestion ------------------------------------------------------------------------------
+    @app.post(
+        "/ingest",
+        response_model=IngestJob,
+        status_code=202,
+        tags=["ingest"],
+        dependencies=[Depends(require_api_key)],
+        responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
+    )
+    async def ingest(req: IngestRequest) -> IngestJob:
+        for p in req.paths:
+            _check_ingest_path(p, settings)
+        job = IngestJob(job_id=uuid.uuid4().hex, state="running")
+        state.jobs[job.job_id] = job
+
+        def _run() -> None:
+            from flows.ingestion import run_ingestion
+
+            try:
+                job.report = run_ingestion(
+                    list(req.paths), source=req.source, embed=req.embed, index=settings.index
+                )
+                job.state = "completed"
+            except Exception as exc:
+                job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+
+        threading.Thread(target=_run, name=f"ingest-{job.job_id}", daemon=True).start()
+        return job
+
+    @app.get(
+        "/ingest/{job_id}",
+        response_model=IngestJob,
+        tags=["ingest"],
+        dependencies=[Depends(require_api_key)],
+        responses={
+            401: {"model": ErrorResponse},
+            403: {"model": ErrorResponse},
+            404: {"model": ErrorResponse},
+        },
+    )
+    async def ingest_status(job_id: str) -> IngestJob:
+        job = state.jobs.get(job_id)
+        if job is None:
+            raise APIError(404, "not_found", "No such ingestion job.")
+        return job
+
+    # -- web page -------------------------------------------------------------------------------
+    @app.get("/", include_in_schema=False)
+    async def index_page() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> FileResponse:
+        allowed = {"app.js": "text/javascript", "style.css": "text/css"}
+        if name not in allowed:
+            raise APIError(404, "not_found", "No such file.")
+        return FileResponse(WEB_DIR / name, media_type=allowed[name])
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.url.path in ("/", "/static/app.js"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+            )
+        return response
+
+    return app
+
+
+def _check_ingest_path(path: str, settings: SearchSettings) -> None:
+    from flows.sources import is_url
+
+    if is_url(path):
+        return  # the flow's SSRF guard decides per URL, and quarantines refusals with the reason
+    if not settings.ingest_roots:
+        raise APIError(403, "path_not_allowed", "Server paths are not ingestible: set NEWSDESK_INGEST_ROOTS.")
+    resolved = Path(path).resolve()
+    if not any(resolved.is_relative_to(Path(r).resolve()) for r in settings.ingest_roots):
+        raise APIError(403, "path_not_allowed", "Path is outside NEWSDESK_INGEST_ROOTS.")
+
+
+def _health(settings: SearchSettings) -> dict[str, Any]:
+    client = make_client(settings).options(request_timeout=5, max_retries=0)
+    es: dict[str, Any] = {"reachable": False}
+    index: dict[str, Any] = {"alias": settings.index, "exists": False}
+    try:
+        h = client.cluster.health()
+        es = {"reachable": True, "cluster_status": h.get("status"), "nodes": h.get("number_of_nodes")}
+        es["version"] = client.info()["version"]["number"]
+    except (TransportError, ApiError):
+        return {"status": "down", "elasticsearch": es, "index": index}
+    try:
+        index["chunks"] = client.count(index=settings.index)["count"]
+        index["articles"] = client.count(index=articles_alias(settings.index))["count"]
+        index["exists"] = True
+    except NotFoundError:
+        pass
+    except (TransportError, ApiError):
+        return {"status": "degraded", "elasticsearch": es, "index": index}
+    ok = es.get("cluster_status") in ("green", "yellow") and index["exists"]
+    return {"status": "ok" if ok else "degraded", "elasticsearch": es, "index": index}

@@ -1,0 +1,144 @@
+// newsdesk web page: plain DOM, no framework. Every piece of document text is inserted with
+// textContent; highlights are rebuilt node by node keeping only <mark>, so a script inside an
+// article can never run here (and the page's CSP forbids inline scripts anyway).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+// Highlights arrive HTML-encoded by Elasticsearch with <mark> tags. Parse them inertly and copy
+// only text and <mark> elements into the page.
+function highlightNode(fragment) {
+  const span = el("span");
+  const doc = new DOMParser().parseFromString("<body>" + fragment + "</body>", "text/html");
+  for (const child of doc.body.childNodes) {
+    if (child.nodeType === Node.TEXT_NODE) span.appendChild(document.createTextNode(child.textContent));
+    else if (child.nodeName === "MARK") span.appendChild(el("mark", child.textContent));
+    else span.appendChild(document.createTextNode(child.textContent || ""));
+  }
+  return span;
+}
+
+function link(url, text) {
+  if (url && /^https?:\/\//i.test(url)) {
+    const a = el("a", text);
+    a.href = url;
+    a.rel = "noopener noreferrer nofollow";
+    a.target = "_blank";
+    return a;
+  }
+  return el("span", text);
+}
+
+async function getJSON(url, options) {
+  const resp = await fetch(url, options);
+  let body = null;
+  try { body = await resp.json(); } catch (e) { body = null; }
+  if (!resp.ok) {
+    const msg = body && body.error ? body.error.message : "HTTP " + resp.status;
+    throw new Error(msg);
+  }
+  return body;
+}
+
+async function runSearch(event) {
+  event.preventDefault();
+  const params = new URLSearchParams({ q: $("q").value, mode: $("mode").value, top_k: "10" });
+  for (const f of ["source", "since", "until"]) if ($(f).value) params.set(f, $(f).value);
+  const list = $("results");
+  list.replaceChildren();
+  $("search-status").textContent = "Searching…";
+  try {
+    const data = await getJSON("/search?" + params.toString());
+    $("search-status").textContent = data.hits.length + " result(s)";
+    for (const h of data.hits) {
+      const li = el("li");
+      li.className = "hit";
+      li.appendChild(link(h.url, h.title || h.doc_id)).className = "hit-title";
+      const meta = [h.published ? h.published.slice(0, 10) : "undated", h.source || "unknown source"];
+      if (h.also_published_by && h.also_published_by.length) meta.push("also run by " + h.also_published_by.length + " other outlet(s)");
+      if (h.chunks_matched > 1) meta.push(h.chunks_matched + " matching passages");
+      li.appendChild(el("div", meta.join(" · "), "meta"));
+      const snippet = el("p", null, "snippet");
+      if (h.highlights && h.highlights.length) {
+        h.highlights.forEach((frag, i) => {
+          if (i) snippet.appendChild(document.createTextNode(" … "));
+          snippet.appendChild(highlightNode(frag));
+        });
+      } else {
+        snippet.textContent = h.text.slice(0, 300);
+      }
+      li.appendChild(snippet);
+      list.appendChild(li);
+    }
+  } catch (err) {
+    $("search-status").replaceChildren(el("span", "Search failed: " + err.message, "error"));
+  }
+}
+
+async function runAsk(event) {
+  event.preventDefault();
+  const box = $("answer");
+  box.replaceChildren(el("p", "Thinking…", "muted"));
+  try {
+    const data = await getJSON("/ask", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question: $("question").value }),
+    });
+    const card = el("div", null, "answer-box");
+    if (data.answered) {
+      const head = el("p", null, "answer-head");
+      head.appendChild(el("strong", "Answer" + (data.as_of ? " (as of " + data.as_of + ")" : "") + ": "));
+      head.appendChild(el("span", data.answer, "answer-text"));
+      card.appendChild(head);
+      card.appendChild(el("p", "confidence " + data.confidence.toFixed(2), "muted"));
+    } else {
+      card.appendChild(el("p", "No answer found in the indexed articles. Closest passages:", "answer-none"));
+    }
+    const ev = el("ol", null, "evidence");
+    for (const e of data.evidence.slice(0, 5)) {
+      const li = el("li");
+      li.appendChild(el("q", e.sentence, "evidence-sentence"));
+      const src = el("div", null, "meta");
+      src.appendChild(document.createTextNode("— "));
+      src.appendChild(link(e.url, e.title || e.doc_id));
+      src.appendChild(document.createTextNode(" (" + (e.published ? e.published.slice(0, 10) : "undated") + ")"));
+      li.appendChild(src);
+      ev.appendChild(li);
+    }
+    card.appendChild(ev);
+    if (data.earlier && data.earlier.length) {
+      card.appendChild(el("p", "Earlier reports said:", "muted"));
+      const older = el("ul");
+      for (const e of data.earlier) older.appendChild(el("li", "(" + (e.published || "").slice(0, 10) + ") " + e.sentence));
+      card.appendChild(older);
+    }
+    box.replaceChildren(card);
+  } catch (err) {
+    box.replaceChildren(el("p", "Ask failed: " + err.message, "error"));
+  }
+}
+
+async function showHealth() {
+  try {
+    const resp = await fetch("/health");
+    const h = await resp.json();
+    const n = h.index && h.index.articles !== undefined ? h.index.articles + " articles indexed" : "index not created yet";
+    $("health").textContent = h.status === "ok" ? n : "search " + h.status;
+  } catch (e) {
+    $("health").textContent = "search unavailable";
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("search-form").addEventListener("submit", runSearch);
+  $("ask-form").addEventListener("submit", runAsk);
+  showHealth();
+});
