@@ -62,12 +62,6 @@ class SearchSettings(BaseSettings):
     embedding_threads: int | None = Field(
         None, ge=1, description="torch CPU threads for the embedder; default: the CPUs usable here."
     )
-    embedding_cache_size: int = Field(
-        20_000, ge=0, description="Vectors the embedder keeps in memory by text hash (0: no cache)."
-    )
-    embedding_threads: int | None = Field(
-        None, ge=1, description="torch CPU threads for the embedder; default: the CPUs usable here."
-    )
 
     # HTTP API.
     api_key: SecretStr | None = Field(
