@@ -209,6 +209,12 @@ class Embedder:
         """Cache counters: ``hits`` (texts served without encoding), ``misses``, ``size``."""
         return {"hits": self.hits, "misses": self.misses, "size": len(self._cache)}
 
+    def clear_cache(self) -> None:
+        """Forget cached vectors and reset the counters (benchmarks; a model swap in tests)."""
+        with self._lock:
+            self._cache.clear()
+            self.hits = self.misses = 0
+
     def _encode(self, texts: list[str]) -> list[list[float]]:
         # One call for the whole list: sentence-transformers sorts by length across all of it, so
         # batches hold texts of similar length and padding stays small.
