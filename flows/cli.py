@@ -7,6 +7,7 @@ and render the result as a rich table or, with ``--json``, as the contract's JSO
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Annotated
 
@@ -14,6 +15,14 @@ import typer
 from rich.console import Console
 
 from search.settings import get_settings
+
+# Quiet libraries before they are imported: the CLI prints its own progress and reports.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 app = typer.Typer(
     name="newsdesk",

@@ -69,7 +69,8 @@ _PRESENT = re.compile(
     r"\b(?:who|what|which)\s+(?:\w+\s+)?(?:is|are|\w+s)\b|\b(?:currently|now|still|today|at present)\b",
     re.IGNORECASE,
 )
-MIN_COVERAGE = 0.45  # share of the question's term weight the best sentence must contain
+MIN_COVERAGE = 0.45  # share of the question's term weight a sentence must contain (no named things)
+MIN_KEYED_COVERAGE = 0.3  # ... when it mentions every named thing the question asks about
 SEMANTIC_CANDIDATES = 12
 
 
@@ -141,6 +142,22 @@ def question_terms(question: str) -> list[str]:
     return stem_tokens(" ".join(words))
 
 
+def key_terms(question: str) -> list[str]:
+    """Stems of the question's named things: capitalised words (not the opening word), numbers,
+    quoted phrases. An answer must mention all of them; relation words ("holds", "leads") may be
+    paraphrased in the source ("retaking", "reclaimed"), so they only add to the score."""
+    words = re.findall(r"\w+(?:['’]\w+)?", question)
+    keys: list[str] = []
+    for i, w in enumerate(words):
+        if w.lower() in WH_WORDS:
+            continue
+        if (w[:1].isupper() and i > 0) or any(ch.isdigit() for ch in w):
+            keys.extend(stem_tokens(w))
+    for quoted in re.findall(r'"([^"]+)"', question):
+        keys.extend(stem_tokens(quoted))
+    return list(dict.fromkeys(keys))
+
+
 def is_present_question(question: str) -> bool:
     return bool(_PRESENT.search(question))
 
@@ -207,24 +224,34 @@ def answer_question(
     return compose_answer(question, ranked, top_k)
 
 
+def _supports(c: _Candidate, keys: list[str]) -> bool:
+    if keys:
+        return all(k in c.stems for k in keys) and c.lexical >= MIN_KEYED_COVERAGE
+    return c.lexical >= MIN_COVERAGE
+
+
 def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10) -> Answer:
     """Turn scored sentences into the answer object; pure, so it is tested on its own."""
     if not ranked:
         return Answer(False, "", None, 0.0, [])
     best = ranked[0]
     present = is_present_question(question)
-    supporting = [c for c in ranked if c.lexical >= MIN_COVERAGE and c.score >= 0.6 * best.score]
+    keys = key_terms(question)
+    supporting = [c for c in ranked if _supports(c, keys) and c.score >= 0.6 * best.score]
     earlier: list[_Candidate] = []
     if present and supporting:
         newest = max((c.published or "") for c in supporting)
         current = [c for c in supporting if (c.published or "") == newest]
         earlier = [c for c in supporting if (c.published or "") != newest]
         supporting = current
-    answered = bool(supporting) and supporting[0].lexical >= MIN_COVERAGE
+    answered = bool(supporting)
     evidence_c = (supporting or ranked)[:top_k]
     if answered:
         chosen = _answer_sentences(supporting)
-        answer = " ".join(c.sentence for c in chosen)
+        focus = keys or [
+            max(question_terms(question), key=lambda t: sum(t in c.stems for c in chosen), default="")
+        ]
+        answer = " … ".join(dict.fromkeys(focus_clause(c.sentence, focus) for c in chosen))
         as_of = chosen[0].published
         confidence = min(1.0, chosen[0].score)
         # Evidence: the sentences the answer is made of first, then the rest.
@@ -252,6 +279,48 @@ def _answer_sentences(supporting: list[_Candidate], limit: int = 2) -> list[_Can
             chosen.append(c)
     same_doc = all(c.doc.meta.get("doc_id") == chosen[0].doc.meta.get("doc_id") for c in chosen)
     return sorted(chosen, key=lambda c: c.start) if same_doc else chosen
+
+
+_CLAUSE_BREAK = re.compile(r"(?:,|;|:|\s--\s|\s—\s)\s*(?:(?:while|whereas|but|and|as)\s+)?")
+_APPOSITIVE = re.compile(r"^(?:the|a|an)\s", re.IGNORECASE)
+
+
+def focus_clause(sentence: str, focus: list[str]) -> str:
+    """The part of a sentence that speaks about the focus terms, verbatim.
+
+    The sentence is cut at clause boundaries (commas, semicolons, dashes, "while", "but"); the
+    clause mentioning the focus is kept, and when the focus ends its clause and an appositive
+    follows ("Qaim, the Iraqi border town …"), the description is kept with it. Falls back to the
+    whole sentence when no clause qualifies.
+    """
+    focus = [f for f in focus if f]
+    if not focus:
+        return sentence.strip()
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(sentence)))
+    for i, (a, b) in enumerate(spans):
+        clause = sentence[a:b]
+        stems = stem_tokens(clause)
+        if not all(f in stems for f in focus):
+            continue
+        if stems and stems[-1] in focus and i + 1 < len(spans):
+            na, nb = spans[i + 1]
+            if _APPOSITIVE.match(sentence[na:nb]):
+                # "... from Qaim, the Iraqi border town reclaimed ...": start at the entity itself.
+                start = a + _last_word_start(clause)
+                return sentence[start:nb].strip().rstrip(".")
+        if len(stem_tokens(clause)) >= 4:
+            return clause.strip().rstrip(".")
+    return sentence.strip()
+
+
+def _last_word_start(clause: str) -> int:
+    m = re.search(r"(?:[A-Z][\w'’-]*\s+)*\w[\w'’-]*\W*$", clause)
+    return m.start() if m else 0
 
 
 def _date_only(value: str | None) -> str | None:
