@@ -421,7 +421,9 @@ def _health(settings: SearchSettings) -> dict[str, Any]:
     try:
         h = client.cluster.health()
         es = {"reachable": True, "cluster_status": h.get("status"), "nodes": h.get("number_of_nodes")}
-        es["version"] = client.info()["version"]["number"]
+        # GET / lives in the rest-root module, which the minimal Maven build lacks: ask the nodes.
+        nodes = client.nodes.info(node_id="_local", filter_path="nodes.*.version").get("nodes", {})
+        es["version"] = next(iter(nodes.values()), {}).get("version")
     except (TransportError, ApiError):
         return {"status": "down", "elasticsearch": es, "index": index}
     try:

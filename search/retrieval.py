@@ -23,6 +23,7 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 from haystack import Document, Pipeline, component
 from haystack.components.joiners import DocumentJoiner
+from haystack.core.errors import PipelineRuntimeError
 from haystack_integrations.components.retrievers.elasticsearch import (
     ElasticsearchBM25Retriever,
     ElasticsearchEmbeddingRetriever,
@@ -157,7 +158,14 @@ class Searcher:
         if mode in ("semantic", "hybrid"):
             data["query_embedder"] = {"text": query}
             data["knn"] = {"top_k": top_k, "filters": filters}
-        result = p.run(data)
+        try:
+            result = p.run(data)
+        except PipelineRuntimeError as exc:
+            # Surface the real cause (Elasticsearch down, bad request) so callers map it to 503/4xx.
+            cause = exc.__cause__
+            if isinstance(cause, Exception):
+                raise cause from exc
+            raise
         if mode == "keyword":
             return result["bm25"]["documents"]
         if mode == "semantic":
