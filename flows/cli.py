@@ -347,6 +347,8 @@ def clean(
     Boilerplate learned by earlier ingestion runs ($NEWSDESK_DATA_DIR/boilerplate) is applied too,
     read-only, so this shows what ingestion would index.
     """
+    from rich.markup import escape
+
     from ingest.cleaning import clean_record
     from ingest.learned import SourceProfiles
     from ingest.loaders import iter_records
@@ -362,7 +364,7 @@ def clean(
         except IngestError as exc:
             failed += 1
             where = f"{exc.origin}:{exc.record_no}" if exc.record_no is not None else exc.origin
-            console.print(f"error: {where}: {exc.reason}", style="red", markup=False, highlight=False)
+            typer.echo(f"error: {where}: {exc.reason}", err=True)
             continue
         cleaned += 1
         removed = [{"rule": r.rule, "text": r.text, "start": r.start, "end": r.end} for r in article.removed]
@@ -378,18 +380,27 @@ def clean(
             typer.echo(json.dumps(doc, ensure_ascii=False))
             continue
         meta = {k: v for k, v in article.metadata_dict().items() if v not in (None, [], "")}
-        out.rule(f"{article.title or article.doc_id}  [{item.where}]", style="bold")
-        out.print(json.dumps({"doc_id": article.doc_id, **meta}, ensure_ascii=False, indent=2), markup=False)
+        out.rule(escape(f"{article.title or article.doc_id}  [{item.where}]"), style="bold")
+        out.print(
+            json.dumps({"doc_id": article.doc_id, **meta}, ensure_ascii=False, indent=2),
+            markup=False,
+            soft_wrap=True,
+        )
         out.print()
-        out.print(article.text, markup=False, highlight=False)
+        out.print(article.text, markup=False, highlight=False, soft_wrap=True)
         out.print()
         out.print(f"Removed ({len(removed)}):", style="bold")
         for r in article.removed:
             moved = f" -> {r.moved_to}" if r.moved_to else ""
             snippet = r.text if len(r.text) <= 100 else r.text[:97] + "..."
-            out.print(f"  [{r.start}:{r.end}] {r.rule}{moved}: {snippet}", markup=False, highlight=False)
+            out.print(
+                f"  [{r.start}:{r.end}] {r.rule}{moved}: {snippet}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     if not json_out or failed:
-        console.print(f"cleaned {cleaned}, failed {failed}", markup=False, highlight=False)
+        typer.echo(f"cleaned {cleaned}, failed {failed}", err=True)
     if cleaned == 0:
         raise typer.Exit(1)
 

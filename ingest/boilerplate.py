@@ -391,9 +391,7 @@ def apply_rules(
             remove(line, "title", "the title repeated as body text (kept in metadata.title)", None)
             continue
         if i in byline_idx:
-            moved = (
-                "authors" if _NAME_LINE.match(line.text) and not _AGENCY_LINE.match(line.text) else "credits"
-            )
+            moved = byline_idx[i]
             (
                 _add_once(result.authors, line.text)
                 if moved == "authors"
@@ -442,17 +440,19 @@ def _title_key(text: str) -> str:
     return t
 
 
-def _byline_block(lines: list[Line], authors_norm: set[str]) -> set[int]:
-    """Indices of a byline block in the first three lines: "Jane Doe" then "USA TODAY"."""
-    found: set[int] = set()
+def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
+    """Byline lines in the first three lines ("Jane Doe" then "USA TODAY") → metadata field."""
+    found: dict[int, str] = {}
     head = lines[:3]
     for i, line in enumerate(head):
         text = line.text
-        if len(text) > 60 or text[-1:] in '.!?:;"”':
+        if i in found or len(text) > 60 or text[-1:] in '.!?:;"”':
             continue
-        norm = normalise_text(text)
-        if norm in authors_norm or _AGENCY_LINE.match(text):
-            found.add(i)
+        if normalise_text(text) in authors_norm:
+            found[i] = "authors"
+            continue
+        if _AGENCY_LINE.match(text):
+            found[i] = "credits"
             continue
         nxt = head[i + 1].text if i + 1 < len(head) else ""
         if (
@@ -462,7 +462,8 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> set[int]:
             and nxt[-1:] not in '.!?:;"”'
             and (_AGENCY_LINE.match(nxt) or _looks_like_outlet(nxt))
         ):
-            found.update({i, i + 1})
+            found[i] = "authors"
+            found[i + 1] = "credits"
     return found
 
 

@@ -27,7 +27,7 @@ from lxml import etree
 
 from ingest.models import IngestError
 
-DEFAULT_MAX_DEPTH = 400
+DEFAULT_MAX_DEPTH = 200
 
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe",

@@ -29,7 +29,7 @@ _NUMERIC_DATE = re.compile(r"\b(\d{1,2}/\d{1,2}/(?:\d{4}|\d{2}))\b")
 # region, optional agency in parentheses, then a dash.
 _INLINE_DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z.'’ -]{1,40}?(?:,\s*[A-Z][\w.'’ -]{1,30}?)?)\s*"
-    r"(?:\((?:AP|Reuters|AFP|CNN|UPI|dpa|Xinhua)\)\s*)?(?:--|—|–)\s*\S"
+    r"(?:\((?:AP|Reuters|AFP|CNN|UPI|dpa|Xinhua)\)\s*)?(?:--|—|–|-(?=\s))\s*\S"
 )
 # CNN puts the dateline on a line of its own: "Washington CNN —", "New York CNN Business —".
 _CNN_DATELINE = re.compile(

@@ -36,7 +36,10 @@ class IngestSettings(BaseSettings):
         description="Cap on bytes read out of one .gz file: a gzip bomb stops here with an error.",
     )
     max_html_depth: int = Field(
-        400, ge=10, description="HTML nested deeper than this is flattened/rejected, not recursed into."
+        200,
+        ge=10,
+        le=250,
+        description="HTML nested deeper than this is rejected (lxml itself stops at 256 levels).",
     )
 
     # Learned per-source boilerplate (ingest.learned).

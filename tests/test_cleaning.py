@@ -1,0 +1,208 @@
+# ruff: noqa: E501  (example lines are real-world lengths)
+"""Cleaning: the seed acceptance criteria, each named rule, and the audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.boilerplate import classify_line
+from ingest.cleaning import clean_record, clean_text
+from ingest.loaders import iter_records
+from ingest.models import RawRecord
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "seeds" / "iraq-isis-qaim-2017-11-05.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+NEWS_PARAGRAPH_STARTS = [
+    "BEIRUT -- Clashes have broken out",
+    "The Britain-based Syrian Observatory",
+    "Jaafar al-Husseini, spokesman",
+    "But al-Husseini said his fighters",
+    "On Friday, Syrian President Bashar Assad",
+    "Boukamal is the last urban center",
+    "Washington is wary of increasing Iran",
+    "Al-Husseini said the Popular Mobilization",
+    "Spokesman for the U.S. coalition",
+    "Dillon said there are between",
+    "With the new losses, the Islamic State",
+    "The militants are left fighting",
+    "Since then, they have lost infrastructure",
+]
+
+
+@pytest.fixture(scope="module")
+def seed_article():
+    (record,) = list(iter_records([SEED]))
+    return clean_record(record)
+
+
+def test_seed_keeps_each_news_paragraph_exactly_once(seed_article):
+    for start in NEWS_PARAGRAPH_STARTS:
+        assert seed_article.text.count(start) == 1, start
+    assert len(seed_article.text.split("\n\n")) == len(NEWS_PARAGRAPH_STARTS)
+
+
+def test_seed_body_has_no_caption_furniture_or_contributor_line(seed_article):
+    text = seed_article.text
+    assert "This frame grab from a video" not in text
+    assert "Upcoming Events" not in text
+    assert "A Section on 11/05/2017" not in text
+    assert "Information for this article was contributed by" not in text
+
+
+def test_repeated_caption_is_kept_once_as_metadata(seed_article):
+    assert len(seed_article.captions) == 1
+    assert seed_article.captions[0].startswith("This frame grab from a video released on Nov. 2, 2017")
+    caption_removals = [r for r in seed_article.removed if r.rule == "caption"]
+    assert len(caption_removals) == 2 and all(r.moved_to == "captions" for r in caption_removals)
+
+
+def test_seed_metadata_has_credits_dateline_and_print_edition_date(seed_article):
+    meta = seed_article.metadata_dict()
+    assert meta["credits"] == [
+        "Information for this article was contributed by Susannah George and Brian Rohan of The Associated Press."
+    ]
+    assert meta["dateline"] == "BEIRUT"
+    assert meta["published"] == "2017-11-05"
+    assert meta["title"] == "Iraq forces, ISIS fighters clash near Syrian border"
+    assert meta["language"] == "en"
+
+
+def test_every_removal_points_at_its_text_in_the_cleaner_input(seed_article):
+    source_text = SEED.read_text(encoding="utf-8")
+    body = source_text.split("\n", 1)[1]  # the loader takes the first line as the title
+    assert seed_article.removed, "the seed has furniture to remove"
+    for removal in seed_article.removed:
+        assert body[removal.start : removal.end] == removal.text
+        assert removal.reason
+
+
+def test_within_document_repeat_of_a_paragraph_is_kept_once():
+    para = "The council voted 7-2 on Tuesday to approve the new budget after a long debate."
+    article = clean_text(f"{para}\n\nOther news paragraph that is different from the first.\n\n{para}\n")
+    assert article.text.count(para) == 1
+    assert [r.rule for r in article.removed] == ["duplicate_paragraph"]
+
+
+def test_short_repeated_lines_and_questions_are_not_treated_as_duplicates():
+    text = "Yes.\n\nDo you support the new stadium plan for the city?\n\nNo.\n\nYes.\n\nDo you support the new stadium plan for the city?\n"
+    article = clean_text(text)
+    assert article.removed == []
+
+
+def test_figcaption_goes_to_captions_and_page_furniture_is_dropped():
+    (record,) = list(iter_records([FIXTURES / "html" / "article_figcaption.html"]))
+    article = clean_record(record)
+    assert article.captions == [
+        "Residents wade through a flooded street in Millbrook on Wednesday. (AP Photo/John Smith)"
+    ]
+    assert "Residents wade through" not in article.text
+    for furniture in ("Sign up for our morning newsletter", "Share on Facebook", "We use cookies", "Related"):
+        assert furniture not in article.text
+    assert "The National Weather Service said more rain was possible" in article.text
+    assert article.title == "Flood waters recede in river town"
+    assert article.published.isoformat() == "2024-03-14"
+    assert article.dateline == "MILLBROOK"
+    assert article.source == "example-news.com"
+    assert article.authors == ["Maria Lopez"]
+
+
+def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
+    with_id = clean_record(
+        RawRecord(origin="x", id="rt-1", url="https://a.com/x", text="Some article text here.")
+    )
+    assert with_id.doc_id == "rt-1"
+    by_url = clean_record(RawRecord(origin="x", url="https://www.a.com/x/", text="Some article text here."))
+    again = clean_record(RawRecord(origin="y", url="https://www.a.com/x", text="Changed article text here."))
+    assert by_url.doc_id == again.doc_id and by_url.doc_id.startswith("u-")
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Upcoming Events", "upcoming_events"),
+        ("A Section on 11/05/2017", "print_edition"),
+        (
+            "Sign up for CNN’s Wonder Theory science newsletter. Explore the universe with news.",
+            "newsletter_prompt",
+        ),
+        ("Support local journalism. Subscribe to azcentral.com today.", "newsletter_prompt"),
+        ("1. How relevant is this ad to you?", "ad_feedback"),
+        (
+            "Video player was slow to load content Video content never loaded Ad froze or did not finish loading",
+            "ad_feedback",
+        ),
+        ("ADVERTISEMENT", "ad_feedback"),
+        ("We use cookies to give you the best experience on our website.", "cookie_notice"),
+        ("Read more: Storm season starts early this year", "read_more"),
+        ("More theatres in crisis:Summer blockbusters arriving as three local theaters exit", "read_more"),
+        ("RELATED: Costa Rica going to 2022 World Cup after defeating New Zealand", "read_more"),
+        ("Share this article", "share_follow"),
+        ("Follow us on Twitter and Facebook for updates", "share_follow"),
+        ("Home | World | Politics | Business | Sport", "navigation"),
+        ("Back to top", "navigation"),
+        ("Information for this article was contributed by Jane Doe of The Associated Press.", "credits"),
+        ("Contributing: The Associated Press", "credits"),
+        ("CNN’s Evan Perez contributed to this report.", "credits"),
+        ("By Jane Doe and John Roe", "byline"),
+        ("– David Jackson", "byline"),
+        (
+            "Contact Kevin Tresolini at ktresolini@delawareonline.com. Follow on Twitter @kevintresolini.",
+            "author_contact",
+        ),
+        ("Lachlan Murdoch in 2018. Stephanie Keith/Getty Images", "caption"),
+        ("Residents wade through a flooded street. (AP Photo/John Smith)", "caption"),
+        ("In this photo taken on Monday, protesters march in the capital.", "caption"),
+        ("Washington CNN —", "dateline"),
+        ("This story has been updated with additional details.", "editorial_note"),
+        ("Need a break? Play the USA TODAY Daily Crossword Puzzle.", "promo"),
+        (
+            "We occasionally recommend interesting products and services. If you make a purchase by clicking one of the links, we may earn an affiliate fee.",
+            "disclosure",
+        ),
+        ("___", "separator"),
+    ],
+)
+def test_named_rule_catches_typical_furniture(line, rule):
+    matched = classify_line(line)
+    assert matched is not None and matched.name == rule
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Related Cos., a New York-based company that built The Square, plans to construct two office towers.",
+        "A photo purporting to show Ukrainian children in a metro station shows children taking part in a drill.",
+        "The newsletter, which has 2 million readers, said on Monday it would stop publishing in print.",
+        "Division: SFC United Red",
+        "Career earnings: $104,200",
+        "Developments:",
+        "The company said users would be able to share photos with friends starting next week.",
+        "What did the papers say?",
+        "The FBI asked anyone with information to share it with investigators as soon as possible.",
+        "Alabama",
+    ],
+)
+def test_content_lines_are_not_mistaken_for_furniture(line):
+    assert classify_line(line) is None
+
+
+def test_title_repeated_as_first_line_is_dropped_from_the_body():
+    article = clean_record(
+        RawRecord(
+            origin="x", title="Big storm hits coast", text="Big storm hits coast\n\nThe storm made landfall."
+        )
+    )
+    assert article.text == "The storm made landfall."
+    assert article.removed[0].rule == "title"
+
+
+def test_byline_block_at_the_top_goes_to_authors():
+    text = "Karl Baker\nThe News Journal\nThe agency on Thursday released information about the tests."
+    article = clean_text(text)
+    assert article.text == "The agency on Thursday released information about the tests."
+    assert "Karl Baker" in article.authors
+    assert "The News Journal" in article.credits

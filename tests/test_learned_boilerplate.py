@@ -1,0 +1,135 @@
+"""Boilerplate learned per source: strip what a site repeats, never a quote two articles share."""
+
+from __future__ import annotations
+
+import json
+
+from ingest.cleaning import clean_record
+from ingest.learned import SourceProfiles
+from ingest.models import RawRecord
+from ingest.settings import IngestSettings
+
+SETTINGS = IngestSettings(learned_min_docs=5, learned_min_fraction=0.2, learned_long_min_fraction=0.5)
+FURNITURE = "Catch up on the week with our Sunday digest from the Riverside Ledger"
+QUOTE = '"We will rebuild this town together," the mayor said at the memorial service on Sunday evening.'
+HEADING = "What happens next?"
+
+
+def _doc(i: int, *, furniture: bool = True, quote: bool = False, heading: bool = False) -> RawRecord:
+    lines = [f"Story number {i} reports on event {i} in the county, officials said on Monday."]
+    if heading:
+        lines += [HEADING, f"Officials will meet again next month to decide on item {i}, " + "and more " * 12]
+    if quote:
+        lines.append(QUOTE)
+    lines.append(f"Residents of district {i} were told to expect further updates later this week.")
+    if furniture:
+        lines.append(FURNITURE)
+    return RawRecord(
+        origin=f"doc{i}", id=f"id-{i}", url=f"https://www.ledger.example/story/{i}", text="\n\n".join(lines)
+    )
+
+
+def _learned(tmp_path, docs) -> SourceProfiles:
+    profiles = SourceProfiles.load(tmp_path, settings=SETTINGS)
+    for doc in docs:
+        profiles.observe(doc)
+    return profiles
+
+
+def test_line_recurring_across_a_sources_documents_is_stripped_with_a_named_rule(tmp_path):
+    docs = [_doc(i) for i in range(10)]
+    profiles = _learned(tmp_path, docs)
+    article = clean_record(docs[0], profiles)
+    assert FURNITURE not in article.text
+    (removal,) = [r for r in article.removed if r.rule == "learned:ledger.example"]
+    assert removal.text == FURNITURE and "10 of 10 documents" in removal.reason
+
+
+def test_a_quote_repeated_in_two_articles_is_not_boilerplate(tmp_path):
+    docs = [_doc(i, quote=i < 2) for i in range(10)]
+    article = clean_record(docs[0], _learned(tmp_path, docs))
+    assert QUOTE in article.text
+
+
+def test_long_lines_need_stronger_evidence_than_short_ones(tmp_path):
+    # The quote (long) is in 3 of 10 docs: above the short-line bar (20%) but below the long one (50%).
+    settings = IngestSettings(
+        learned_min_docs=3,
+        learned_min_fraction=0.2,
+        learned_long_line_words=10,
+        learned_long_min_fraction=0.5,
+    )
+    docs = [_doc(i, quote=i < 3) for i in range(10)]
+    profiles = SourceProfiles.load(tmp_path, settings=settings)
+    profiles.observe_many(docs)
+    assert QUOTE in clean_record(docs[0], profiles).text
+
+
+def test_nothing_is_learned_from_too_few_documents(tmp_path):
+    docs = [_doc(i) for i in range(4)]  # furniture in 4 of 4, but min_docs is 5
+    assert FURNITURE in clean_record(docs[0], _learned(tmp_path, docs)).text
+
+
+def test_sources_are_learned_separately(tmp_path):
+    docs = [_doc(i) for i in range(10)]
+    other = RawRecord(
+        origin="o", url="https://other.example/a", text=f"Some other site's article.\n\n{FURNITURE}"
+    )
+    profiles = _learned(tmp_path, docs)
+    assert FURNITURE in clean_record(other, profiles).text
+
+
+def test_recurring_short_heading_over_a_paragraph_is_kept(tmp_path):
+    docs = [_doc(i, heading=True) for i in range(10)]
+    article = clean_record(docs[0], _learned(tmp_path, docs))
+    assert HEADING in article.text and FURNITURE not in article.text
+
+
+def test_observing_the_same_document_twice_counts_once(tmp_path):
+    docs = [_doc(i, quote=i < 2) for i in range(10)]
+    profiles = _learned(tmp_path, docs)
+    assert profiles.observe_many(docs) == 0
+    profile = profiles.profiles["ledger.example"]
+    assert profile.docs_seen == 10
+    assert QUOTE in clean_record(docs[0], profiles).text
+
+
+def test_profiles_persist_and_keep_learning_across_runs(tmp_path):
+    first = _learned(tmp_path, [_doc(i) for i in range(3)])
+    (path,) = first.save()
+    assert path.name == "ledger.example.json"
+    second = SourceProfiles.load(tmp_path, settings=SETTINGS)
+    assert second.profiles["ledger.example"].docs_seen == 3
+    second.observe_many([_doc(i) for i in range(3, 8)])
+    second.save()
+    third = SourceProfiles.load(tmp_path, settings=SETTINGS)
+    assert third.profiles["ledger.example"].docs_seen == 8
+    assert FURNITURE not in clean_record(_doc(99), third).text
+    data = json.loads(path.read_text())
+    assert data["learned"][0]["text"] == FURNITURE and data["learned"][0]["docs"] == 8
+
+
+def test_user_allow_and_deny_lists_override_what_was_learned(tmp_path):
+    profiles = _learned(tmp_path, [_doc(i) for i in range(10)])
+    (path,) = profiles.save()
+    data = json.loads(path.read_text())
+    data["allow"] = [FURNITURE]
+    data["deny"] = ["Residents of district 0 were told to expect further updates later this week."]
+    path.write_text(json.dumps(data))
+    reloaded = SourceProfiles.load(tmp_path, settings=SETTINGS)
+    article = clean_record(_doc(0), reloaded)
+    assert FURNITURE in article.text
+    assert "Residents of district 0" not in article.text
+    # A later learning run keeps the user's lists.
+    reloaded.observe_many([_doc(i) for i in range(10, 20)])
+    reloaded.save()
+    assert json.loads(path.read_text())["allow"] == [FURNITURE]
+
+
+def test_plain_text_can_be_observed_with_an_explicit_source(tmp_path):
+    profiles = SourceProfiles.load(tmp_path, settings=SETTINGS)
+    for i in range(6):
+        profiles.observe(f"Unique story {i}.\n{FURNITURE}", source="ledger")
+    assert profiles.verdict("ledger", FURNITURE)
+    assert profiles.verdict("ledger", "Unique story 1.") is None
+    assert profiles.verdict("unknown", FURNITURE) is None
