@@ -159,7 +159,7 @@ class Searcher:
             data["query_embedder"] = {"text": query}
             data["knn"] = {"top_k": top_k, "filters": filters}
         try:
-            result = p.run(data)
+            result = p.run(data, include_outputs_from={"bm25"} if mode == "hybrid" else None)
         except PipelineRuntimeError as exc:
             # Surface the real cause (Elasticsearch down, bad request) so callers map it to 503/4xx.
             cause = exc.__cause__
@@ -170,7 +170,13 @@ class Searcher:
             return result["bm25"]["documents"]
         if mode == "semantic":
             return result["knn"]["documents"]
-        return result["joiner"]["documents"][:top_k]
+        # RRF keeps one copy per chunk (the kNN one when both lists have it): keep BM25's highlights.
+        marks = {d.id: d.meta.get("highlights") for d in result["bm25"]["documents"]}
+        fused = result["joiner"]["documents"][:top_k]
+        for d in fused:
+            if marks.get(d.id) and not d.meta.get("highlights"):
+                d.meta["highlights"] = marks[d.id]
+        return fused
 
     def search(
         self,

@@ -1,0 +1,113 @@
+"""The web page in a real headless Chromium (Debian's chromium + chromium-driver via Selenium).
+
+Types a query, sees results, asks "who holds Qaim?" and sees the evidence; checks that a script
+inside an article never runs. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from search.settings import SearchSettings
+from tests.live_server import live_api
+from tests.test_api import index_demo_corpus
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="needs Debian's chromium and chromium-driver (installed by .ci/setup.sh)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="newsdesk-chromium-")
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1400",
+    ):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def site(es_url: str, es_client: Elasticsearch):
+    alias = f"t-{uuid.uuid4().hex[:12]}"
+    settings = SearchSettings(es_url=es_url, index=alias, warm_up=False)
+    index_demo_corpus(es_client, settings)
+    with live_api(settings) as base:
+        yield base
+    es_client.indices.delete(index=f"{alias}*", ignore_unavailable=True, allow_no_indices=True)
+
+
+def _wait(driver, condition, timeout: float = 60):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def test_search_then_ask_shows_results_answer_and_evidence(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/")
+    browser.find_element(By.ID, "q").send_keys("Qaim border")
+    browser.find_element(By.ID, "search-btn").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#results li.hit"))
+    first = browser.find_element(By.CSS_SELECTOR, "#results li.hit")
+    assert "Iraq forces" in first.text
+    assert first.find_elements(By.TAG_NAME, "mark"), "query words are highlighted"
+    assert "2017-11-05" in first.text
+
+    browser.find_element(By.ID, "question").send_keys("who holds Qaim?")
+    browser.find_element(By.ID, "ask-btn").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#answer .evidence li"))
+    answer = browser.find_element(By.ID, "answer").text
+    assert "as of 2017-11-05" in answer and "Qaim" in answer
+    evidence = browser.find_elements(By.CSS_SELECTOR, "#answer .evidence-sentence")
+    assert any("reclaimed from the Islamic State" in e.text for e in evidence)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "web-search-and-ask.png"))
+
+
+def test_script_in_an_article_is_shown_as_text_and_never_runs(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/")
+    browser.find_element(By.ID, "q").send_keys("harbour festival regatta")
+    browser.find_element(By.ID, "search-btn").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#results li.hit"))
+    hit = browser.find_element(By.CSS_SELECTOR, "#results li.hit")
+    assert "<img src=x onerror=alert(1)>" in hit.text  # the title, shown literally
+    assert not hit.find_elements(By.TAG_NAME, "img") and not hit.find_elements(By.TAG_NAME, "script")
+    link = hit.find_element(By.CSS_SELECTOR, ".hit-title")
+    assert link.tag_name != "a" or not (link.get_attribute("href") or "").startswith("javascript:")
+    assert browser.execute_script("return window.__pwned === undefined")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "web-escaping.png"))
