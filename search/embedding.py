@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 __all__ = [
+    "BACKENDS",
     "BUNDLED_MODEL_NAME",
     "Embedder",
     "NewsdeskDocumentEmbedder",
@@ -53,6 +55,7 @@ __all__ = [
 ]
 
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+BACKENDS = ("torch", "onnx-int8")
 
 
 def _offline_environment() -> None:
@@ -133,6 +136,9 @@ class Embedder:
     :param batch_size: texts per forward pass.
     :param cache_size: vectors kept in the LRU cache (~1.5 KB each at 384 dims); 0 disables it.
     :param threads: torch intra-op threads; ``None``: the CPUs this process may run on.
+    :param backend: ``"torch"`` (fp32, the reference) or ``"onnx-int8"`` (ONNX Runtime with int8
+        weights: needs ``onnxruntime`` and, once, ``onnx``; CPU only; see ``_OnnxInt8``).
+    :param onnx_dir: where the exported ONNX files are cached (``onnx-int8`` only).
     """
 
     def __init__(
@@ -144,7 +150,11 @@ class Embedder:
         batch_size: int = 64,
         cache_size: int = 20_000,
         threads: int | None = None,
+        backend: str = "torch",
+        onnx_dir: Path | None = None,
     ):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         _offline_environment()
         import torch
         from sentence_transformers import SentenceTransformer
@@ -170,6 +180,12 @@ class Embedder:
         if not dims:
             dims = len(self.model.encode(["probe"], convert_to_numpy=True)[0])
         self.dims: int = int(dims)
+        self.backend = backend
+        self._onnx: _OnnxInt8 | None = None
+        if backend == "onnx-int8":
+            if device != "cpu":
+                raise ValueError("the onnx-int8 embedding backend runs on the CPU only")
+            self._onnx = _OnnxInt8(self.model, Path(model), onnx_dir or _default_onnx_dir(), threads)
         self.hits = 0
         self.misses = 0
         self._cache: OrderedDict[bytes, list[float]] = OrderedDict()
@@ -218,6 +234,8 @@ class Embedder:
     def _encode(self, texts: list[str]) -> list[list[float]]:
         # One call for the whole list: sentence-transformers sorts by length across all of it, so
         # batches hold texts of similar length and padding stays small.
+        if self._onnx is not None:
+            return self._onnx.encode(texts, self.batch_size).tolist()
         array = self.model.encode(
             texts,
             batch_size=self.batch_size,
@@ -235,6 +253,135 @@ class Embedder:
             self._cache.popitem(last=False)
 
 
+class _OnnxInt8:
+    """The model exported to ONNX with int8 weights (per channel), run by ONNX Runtime.
+
+    Measured on BBC chunks against the torch fp32 model (``bench/bench_embed.py --onnx``): about
+    1.5x the texts per CPU-second, cosine agreement 0.993 on average (0.985 at worst), 94% of
+    nearest neighbours unchanged. That is a quality cost, so it is opt-in, not the default.
+    Supports models made of a transformer, mean pooling and (optionally) normalisation — the
+    MiniLM family; others are refused rather than silently embedded differently.
+
+    The export needs ``onnx`` and torch, once; the files are cached per model and library versions.
+    """
+
+    def __init__(self, st_model: SentenceTransformer, model_dir: Path, onnx_dir: Path, threads: int | None):
+        import onnxruntime as ort
+
+        self.tokenizer = st_model.tokenizer
+        self.max_length = int(st_model.max_seq_length or 256)
+        path = self._ensure_files(st_model, model_dir, onnx_dir)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or _usable_cpus()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def encode(self, texts: list[str], batch_size: int) -> Any:
+        import numpy as np
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # longest first: little padding
+        out = None
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            enc = self.tokenizer(
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="np",
+            )
+            feed = {name: enc[name].astype(np.int64) for name in self.inputs}
+            vectors = self.session.run(None, feed)[0]
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[idx] = vectors
+        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+
+    @staticmethod
+    def _ensure_files(st_model: SentenceTransformer, model_dir: Path, onnx_dir: Path) -> Path:
+        import onnxruntime
+        import torch
+
+        names = [type(m).__name__ for m in st_model]
+        pooling = st_model[1] if len(st_model) > 1 else None
+        mode = (
+            getattr(pooling, "pooling_mode", None) or getattr(pooling, "get_pooling_mode_str", lambda: "")()
+        )
+        if names[:2] != ["Transformer", "Pooling"] or set(names[2:]) - {"Normalize"} or mode != "mean":
+            raise ValueError(f"onnx-int8 backend supports transformer + mean pooling models, not {names}")
+        fingerprint = hashlib.sha256()
+        for part in (str(model_dir.resolve()), torch.__version__, onnxruntime.__version__):
+            fingerprint.update(part.encode())
+        for f in sorted(model_dir.glob("*")):
+            if f.is_file():
+                stat = f.stat()
+                fingerprint.update(f"{f.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+        target = onnx_dir / f"{model_dir.name}-{fingerprint.hexdigest()[:16]}" / "model-int8.onnx"
+        if target.exists():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fp32 = target.with_name("model.onnx")
+        _export_mean_pooled(st_model, fp32)
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(tmp, target)  # atomic: a concurrent process sees the old state or the whole file
+        fp32.unlink(missing_ok=True)
+        return target
+
+
+def _export_mean_pooled(st_model: SentenceTransformer, path: Path) -> None:
+    """Export transformer + mean pooling + L2 normalisation as one ONNX graph."""
+    import torch
+
+    class MeanPooled(torch.nn.Module):
+        def __init__(self, transformer: torch.nn.Module):
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            hidden = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    module = MeanPooled(st_model[0].auto_model).eval()
+    sample = st_model.tokenizer(
+        ["an example", "a longer example sentence"], padding=True, return_tensors="pt"
+    )
+    if "token_type_ids" not in sample:
+        sample["token_type_ids"] = torch.zeros_like(sample["input_ids"])
+    axes = {0: "batch", 1: "tokens"}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes on branches that are constant for encoders
+        torch.onnx.export(
+            module,
+            (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+            str(tmp),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+    os.replace(tmp, path)
+
+
+def _default_onnx_dir() -> Path:
+    return get_settings().cache_dir / "onnx"
+
+
 def _key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
@@ -246,7 +393,7 @@ def _usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-_EMBEDDERS: dict[tuple[str, str, int, int, int | None], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, str, int, int, int | None, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
@@ -260,6 +407,7 @@ def get_embedder(settings: SearchSettings | None = None) -> Embedder:
         settings.embedding_batch_size,
         settings.embedding_cache_size,
         settings.embedding_threads,
+        settings.embedding_backend,
     )
     with _EMBEDDERS_LOCK:
         embedder = _EMBEDDERS.get(key)
@@ -271,6 +419,8 @@ def get_embedder(settings: SearchSettings | None = None) -> Embedder:
                 batch_size=settings.embedding_batch_size,
                 cache_size=settings.embedding_cache_size,
                 threads=settings.embedding_threads,
+                backend=settings.embedding_backend,
+                onnx_dir=settings.cache_dir / "onnx",
             )
             _EMBEDDERS[key] = embedder
         return embedder

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,6 +61,11 @@ class SearchSettings(BaseSettings):
     )
     embedding_threads: int | None = Field(
         None, ge=1, description="torch CPU threads for the embedder; default: the CPUs usable here."
+    )
+    embedding_backend: Literal["torch", "onnx-int8"] = Field(
+        "torch",
+        description="torch: fp32 reference. onnx-int8: ONNX Runtime, int8 weights, ~1.5x faster on CPU,"
+        " cosine 0.99 to fp32; needs the onnxruntime and onnx packages.",
     )
 
     # HTTP API.

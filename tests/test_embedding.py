@@ -144,3 +144,23 @@ def test_model_loads_with_the_network_forbidden() -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "384"
     assert bundled_model_path().is_dir()
+
+
+def test_onnx_int8_backend_agrees_with_the_fp32_model(tmp_path: Path, embedder: Embedder) -> None:
+    pytest.importorskip("onnxruntime", reason="the onnx-int8 backend needs onnxruntime")
+    pytest.importorskip("onnx", reason="exporting the model to ONNX needs onnx")
+    fast = Embedder(str(bundled_model_path()), backend="onnx-int8", onnx_dir=tmp_path, cache_size=0)
+    texts = [
+        "Iraqi paramilitary fighters clashed with Islamic State militants near the Syrian border.",
+        "Apple unveiled a new iPhone with a faster chip and a better camera.",
+        "Short.",
+    ]
+    for a, b in zip(fast.embed_documents(texts), embedder.embed_documents(texts), strict=True):
+        assert len(a) == 384
+        assert _dot(a, b) > 0.97
+    assert list(tmp_path.rglob("model-int8.onnx"))
+
+
+def test_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="backend"):
+        Embedder(str(bundled_model_path()), backend="tensorrt")
