@@ -21,19 +21,27 @@ from dataclasses import dataclass, field
 from ingest.models import Removal, normalise_text
 
 I = re.IGNORECASE  # noqa: E741
+TAIL_LINES = 4  # how many last lines count as the end of a document for tail-only rules
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One named cleaning rule: a line matching any pattern (within ``max_words``) is removed."""
+    """One named cleaning rule: a line matching any pattern (within ``max_words``) is removed.
+
+    ``tail_only`` rules apply only to the last lines of a document, where sites put author bios:
+    the same sentence in the middle of an article is reporting about a person.
+    """
 
     name: str
     reason: str
     patterns: tuple[re.Pattern[str], ...]
     max_words: int = 60
     moved_to: str | None = None
+    tail_only: bool = False
 
-    def matches(self, line: str, words: int) -> bool:
+    def matches(self, line: str, words: int, from_end: int = 0) -> bool:
+        if self.tail_only and from_end >= TAIL_LINES:
+            return False
         return words <= self.max_words and any(p.search(line) for p in self.patterns)
 
 
@@ -49,6 +57,11 @@ _AGENCIES = (
 )
 _NAME = r"[A-Z][\w.'’-]*"
 _NAME_LINE = re.compile(rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}$")
+# "Allison Lampert, David Shepardson and Anshuman Tripathy": a byline listing several people.
+_NAME_LIST = re.compile(
+    rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}"
+    rf"(?:\s*(?:,|and|&|,\s*and)\s+{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}){{0,7}}$"
+)
 _AGENCY_LINE = re.compile(
     r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa today(?: sports| network)?|cnn|bloomberg|"
     r"special (?:to|for) usa today|opinion contributor|staff writer|staff reporter|columnist|"
@@ -71,6 +84,10 @@ RULES: tuple[Rule, ...] = (
             r"^(?:photo|image|picture)\s+(?:by|courtesy of)\b",
             rf"\S/(?:[\w .'’&-]{{0,40}}/){{0,3}}(?:{_AGENCIES})\s*(?:\)|$|\s+[A-Z])",
             r"^(?:hide|show|expand|close) caption$",
+            # "... on March 25. Jane Doe/Agency" or "... on Tuesday. US Air Force Senior Airman Jo Doe":
+            # a sentence, then a credit of capitalised words (and slashes) with no final punctuation.
+            r"(?-i:^(?:\S+\s+){6,}.*(?:[a-z]{3}|\d)\.[”\"’]?\s+(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
+            r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and)){0,9}(?<=[\w’'])$)",
         ),
         max_words=160,
         moved_to="captions",
@@ -119,7 +136,7 @@ RULES: tuple[Rule, ...] = (
             r"\bthank you for supporting our journalism\b",
             r"^(?:would you like to receive|get our free|join \d[\d,]* (?:readers|subscribers))\b",
         ),
-        max_words=70,
+        max_words=130,
     ),
     Rule(
         "cookie_notice",
@@ -176,8 +193,10 @@ RULES: tuple[Rule, ...] = (
             r"top stories|you may also like|you might also like|keep reading|continue reading|"
             r"also in the news|more news to know now|in other news|what['’]s trending|"
             r"what everyone['’]s talking about|other stories|more coverage|more to read)\s*(?::|$|>|»|\||›)",
-            r"(?-i:^[A-Z][A-Z0-9 '’&!?.,/-]{2,40}:\s*\S)",
-            r"(?<![\d\s])[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
+            r"(?-i:^(?!(?:WHEN|WHERE|WHAT|WHO|WHY|HOW|COST|DETAILS|TICKETS|ADMISSION|INFO|MORE INFORMATION|HOURS|"
+            r"LOCATION|PRICE|SIGNED|RECORD|NOTE|UPDATE|CORRECTION|EDITOR'S NOTE|EDITOR’S NOTE|Q|A|FINAL|SCORE)\s*:)"
+            r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S.*(?<![.!?\"”]))$",
+            r"^[^.:!?]{1,60}[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
             r"^(?:AP|CNN|USA TODAY) [\w ]{2,40}:\s*https?://",
             r"^(?:click|tap) (?:here|to)\b",
             r"^read (?:the )?(?:full|original|more)\b.{0,80}\b(?:here|article|story)\W*$",
@@ -232,11 +251,25 @@ RULES: tuple[Rule, ...] = (
             r"\bis an? (?:[\w-]+ ){0,5}(?:reporter|writer|editor|correspondent|columnist|journalist|producer|"
             r"contributor)\b.{0,200}(?:@|\.com\b)",
             r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
+            r"\bcovers\b.{3,150}\b(?:reach|contact|email|e-mail|follow)\b.{0,120}(?:@|\.com\b)",
             r"\bcan be reached at\b.{0,80}(?:@|\.com\b|\d{3}-\d{4})",
             r"^follow [\w .'’-]{2,40} on (?:twitter|x)(?: and threads)?:?\s*@",
         ),
         max_words=70,
         moved_to="credits",
+    ),
+    Rule(
+        "author_bio",
+        "author bio at the end of the article (kept in metadata.credits)",
+        _p(
+            r"(?-i:^(?!.*\bwhile\b)[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]*){1,3}) (?:is|was|has been) (?:an? |the )?[\w ,.'’&-]{0,100}\b"
+            r"(?:reporter|writer|editor|correspondent|columnist|journalist|producer|contributor|intern|fellow|"
+            r"critic|photographer|student)\b[^.!?]{0,120}[.!?](?:\s+(?:learn more about (?:him|her|them) here|"
+            r"(?:reach|contact|follow|email) [^.]{0,120})\.?)?$",
+        ),
+        max_words=45,
+        moved_to="credits",
+        tail_only=True,
     ),
     Rule(
         "credits",
@@ -302,7 +335,7 @@ RULES_BY_NAME = {r.name: r for r in RULES}
 
 # Repeats that are structure, not scraping accidents: a questionnaire asking every candidate the
 # same question, list items ("• Budget: $200 million") that recur for different entries.
-_LIST_OR_QUESTION = re.compile(r"^(?:[•\-*>▪►◦·]|\d{1,3}[.)]\s)|\?[\"”’']?$")
+_LIST_OR_QUESTION = re.compile(r"^(?:[•\-*>▪►◦·◾]|\d{1,3}[.)]\s|[\w ]{1,30}:\s)|\?[\"”’']?$")
 
 
 @dataclass
@@ -344,11 +377,14 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def classify_line(line: str) -> Rule | None:
-    """The first general rule that matches ``line`` (already stripped), if any."""
+def classify_line(line: str, from_end: int = 0) -> Rule | None:
+    """The first general rule that matches ``line`` (already stripped), if any.
+
+    ``from_end`` is the line's distance from the document's last line (0 = last line).
+    """
     words = len(line.split())
     for rule in RULES:
-        if rule.matches(line, words):
+        if rule.matches(line, words, from_end):
             return rule
     return None
 
@@ -359,7 +395,7 @@ def apply_rules(
     title: str | None = None,
     known_captions: Iterable[str] = (),
     authors: Iterable[str] = (),
-    min_duplicate_chars: int = 40,
+    min_duplicate_chars: int = 50,
 ) -> RuleResult:
     """Run the general rules over ``text``; offsets in removals index ``text``.
 
@@ -399,7 +435,7 @@ def apply_rules(
             )
             remove(line, "byline", "byline block at the top of the article (kept in metadata)", moved)
             continue
-        rule = classify_line(line.text)
+        rule = classify_line(line.text, len(lines) - 1 - i)
         if rule is not None:
             _record_move(result, rule, line.text)
             remove(line, rule.name, rule.reason, rule.moved_to)
@@ -446,7 +482,7 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
     head = lines[:3]
     for i, line in enumerate(head):
         text = line.text
-        if i in found or len(text) > 60 or text[-1:] in '.!?:;"”':
+        if i in found or len(text) > 120 or text[-1:] in '.!?:;"”':
             continue
         if normalise_text(text) in authors_norm:
             found[i] = "authors"
@@ -456,7 +492,7 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
             continue
         nxt = head[i + 1].text if i + 1 < len(head) else ""
         if (
-            _NAME_LINE.match(text)
+            _NAME_LIST.match(text)
             and nxt
             and len(nxt.split()) <= 6
             and nxt[-1:] not in '.!?:;"”'
@@ -470,7 +506,7 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
 _OUTLET = re.compile(
     r"\b(?:news|journal|times|post|press|herald|tribune|republic|gazette|register|enquirer|star|"
     r"sentinel|inquirer|chronicle|daily|today|network|reports?|\.com|sports|magazine|observer|"
-    r"contributor|correspondent|writer|reporter|columnist)\b",
+    r"contributor|correspondent|writer|reporter|columnist|university|college|institute)\b",
     I,
 )
 

@@ -1,0 +1,210 @@
+"""Removal precision/recall of line cleaning on the hand-labelled sample, newsdesk vs a baseline.
+
+A labelled line counts as *removed* by newsdesk when one of its ``Removal``s covers it (a document
+rejected as "all boilerplate" removes every line). For Haystack's ``DocumentCleaner`` (the
+baseline), a line counts as removed when its text no longer occurs in the cleaned output.
+
+Systems, all in one run:
+* ``newsdesk (rules)``: the general rules only, what ``newsdesk clean`` does on a single page;
+* ``newsdesk (rules+learned)``: plus per-source boilerplate learned from the whole scraped corpus
+  (unsupervised, as scheduled ingestion would), when the corpus is available;
+* ``haystack DocumentCleaner``: ``remove_repeated_substrings=True`` (+ empty lines, whitespace),
+  per document, and per source with the source's labelled documents as form-feed-separated pages
+  (so repeated headers/footers across documents are visible to it).
+
+Prints a table per system and split (dev / holdout / all) and writes
+``bench/results/cleaning_eval.json``.
+
+    .venv/bin/python bench/eval_cleaning.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ingest.cleaning import clean_record  # noqa: E402
+from ingest.learned import SourceProfiles  # noqa: E402
+from ingest.models import IngestError, RawRecord, normalise_text  # noqa: E402
+from ingest.settings import IngestSettings  # noqa: E402
+
+LABELS = REPO / "tests" / "fixtures" / "cleaning_labels"
+CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
+RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
+
+
+def load_labels() -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(LABELS.glob("*.json"))]
+
+
+def record_of(doc: dict) -> tuple[RawRecord, list[tuple[int, int]]]:
+    """The record as the corpus has it (lines joined by blank lines) and each line's span."""
+    spans, parts, pos = [], [], 0
+    for line in doc["lines"]:
+        spans.append((pos, pos + len(line["text"])))
+        parts.append(line["text"])
+        pos += len(line["text"]) + 2
+    rec = RawRecord(
+        origin=doc["id"],
+        id=doc["id"],
+        url=doc["url"],
+        title=doc["title"],
+        text="\n\n".join(parts),
+        published=doc.get("publish_date"),
+        authors=list(doc.get("authors") or []),
+    )
+    return rec, spans
+
+
+def newsdesk_predictions(doc: dict, profiles: SourceProfiles | None) -> list[bool]:
+    rec, spans = record_of(doc)
+    try:
+        article = clean_record(rec, profiles)
+    except IngestError as exc:
+        if "nothing left" in exc.reason:
+            return [True] * len(spans)
+        raise
+    starts = {r.start for r in article.removed}
+    return [s in starts for s, _ in spans]
+
+
+def haystack_predictions(docs: list[dict], per_source: bool) -> dict[str, list[bool]]:
+    from haystack import Document
+    from haystack.components.preprocessors import DocumentCleaner
+
+    cleaner = DocumentCleaner(
+        remove_empty_lines=True, remove_extra_whitespaces=True, remove_repeated_substrings=True
+    )
+    out: dict[str, list[bool]] = {}
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for doc in docs:
+        groups[doc["source"] if per_source else doc["id"]].append(doc)
+    for group in groups.values():
+        pages = ["\n\n".join(line["text"] for line in d["lines"]) for d in group]
+        cleaned = cleaner.run(documents=[Document(content="\f".join(pages))])["documents"][0].content or ""
+        cleaned_pages = cleaned.split("\f") if per_source else [cleaned]
+        if len(cleaned_pages) != len(group):  # pages merged: fall back to the whole text for each
+            cleaned_pages = [cleaned] * len(group)
+        for d, page in zip(group, cleaned_pages, strict=True):
+            norm_page = normalise_text(page)
+            out[d["id"]] = [normalise_text(line["text"]) not in norm_page for line in d["lines"]]
+    return out
+
+
+def score(pairs: list[tuple[bool, bool]]) -> dict:
+    tp = sum(1 for pred, gold in pairs if pred and gold)
+    fp = sum(1 for pred, gold in pairs if pred and not gold)
+    fn = sum(1 for pred, gold in pairs if not pred and gold)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "lines": len(pairs),
+        "gold_remove": tp + fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+    }
+
+
+def learn_profiles(corpus: Path, directory: Path) -> tuple[SourceProfiles, float, int]:
+    from ingest.loaders import iter_records
+
+    t0 = time.perf_counter()
+    profiles = SourceProfiles(directory, IngestSettings())
+    n = 0
+    for rec in iter_records([corpus]):
+        if isinstance(rec, RawRecord):
+            n += profiles.observe(rec)
+    return profiles, time.perf_counter() - t0, n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--corpus", type=Path, default=CORPUS, help="corpus to learn per-source boilerplate from"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--show-errors", action="store_true", help="print each wrong line")
+    args = parser.parse_args()
+
+    docs = load_labels()
+    systems: dict[str, dict[str, list[bool]]] = {}
+    systems["newsdesk (rules)"] = {d["id"]: newsdesk_predictions(d, None) for d in docs}
+    learned_info = None
+    if args.corpus.exists():
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            profiles, secs, n = learn_profiles(args.corpus, Path(tmp))
+        learned_info = {"corpus": args.corpus.name, "documents": n, "seconds": round(secs, 1)}
+        systems["newsdesk (rules+learned)"] = {d["id"]: newsdesk_predictions(d, profiles) for d in docs}
+    else:
+        print(f"corpus {args.corpus} not found: skipping learned boilerplate", file=sys.stderr)
+    systems["haystack DocumentCleaner (per doc)"] = haystack_predictions(docs, per_source=False)
+    systems["haystack DocumentCleaner (per source, pages)"] = haystack_predictions(docs, per_source=True)
+
+    results: dict = {}
+    cols = f"{'lines':>5} {'gold':>5} {'tp':>4} {'fp':>4} {'fn':>4} {'prec':>6} {'rec':>6}"
+    header = f"{'system':46} {'split':8} {cols}"
+    print(header)
+    print("-" * len(header))
+    for name, preds in systems.items():
+        results[name] = {}
+        for split in ("dev", "holdout", "all"):
+            pairs = [
+                (p, line["label"] == "remove")
+                for d in docs
+                if split == "all" or d["split"] == split
+                for p, line in zip(preds[d["id"]], d["lines"], strict=True)
+            ]
+            s = score(pairs)
+            results[name][split] = s
+            print(
+                f"{name:46} {split:8} {s['lines']:5d} {s['gold_remove']:5d} {s['tp']:4d} {s['fp']:4d} "
+                f"{s['fn']:4d} {s['precision']:6.3f} {s['recall']:6.3f}"
+            )
+        by_source: dict[str, list] = defaultdict(list)
+        for d in docs:
+            for p, line in zip(preds[d["id"]], d["lines"], strict=True):
+                by_source[d["source"]].append((p, line["label"] == "remove"))
+        results[name]["by_source"] = {src: score(pairs) for src, pairs in sorted(by_source.items())}
+    if args.show_errors:
+        for name in [n for n in systems if n.startswith("newsdesk")]:
+            print(f"\n== errors of {name}")
+            for d in docs:
+                for p, line in zip(systems[name][d["id"]], d["lines"], strict=True):
+                    gold = line["label"] == "remove"
+                    if p != gold:
+                        kind = "FP" if p else "FN"
+                        print(f"  {kind} {d['split']:7} {d['id']} {line['text'][:110]!r}")
+
+    import haystack
+
+    payload = {
+        "labelled_documents": len(docs),
+        "labelled_lines": sum(len(d["lines"]) for d in docs),
+        "sources": sorted({d["source"] for d in docs}),
+        "learned_from": learned_info,
+        "python": platform.python_version(),
+        "haystack": haystack.__version__,
+        "results": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
