@@ -46,7 +46,8 @@ _MONTHS = _words("jan feb mar apr jun jul aug sep sept oct nov dec")
 _CONDITIONAL = _words(
     """inc ltd co corp plc llc bros jr sr st mt ft ave blvd rd etc al vs v no nos vol vols p pp fig
     figs approx est dept univ assn govt intl natl ph.d tel ext cf ca op pct yr yrs mln bln mins hrs
-    sec secs gov't"""
+    sec secs gov't ala ariz ark calif colo conn fla ga ill ind kan ky md mass mich minn miss mo mont
+    neb nev okla ore pa tenn tex vt wash wis wyo"""
 )
 # Words that commonly open an English news sentence; used only after ambiguous abbreviations.
 _OPENERS = _words(
@@ -61,9 +62,13 @@ _OPENERS = _words(
 _PARA_BREAK = re.compile(r"\n[^\S\n]*\n\s*|\n[ \t]{2,}(?=\S)")
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]»]*(?=\s)")
 _OPENING = "\"'“‘([«"
+_OPENING_QUOTES = "\"'“‘«"
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")  # U.S, a.m, e.g (last dot is the candidate)
 _NEXT_INITIAL = re.compile(r"[A-Z]\.(?:\s|[A-Z]\.)")
 _WORD = re.compile(r"[\w'’]+")
+# The word a period ends, without what sticks to it in front: "(2013/Aug" → "Aug".
+_TRAILING_WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*$")
+_LIST_MARKER = re.compile(r"\s*\(?(?:\d{1,3}|[A-Za-z])\)?$")
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -105,17 +110,17 @@ def sentences_in(text: str, start: int, end: int, out: list[tuple[int, int]]) ->
         nxt = _skip_space(text, cut, end)
         if nxt >= end:
             break  # the paragraph's end closes the sentence anyway
-        if _is_boundary(text, m.start(), cut, nxt, end):
+        if _is_boundary(text, pos, m.start(), cut, nxt, end):
             _append_trimmed(text, pos, cut, out)
             pos = nxt
     _append_trimmed(text, pos, end, out)
 
 
-def _is_boundary(text: str, term_start: int, cut: int, nxt: int, end: int) -> bool:
+def _is_boundary(text: str, pos: int, term_start: int, cut: int, nxt: int, end: int) -> bool:
     j = nxt
     while j < end and text[j] in _OPENING:
         j += 1
-    opened = j > nxt
+    quoted = any(text[k] in _OPENING_QUOTES for k in range(nxt, j))
     if j >= end:
         return True
     first = text[j]
@@ -128,9 +133,12 @@ def _is_boundary(text: str, term_start: int, cut: int, nxt: int, end: int) -> bo
     w = term_start
     while w > 0 and not text[w - 1].isspace():
         w -= 1
-    token = text[w:term_start].lstrip(_OPENING)
-    if not token:
-        return True
+    if _LIST_MARKER.match(text, pos, term_start):
+        return False  # "4. AMC Theatres", "(b) ..." — a list item's number, not a sentence
+    word = _TRAILING_WORD.search(text, w, term_start)
+    if word is None:
+        return True  # a number or symbol: "in 2017. The ..."
+    token = word.group()
     low = token.lower()
     if low in _TITLES:
         return False
@@ -143,10 +151,10 @@ def _is_boundary(text: str, term_start: int, cut: int, nxt: int, end: int) -> bo
         return True
     if _NEXT_INITIAL.match(text, j):
         return False  # "J. K. Rowling", "George W. Bush"
-    if opened:
-        return True
-    word = _WORD.match(text, j)
-    return word is not None and word.group().lower() in _OPENERS
+    if quoted:
+        return True  # '... the U.S. "We will ...' — a quotation opens a new sentence
+    following = _WORD.match(text, j)
+    return following is not None and following.group().lower() in _OPENERS
 
 
 def _skip_space(text: str, i: int, end: int) -> int:

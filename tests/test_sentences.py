@@ -98,6 +98,22 @@ def test_double_dash_does_not_split_a_sentence(seed_text: str) -> None:
         ),
         ("Gov. Ron DeSantis and Sen. Ted Cruz spoke.", ["Gov. Ron DeSantis and Sen. Ted Cruz spoke."]),
         ("The song hit No. 1 in the charts.", ["The song hit No. 1 in the charts."]),
+        (
+            "Interest is due in April.\n\n4. AMC Theatres\n\nIndustry: Theaters",
+            ["Interest is due in April.", "4. AMC Theatres", "Industry: Theaters"],
+        ),
+        (
+            "Tucson (2013/Aug. 2014) closed. Peoria, Ariz. (2013) too.",
+            ["Tucson (2013/Aug. 2014) closed.", "Peoria, Ariz. (2013) too."],
+        ),
+        (
+            "Omicron BA.2 followed BA.1. Most people recovered.",
+            ["Omicron BA.2 followed BA.1.", "Most people recovered."],
+        ),
+        (
+            "Reach him at jo@example.com. Follow him online.",
+            ["Reach him at jo@example.com.", "Follow him online."],
+        ),
     ],
 )
 def test_splits_news_sentences(text: str, expected: list[str]) -> None:
