@@ -201,7 +201,7 @@ class Embedder:
                 vec = self._cache.get(key)
                 if vec is not None:
                     self._cache.move_to_end(key)
-                    out[i] = vec
+                    out[i] = vec.copy()  # callers may mutate what they get; the cache must not change
                     self.hits += 1
                 else:
                     todo.setdefault(key, []).append(i)
@@ -211,9 +211,11 @@ class Embedder:
             with self._lock:
                 self.misses += len(keys)
                 for key, vec in zip(keys, vectors, strict=True):
-                    for i in todo[key]:
-                        out[i] = vec
-                    self._remember(key, vec)
+                    first, *repeats = todo[key]
+                    out[first] = vec
+                    for i in repeats:
+                        out[i] = vec.copy()
+                    self._remember(key, vec.copy())
                 self.hits += sum(len(v) - 1 for v in todo.values())
         return out  # type: ignore[return-value]  # every slot is filled above
 
