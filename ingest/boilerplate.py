@@ -38,11 +38,24 @@ class Rule:
     max_words: int = 60
     moved_to: str | None = None
     tail_only: bool = False
+    min_words: int = 0
+    # Speed: a rule whose patterns all need one of these (lower-case) substrings is skipped for
+    # longer lines that contain none of them; most lines are content and skip most rules this way.
+    keywords: tuple[str, ...] = ()
+    open_end: bool = False  # only lines that end without punctuation can match
 
-    def matches(self, line: str, words: int, from_end: int = 0) -> bool:
+    def matches(self, line: str, words: int, from_end: int = 0, lower: str | None = None) -> bool:
         if self.tail_only and from_end >= TAIL_LINES:
             return False
-        return words <= self.max_words and any(p.search(line) for p in self.patterns)
+        if not self.min_words <= words <= self.max_words:
+            return False
+        if self.open_end and not line[-1:].isalnum():
+            return False
+        if self.keywords and words > 3:
+            low = lower if lower is not None else line.lower()
+            if not any(k in low for k in self.keywords):
+                return False
+        return any(p.search(line) for p in self.patterns)
 
 
 def _p(*patterns: str, flags: int = I) -> tuple[re.Pattern[str], ...]:
@@ -84,13 +97,36 @@ RULES: tuple[Rule, ...] = (
             r"^(?:photo|image|picture)\s+(?:by|courtesy of)\b",
             rf"\S/(?:[\w .'’&-]{{0,40}}/){{0,3}}(?:{_AGENCIES})\s*(?:\)|$|\s+[A-Z])",
             r"^(?:hide|show|expand|close) caption$",
-            # "... on March 25. Jane Doe/Agency" or "... on Tuesday. US Air Force Senior Airman Jo Doe":
-            # a sentence, then a credit of capitalised words (and slashes) with no final punctuation.
-            r"(?-i:^(?:\S+\s+){6,}.*(?:[a-z]{3}|\d)\.[”\"’]?\s+(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
-            r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and)){0,9}(?<=[\w’'])$)",
         ),
         max_words=160,
         moved_to="captions",
+        keywords=(
+            "photo",
+            "image",
+            "pool",
+            "/",
+            "picture",
+            "video",
+            "graphic",
+            "caption",
+            "frame grab",
+            "screen",
+            "still",
+        ),
+    ),
+    Rule(
+        "caption",
+        "photo caption ending in a photo credit (kept once in metadata.captions)",
+        _p(
+            # "... on March 25. Jane Doe/Agency" or "... on Tuesday. US Air Force Senior Airman Jo Doe":
+            # a sentence, then a credit of capitalised words (and slashes) with no final punctuation.
+            r"(?-i:(?:[a-z]{3}|\d)\.[”\"’]?\s+(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
+            r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and)){0,9}(?<=[\w’'])$)",
+        ),
+        max_words=160,
+        min_words=7,
+        moved_to="captions",
+        open_end=True,
     ),
     Rule(
         "dateline",
@@ -137,6 +173,16 @@ RULES: tuple[Rule, ...] = (
             r"^(?:would you like to receive|get our free|join \d[\d,]* (?:readers|subscribers))\b",
         ),
         max_words=130,
+        keywords=(
+            "sign",
+            "newsletter",
+            "subscri",
+            "inbox",
+            "journalism",
+            "would you like to receive",
+            "get our free",
+            "join ",
+        ),
     ),
     Rule(
         "cookie_notice",
@@ -152,6 +198,19 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:privacy (?:policy|notice|statement)|terms of (?:use|service))\b.{0,40}$",
         ),
         max_words=90,
+        keywords=(
+            "cookie",
+            "you agree",
+            "we will use",
+            "wish to object",
+            "includes",
+            "by clicking",
+            "by signing",
+            "by submitting",
+            "by continuing",
+            "privacy",
+            "terms of",
+        ),
     ),
     Rule(
         "ad_feedback",
@@ -166,6 +225,17 @@ RULES: tuple[Rule, ...] = (
             r"^(?:ad feedback|feedback on this ad)\W*$",
         ),
         max_words=80,
+        keywords=(
+            "relevant",
+            "video player",
+            "ad froze",
+            "advertis",
+            "sponsored",
+            "paid ",
+            "promoted",
+            "skip",
+            "feedback",
+        ),
     ),
     Rule(
         "disclosure",
@@ -181,6 +251,17 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:coverage|work) (?:at [\w .]+ )?is (?:made possible|supported) in part by a grant\b",
         ),
         max_words=80,
+        keywords=(
+            "affiliate",
+            "may earn",
+            "purchases you make",
+            "content partner",
+            "produced independently",
+            "prices",
+            "independently chosen",
+            "made possible",
+            "supported in part",
+        ),
     ),
     Rule(
         "read_more",
@@ -226,6 +307,25 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:visit|go to) [\w.]+\.(?:com|co\.uk)(?:/\w+)? for more\b",
         ),
         max_words=45,
+        keywords=(
+            "need a break",
+            "play the",
+            "download",
+            " app",
+            "weather",
+            "check",
+            ":",
+            "hit play",
+            "transcript",
+            "unable to view",
+            "can't see",
+            "can’t see",
+            "visit ",
+            "go to ",
+            "follow",
+            "whatsapp",
+            "text",
+        ),
     ),
     Rule(
         "share_follow",
@@ -257,6 +357,19 @@ RULES: tuple[Rule, ...] = (
         ),
         max_words=70,
         moved_to="credits",
+        keywords=(
+            "@",
+            ".com",
+            "reach",
+            "contact",
+            "covers",
+            "follow",
+            "email",
+            "e-mail",
+            "tip",
+            "idea",
+            "tweet",
+        ),
     ),
     Rule(
         "author_bio",
@@ -383,8 +496,9 @@ def classify_line(line: str, from_end: int = 0) -> Rule | None:
     ``from_end`` is the line's distance from the document's last line (0 = last line).
     """
     words = len(line.split())
+    lower = line.lower()
     for rule in RULES:
-        if rule.matches(line, words, from_end):
+        if rule.matches(line, words, from_end, lower):
             return rule
     return None
 

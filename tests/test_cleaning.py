@@ -206,3 +206,26 @@ def test_byline_block_at_the_top_goes_to_authors():
     assert article.text == "The agency on Thursday released information about the tests."
     assert "Karl Baker" in article.authors
     assert "The News Journal" in article.credits
+
+
+def test_haystack_component_cleans_documents_and_quarantines_bad_ones():
+    from haystack import Document
+
+    from ingest.components import NewsCleaner
+
+    cleaner = NewsCleaner(use_learned=False)
+    result = cleaner.run(
+        documents=[
+            Document(content="BEIRUT -- Clashes broke out.\n\nUpcoming Events", meta={"id": "seed-1"}),
+            Document(content="", meta={"html": "<html><body><p>Text in HTML page body.</p></body></html>"}),
+            Document(content="Share this article\n\nADVERTISEMENT"),
+        ]
+    )
+    first, second = result["documents"]
+    assert first.id == "seed-1" and first.content == "BEIRUT -- Clashes broke out."
+    assert first.meta["dateline"] == "BEIRUT"
+    assert first.meta["removed"][0]["rule"] == "upcoming_events"
+    assert second.content == "Text in HTML page body."
+    assert [q["reason"] for q in result["quarantined"]] == [
+        "nothing left after cleaning: the document is all boilerplate"
+    ]
