@@ -78,3 +78,27 @@ def test_exit_code_is_nonzero_only_when_every_input_failed(runner, tmp_path):
     assert result.exit_code == 1
     assert "no such file or directory" in result.stderr
     assert result.stdout == ""
+
+
+def test_clean_applies_boilerplate_learned_by_earlier_runs(runner, tmp_path):
+    from ingest.learned import SourceProfiles
+    from ingest.settings import IngestSettings
+
+    furniture = "Catch up on the week with our Sunday digest from the Riverside Ledger"
+    profiles = SourceProfiles.load(settings=IngestSettings())  # NEWSDESK_DATA_DIR points into tmp_path
+    for i in range(10):
+        profiles.observe(
+            f"Story {i} about the county budget and the vote.\n{furniture}", source="ledger.example"
+        )
+    profiles.save()
+    page = tmp_path / "page.json"
+    page.write_text(
+        json.dumps(
+            {"url": "https://www.ledger.example/x", "text": f"Today's story about roads.\n\n{furniture}"}
+        )
+    )
+    result = runner.invoke(app, ["clean", str(page), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["text"] == "Today's story about roads."
+    assert doc["removed"][0]["rule"] == "learned:ledger.example"
