@@ -18,15 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from elastic_transport import ConnectionError as ESConnectionError
-from elastic_transport import ConnectionTimeout
-from elasticsearch import ApiError
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.quarantine import Quarantine, QuarantineEntry
+from flows.settings import FlowSettings
 from flows.sources import RunInputs
 from ingest.cleaning import clean_record
 from ingest.learned import SourceProfiles
@@ -34,7 +32,7 @@ from ingest.models import CleanArticle, IngestError, RawRecord
 from ingest.settings import IngestSettings
 from search.indexing import IndexingOptions, IndexReport, index_articles
 from search.settings import SearchSettings
-from search.store import ensure_indices, make_client, refresh
+from search.store import ensure_indices, is_transient, make_client, refresh
 
 ProgressHook = Callable[[str, int, int | None], None]  # (stage, done, total)
 _progress_hook: ProgressHook | None = None
@@ -117,12 +115,6 @@ def clean_records(
     return articles, rejected, removed
 
 
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, (ESConnectionError, ConnectionTimeout)):
-        return True
-    return isinstance(exc, ApiError) and exc.meta.status in (429, 502, 503, 504)
-
-
 # ---------------------------------------------------------------------------------------------
 # Prefect tasks: thin wrappers
 # ---------------------------------------------------------------------------------------------
@@ -171,7 +163,7 @@ def _transient_state(state: Any) -> bool:
     try:
         state.result(raise_on_failure=True)
     except Exception as exc:
-        return _transient(exc)
+        return is_transient(exc)
     return False
 
 
@@ -231,6 +223,14 @@ def ingest_flow(
     profiles = SourceProfiles.load(ingest_settings.boilerplate_dir, ingest_settings)
     _progress("ingest", 0, total)
 
+    flow_settings = FlowSettings()
+    delays = flow_settings.index_retry_delays or [0.0]
+    index_task = index_batch.with_options(
+        retries=flow_settings.index_retries,
+        retry_delay_seconds=[
+            delays[min(i, len(delays) - 1)] for i in range(max(1, flow_settings.index_retries))
+        ],
+    )
     totals = IndexReport()
     removed: Counter = Counter()
     rejected: list[QuarantineEntry] = []
@@ -260,7 +260,7 @@ def ingest_flow(
         for art in articles:
             cleaned_ok.append((art.origin, art.record_no))
             where_of[art.doc_id] = (art.origin, art.record_no)
-        pending_index = index_batch.submit(articles, settings, options)
+        pending_index = index_task.submit(articles, settings, options)
     if pending_index is not None:
         finish(pending_index)
 

@@ -14,12 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
-from tenacity import (
-    retry,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
 from search.mapping import MAPPING_VERSION, article_mapping, chunk_mapping, index_settings
 from search.settings import SearchSettings
@@ -28,6 +23,23 @@ log = logging.getLogger(__name__)
 
 # Bulk item statuses worth retrying: overload and unavailability, not bad documents.
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors that mean "Elasticsearch is down, starting or overloaded": worth waiting for."""
+    if isinstance(exc, TransportError) and not isinstance(exc, ApiError):
+        return True  # connection refused/reset, timeouts
+    return isinstance(exc, ApiError) and exc.meta.status in RETRYABLE_STATUSES
+
+
+# Calls made once per run (create indices, final refresh) wait out a restarting cluster: up to a
+# minute, long enough for a node to come back and recover its shards.
+es_retry = retry(
+    retry=retry_if_exception(is_transient),
+    stop=stop_after_delay(60),
+    wait=wait_exponential(multiplier=0.5, max=8),
+    reraise=True,
+)
 
 
 def make_client(settings: SearchSettings) -> Elasticsearch:
@@ -43,6 +55,7 @@ def articles_alias(alias: str) -> str:
     return f"{alias}-articles"
 
 
+@es_retry
 def ensure_indices(
     client: Elasticsearch, alias: str, embedding_dims: int, shards: int = 1, replicas: int = 0
 ) -> None:
@@ -157,12 +170,7 @@ def _item_reason(info: Mapping[str, Any]) -> str:
     return str(err or f"status {info.get('status')}")
 
 
-@retry(
-    retry=retry_if_exception_type(TransportError),
-    stop=stop_after_attempt(5),
-    wait=wait_exponential(multiplier=0.5, max=8),
-    reraise=True,
-)
+@es_retry
 def refresh(client: Elasticsearch, alias: str) -> None:
     """Make everything written so far searchable (once per batch, not per write)."""
     client.indices.refresh(index=f"{alias},{articles_alias(alias)}", ignore_unavailable=True)

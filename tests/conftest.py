@@ -26,10 +26,13 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def es_url() -> Iterator[str]:
-    """URL of a real Elasticsearch: ``NEWSDESK_ES_URL`` if set, else a node started for the session."""
+def es_node():
+    """The session's own Elasticsearch node, or None when ``NEWSDESK_ES_URL`` points elsewhere.
+
+    Fault-injection tests stop and restart it; they skip when the server is not ours.
+    """
     if os.environ.get("NEWSDESK_ES_URL"):
-        yield os.environ["NEWSDESK_ES_URL"]
+        yield None
         return
     from search.local_es import LocalElasticsearch, ensure_distribution, free_port
 
@@ -47,10 +50,16 @@ def es_url() -> Iterator[str]:
     )
     node.start(timeout_s=240)
     try:
-        yield node.url
+        yield node
     finally:
         node.stop()
         shutil.rmtree(instance, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def es_url(es_node) -> str:
+    """URL of a real Elasticsearch: ``NEWSDESK_ES_URL`` if set, else the session's own node."""
+    return os.environ["NEWSDESK_ES_URL"] if es_node is None else es_node.url
 
 
 @pytest.fixture(scope="session")
