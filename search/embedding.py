@@ -112,7 +112,8 @@ def _dims_from_files(path: Path) -> int | None:
         except (OSError, ValueError):
             cfg = {}
         if kind.endswith("Pooling"):
-            dims = cfg.get("word_embedding_dimension", dims)
+            # "word_embedding_dimension" before sentence-transformers 6, "embedding_dimension" since.
+            dims = cfg.get("word_embedding_dimension") or cfg.get("embedding_dimension") or dims
         elif kind.endswith("Dense"):
             dims = cfg.get("out_features", dims)
     return int(dims) if dims else None
