@@ -550,6 +550,8 @@ def apply_rules(
             remove(line, "byline", "byline block at the top of the article (kept in metadata)", moved)
             continue
         rule = classify_line(line.text, len(lines) - 1 - i)
+        if rule is not None and rule.name == "byline" and _in_hyphen_list(lines, i):
+            rule = None  # "- Tom Brady" between other "- ..." lines is a bulleted list, not a signature
         if rule is not None:
             _record_move(result, rule, line.text)
             remove(line, rule.name, rule.reason, rule.moved_to)
@@ -561,6 +563,14 @@ def apply_rules(
             seen.add(norm)
         result.kept.append(line)
     return result
+
+
+def _in_hyphen_list(lines: list[Line], i: int) -> bool:
+    """Whether line ``i`` and a neighbour both start with a bullet-like hyphen."""
+    if not lines[i].text.startswith(("-", "–", "—", "−")):
+        return False
+    neighbours = [lines[j].text for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+    return any(n.startswith(("- ", "– ", "— ", "− ", "-", "•")) and len(n.split()) <= 12 for n in neighbours)
 
 
 def _record_move(result: RuleResult, rule: Rule, text: str) -> None:

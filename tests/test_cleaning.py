@@ -229,3 +229,11 @@ def test_haystack_component_cleans_documents_and_quarantines_bad_ones():
     assert [q["reason"] for q in result["quarantined"]] == [
         "nothing left after cleaning: the document is all boilerplate"
     ]
+
+
+def test_a_bulleted_list_of_names_is_not_mistaken_for_signatures():
+    text = "The team will be without three starters:\n\n- Tom Brady\n\n- Aaron Rodgers\n\n- Patrick Mahomes"
+    article = clean_text(text)
+    assert article.removed == [] and "- Aaron Rodgers" in article.text
+    signed = clean_text("The vote is set for Tuesday, officials said.\n\n– David Jackson")
+    assert signed.authors == ["David Jackson"] and "David Jackson" not in signed.text
