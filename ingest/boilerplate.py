@@ -296,7 +296,7 @@ RULES: tuple[Rule, ...] = (
             r"^(?:what['’]s|what is) the weather (?:today|like)\?",
             r"^check (?:your|out) (?:local )?(?:forecast|the latest)\b",
             r"^[\w '’&-]{2,40}:\s*(?:see who|shop|sign[- ]up|subscribe|follow (?:along|every|all|the latest)|"
-            r"play|download|listen|watch|check out|get (?:the|our|updates)|track|latest|live)\b",
+            r"play|download|listen|watch|check out|get (?:the|our|updates)|track|latest|live (?:updates|blog|coverage|stream|scores|analysis|results))\b",
             r"^(?:learn more|check out|podcasts?|more podcasts|listen|watch|live updates?|follow live updates)\s*:",
             r"^follow (?:live updates|every game|along|all the action)\b",
             r"^(?:get|join)\b.{0,80}\b(?:whatsapp|text(?:s|ing)? (?:alerts|updates))\b",

@@ -33,7 +33,7 @@ def _default_settings() -> IngestSettings:
     return IngestSettings()
 
 
-_PARAGRAPH_MIN_WORDS = 20
+_PARAGRAPH_MIN_WORDS = 8  # a paragraph's first line; scrapes are sometimes hard-wrapped
 
 
 def clean_record(

@@ -11,6 +11,9 @@ cannot be content:
   never reaches either bar;
 * long lines (``learned_long_line_words`` words or more) need ``learned_long_min_fraction``: a long
   sentence recurring is rarer furniture and costlier to lose;
+* very short lines (``learned_short_line_words`` words or fewer) need ``learned_short_min_fraction``:
+  "Illinois", "Jane Doe" or "What next?" recur as headings, list items and names, so only a line on
+  a large share of a source's pages ("CNN —") is furniture;
 * the cleaner additionally keeps short recurring lines that head a long paragraph (section headings
   such as "What next?"), see ``ingest.cleaning``.
 
@@ -85,8 +88,12 @@ class SourceProfile:
         if docs < settings.learned_min_docs or self.docs_seen == 0:
             return None
         fraction = docs / self.docs_seen
-        long_line = len(line.split()) >= settings.learned_long_line_words
-        need = settings.learned_long_min_fraction if long_line else settings.learned_min_fraction
+        words = len(line.split())
+        need = settings.learned_min_fraction
+        if words >= settings.learned_long_line_words:
+            need = max(need, settings.learned_long_min_fraction)
+        elif words <= settings.learned_short_line_words:
+            need = max(need, settings.learned_short_min_fraction)
         if fraction < need:
             return None
         return f"recurs in {docs} of {self.docs_seen} documents of source {self.source!r} ({fraction:.1%})"
@@ -115,14 +122,17 @@ class SourceProfile:
             "updated": datetime.now(UTC).isoformat(timespec="seconds"),
             "docs_seen": self.docs_seen,
             "_help": (
-                "Lines in 'learned' are stripped from this source's documents. Add a line to 'allow' "
-                "to keep it anyway, or to 'deny' to always strip it; 'counts' is the evidence."
+                "Lines in 'learned' are stripped from this source's documents (except a short line "
+                "heading a paragraph). Add a line to 'allow' to keep it anyway, or to 'deny' to always "
+                "strip it; 'counts' is the evidence (documents containing each line)."
             ),
             "thresholds": {
                 "min_docs": settings.learned_min_docs,
                 "min_fraction": settings.learned_min_fraction,
                 "long_line_words": settings.learned_long_line_words,
                 "long_min_fraction": settings.learned_long_min_fraction,
+                "short_line_words": settings.learned_short_line_words,
+                "short_min_fraction": settings.learned_short_min_fraction,
             },
             "allow": self.allow_text,
             "deny": self.deny_text,

@@ -55,6 +55,12 @@ class IngestSettings(BaseSettings):
     learned_long_min_fraction: float = Field(
         0.04, gt=0, le=1, description="Fraction of a source's documents a long line must occur in."
     )
+    learned_short_line_words: int = Field(
+        3, ge=0, description="Lines with at most this many words (names, places, headings) need ..."
+    )
+    learned_short_min_fraction: float = Field(
+        0.10, gt=0, le=1, description="... this fraction of the source's documents to count as boilerplate."
+    )
     learned_max_lines_per_source: int = Field(
         20000, ge=100, description="Candidate lines kept per source profile (least frequent dropped)."
     )
