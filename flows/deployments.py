@@ -82,11 +82,14 @@ def list_deployments() -> list[dict[str, Any]]:
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import DeploymentSort
 
     async def _read() -> list[dict[str, Any]]:
         async with get_client() as client:
             deps = await client.read_deployments(
-                flow_filter=FlowFilter(name=FlowFilterName(any_=[DEPLOYMENT_FLOW]))
+                flow_filter=FlowFilter(name=FlowFilterName(any_=[DEPLOYMENT_FLOW])),
+                limit=200,
+                sort=DeploymentSort.NAME_ASC,
             )
             out = []
             for d in deps:
