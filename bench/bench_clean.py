@@ -4,7 +4,8 @@ Measures, in one process pinned to one CPU core:
 * ``load``: reading + decoding + JSON parsing of the ``.jsonl.gz`` (``ingest.loaders``);
 * ``learn``: the per-source boilerplate learning pass (``SourceProfiles.observe``);
 * ``clean (rules)`` and ``clean (rules+learned)``: ``clean_record`` per document (extraction is not
-  involved: the corpus is text), with per-document latency percentiles.
+  involved: the corpus is text), with per-document latency percentiles;
+* ``clean HTML pages``: extraction + cleaning of the HTML fixture pages (the corpus has no HTML).
 
 Prints a table and writes ``bench/results/cleaning_throughput.json`` with the machine, corpus and
 package versions.
@@ -36,6 +37,7 @@ from ingest.models import IngestError, RawRecord  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_throughput.json"
+HTML_PAGES = REPO / "tests" / "fixtures" / "html_extraction"
 
 
 def cpu_model() -> str:
@@ -106,11 +108,21 @@ def main() -> None:
         rules = clean_all(records, None)
         learned = clean_all(records, profiles)
 
+    html_pages = [p.read_text(encoding="utf-8") for p in sorted(HTML_PAGES.glob("*.html"))]
+    html_runs = max(1, 200 // max(1, len(html_pages)))
+    t0 = time.perf_counter()
+    for _ in range(html_runs):
+        for i, page in enumerate(html_pages):
+            clean_record(RawRecord(origin=f"page{i}.html", html=page))
+    html_s = time.perf_counter() - t0
+    html_n = html_runs * len(html_pages)
+
     rows = [
         ("load (read+decode+parse)", len(records), load_s),
         ("learn (observe)", len(records), learn_s),
         ("clean (rules)", len(records), rules["seconds"]),
         ("clean (rules+learned)", len(records), learned["seconds"]),
+        ("clean HTML pages (fixtures)", html_n, html_s),
     ]
     print(f"{'stage':28} {'docs':>7} {'seconds':>8} {'docs/s':>8}")
     for name, n, secs in rows:
@@ -138,6 +150,13 @@ def main() -> None:
         },
         "clean_rules": rules,
         "clean_rules_learned": learned,
+        "clean_html_fixture_pages": {
+            "pages": html_n,
+            "distinct_pages": len(html_pages),
+            "seconds": round(html_s, 2),
+            "docs_per_s": round(html_n / html_s, 1),
+            "note": "trafilatura extraction + rules on tests/fixtures/html*/ pages, repeated",
+        },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
