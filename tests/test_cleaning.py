@@ -10,7 +10,7 @@ import pytest
 from ingest.boilerplate import classify_line
 from ingest.cleaning import clean_record, clean_text
 from ingest.loaders import iter_records
-from ingest.models import RawRecord
+from ingest.models import IngestError, RawRecord
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "iraq-isis-qaim-2017-11-05.txt"
@@ -237,3 +237,32 @@ def test_a_bulleted_list_of_names_is_not_mistaken_for_signatures():
     assert article.removed == [] and "- Aaron Rodgers" in article.text
     signed = clean_text("The vote is set for Tuesday, officials said.\n\n– David Jackson")
     assert signed.authors == ["David Jackson"] and "David Jackson" not in signed.text
+
+
+def test_hand_labelled_sample_keeps_removal_precision_and_recall():
+    """Regression guard over the 44 hand-labelled corpus documents (general rules only, no learning)."""
+    import json
+
+    tp = fp = fn = 0
+    for path in sorted((FIXTURES / "cleaning_labels").glob("rt-*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        texts = [line["text"] for line in doc["lines"]]
+        record = RawRecord(
+            origin=doc["id"], id=doc["id"], url=doc["url"], title=doc["title"], text="\n\n".join(texts),
+            authors=doc["authors"],
+        )  # fmt: skip
+        starts, pos = [], 0
+        for text in texts:
+            starts.append(pos)
+            pos += len(text) + 2
+        try:
+            removed = {r.start for r in clean_record(record).removed}
+        except IngestError:
+            removed = set(starts)  # "all boilerplate"
+        for start, line in zip(starts, doc["lines"], strict=True):
+            pred, gold = start in removed, line["label"] == "remove"
+            tp += pred and gold
+            fp += pred and not gold
+            fn += gold and not pred
+    assert tp / (tp + fp) >= 0.97
+    assert tp / (tp + fn) >= 0.85
