@@ -68,7 +68,7 @@ class IndexingOptions:
     chunk_target_chars: int | None = None
     chunk_max_chars: int | None = None
     chunk_overlap: int | None = None
-    near_duplicate_threshold: float = 0.8
+    near_duplicate_threshold: float = 0.72
 
     def chunk_kwargs(self) -> dict[str, int]:
         kw = {
