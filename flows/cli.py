@@ -420,6 +420,25 @@ def serve(
     )
 
 
+@app.command()
+def reindex(
+    index: Annotated[str | None, typer.Option(help="Alias to rebuild (default NEWSDESK_INDEX).")] = None,
+    replicas: Annotated[int, typer.Option(min=0, help="Replicas of the new indices.")] = 0,
+    shards: Annotated[int, typer.Option(min=1, help="Primary shards of the new indices.")] = 1,
+) -> None:
+    """Rebuild the indices with the current mapping behind their aliases, without downtime."""
+    from search.embedding import model_dims
+    from search.settings import SearchSettings
+    from search.store import make_client
+    from search.store import reindex as do_reindex
+
+    s = SearchSettings(**({"index": index} if index else {}))
+    with console.status(f"Re-indexing {s.index} ..."):
+        report = do_reindex(make_client(s), s.index, model_dims(s), shards=shards, replicas=replicas)
+    for name, r in report.items():
+        out.print(f"{name}: {r['from']} → {r['to']} ({r['documents']} documents), alias swapped")
+
+
 # --------------------------------------------------------------------------------------------
 # schedule
 # --------------------------------------------------------------------------------------------

@@ -86,6 +86,66 @@ def ensure_indices(
             raise
 
 
+def current_index(client: Elasticsearch, alias: str) -> str:
+    """The concrete index an alias writes to."""
+    info = client.indices.get_alias(name=alias)
+    for index, body in info.items():
+        if body["aliases"][alias].get("is_write_index", True):
+            return index
+    return next(iter(info))
+
+
+def _next_version_name(client: Elasticsearch, alias: str) -> str:
+    existing = client.indices.get(index=f"{alias}-v*", allow_no_indices=True, ignore_unavailable=True)
+    versions = [int(n.rsplit("-v", 1)[1]) for n in existing if n.rsplit("-v", 1)[1].isdigit()]
+    return f"{alias}-v{max(versions, default=0) + 1}"
+
+
+def reindex(
+    client: Elasticsearch, alias: str, embedding_dims: int, shards: int = 1, replicas: int = 0
+) -> dict[str, Any]:
+    """Copy both indices into new versions with the current mapping and swap the aliases atomically.
+
+    Queries keep using the old index until the swap, so there is no downtime. The copy is done
+    client-side (scroll + bulk), because the minimal Elasticsearch build has no ``_reindex`` API.
+    Writes that land in the old index during the copy are not carried over: run it between
+    ingestion runs (a later ingestion run would re-add anything missing, by content hash).
+    """
+    report: dict[str, Any] = {}
+    for name, mapping in ((alias, chunk_mapping(embedding_dims)), (articles_alias(alias), article_mapping())):
+        old = current_index(client, name)
+        new = _next_version_name(client, name)
+        client.indices.create(index=new, settings=index_settings(shards, replicas), mappings=mapping)
+        client.indices.put_settings(index=new, settings={"refresh_interval": "-1"})
+        # helpers.reindex probes the data-stream API, which this build also lacks: scan + bulk.
+        docs = helpers.scan(
+            client, index=old, query={"query": {"match_all": {}}}, size=500, preserve_order=False
+        )
+        result = bulk_write(
+            client,
+            ({"_op_type": "index", "_index": new, "_id": d["_id"], "_source": d["_source"]} for d in docs),
+        )
+        errors = list(result.failed.values())
+        client.indices.put_settings(index=new, settings={"refresh_interval": "1s"})
+        client.indices.refresh(index=new)
+        copied, expected = count(client, new), count(client, old)
+        if copied != expected or errors:
+            client.indices.delete(index=new)
+            first = f"; first error: {errors[0]}" if errors else ""
+            raise RuntimeError(
+                f"reindex of {name}: copied {copied} of {expected} documents{first}; alias unchanged"
+            )
+        client.indices.update_aliases(
+            actions=[
+                {"remove": {"index": old, "alias": name}},
+                {"add": {"index": new, "alias": name, "is_write_index": True}},
+            ]
+        )
+        client.indices.delete(index=old)
+        report[name] = {"from": old, "to": new, "documents": copied}
+    return report
+
+
 def delete_indices(client: Elasticsearch, alias: str) -> None:
     """Drop both aliases and every index behind them (tests, and `newsdesk reset`)."""
     for name in (alias, articles_alias(alias)):

@@ -148,3 +148,19 @@ def test_same_corpus_twice_leaves_same_counts(es, index_name, seed_text):
     index_articles(es, index_name, arts, NO_EMBED)
     refresh(es, index_name)
     assert (count(es, index_name), count(es, articles_alias(index_name))) == first
+
+
+def test_reindex_swaps_aliases_to_a_new_version_without_losing_documents(es, index_name, seed_text):
+    from search.store import current_index, reindex
+
+    index_articles(es, index_name, [_article("seed", _body(seed_text))], NO_EMBED)
+    refresh(es, index_name)
+    before = (count(es, index_name), count(es, articles_alias(index_name)))
+    report = reindex(es, index_name, embedding_dims=384)
+    assert current_index(es, index_name) == f"{index_name}-v2"
+    assert report[index_name]["documents"] == before[0]
+    assert (count(es, index_name), count(es, articles_alias(index_name))) == before
+    assert not es.indices.exists(index=f"{index_name}-v1")
+    # Still idempotent after the swap: nothing to write.
+    again = index_articles(es, index_name, [_article("seed", _body(seed_text))], NO_EMBED)
+    assert (again.unchanged, again.chunks_written) == (1, 0)
