@@ -52,3 +52,20 @@ def test_bad_inputs_are_quarantined_and_the_run_goes_on(app_env, tmp_path: Path,
 
     listed = Quarantine(Path(app_env["NEWSDESK_DATA_DIR"]) / "quarantine").entries()
     assert len(listed) == 4 and all(e.reason for e in listed)
+
+
+def test_volatile_scrape_time_never_creates_new_ids_or_writes(
+    app_env, tmp_path: Path, es_client: Elasticsearch
+):
+    path = tmp_path / "feed.jsonl"
+    record = {
+        "url": "https://example.com/news/harbour?utm_source=feed",
+        "title": "Harbour reopens",
+        "text": "The harbour reopened on Monday after storm repairs were finished. " * 4,
+    }
+    path.write_text(json.dumps({**record, "scraped_at": "2024-01-01T10:00:00Z"}) + "\n")
+    first = ingest_flow(paths=[str(path)], embed=False)
+    path.write_text(json.dumps({**record, "scraped_at": "2024-01-02T11:30:00Z"}) + "\n")
+    second = ingest_flow(paths=[str(path)], embed=False)
+    assert (first["new"], second["unchanged"], second["chunks_written"]) == (1, 1, 0)
+    assert count(es_client, articles_alias(app_env["NEWSDESK_INDEX"])) == 1
