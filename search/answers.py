@@ -212,7 +212,9 @@ def answer_question(
     filters: dict[str, Any] | None = None,
     mode: str = "hybrid",
 ) -> Answer:
-    """Retrieve, read sentences, and answer (or say there is no answer) with evidence."""
+    """Retrieve, read with the configured reader (``NEWSDESK_READER``), and answer with evidence."""
+    from search.readers import read
+
     question = validate_query(question)
     chunks = searcher.retrieve_chunks(question, mode=mode, top_k=max(top_k, 1) * 2, filters=filters)
     embed_fn = None
@@ -220,8 +222,9 @@ def answer_question(
         from search.embedding import get_embedder
 
         embed_fn = get_embedder(searcher.settings).embed_documents
-    ranked = score_candidates(question, candidate_sentences(chunks), embed_fn)
-    return compose_answer(question, ranked, top_k)
+    answer = read(question, chunks, searcher.settings, embed_fn)
+    answer.evidence = answer.evidence[:top_k]
+    return answer
 
 
 def _supports(c: _Candidate, keys: list[str]) -> bool:
