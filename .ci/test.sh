@@ -8,7 +8,12 @@ echo "[test] ruff" >&2
 .venv/bin/ruff check .
 echo "[test] pytest" >&2
 set +e
-.venv/bin/python -m pytest -q "$@"
+# Slow tests (multi-node cluster, long fault injection) run with NEWSDESK_TEST_SLOW=1 or `-m slow`.
+if [ "${NEWSDESK_TEST_SLOW:-0}" = 1 ]; then
+  .venv/bin/python -m pytest -q "$@"
+else
+  .venv/bin/python -m pytest -q -m "not slow" "$@"
+fi
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then echo "[test] pytest collected no tests" >&2; exit 1; fi
