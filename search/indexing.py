@@ -178,6 +178,7 @@ def index_articles(
     now = datetime.now(UTC).isoformat()
     art_actions = []
     copies_to_add: dict[str, list[dict[str, Any]]] = {}
+    kind: dict[str, str] = {}
     for article in todo:
         if article.doc_id in failed_docs:
             continue
@@ -190,15 +191,15 @@ def index_articles(
         art_actions.append({"_op_type": "index", "_index": art_alias, "_id": article.doc_id, "_source": doc})
         if canonical:
             copies_to_add.setdefault(canonical, []).append(_copy_entry(article))
-            report.duplicates += 1
             report.duplicate_of[article.doc_id] = canonical
-        elif old:
-            report.updated += 1
-        else:
-            report.new += 1
+        kind[article.doc_id] = "duplicates" if canonical else "updated" if old else "new"
     art_result = bulk_write(client, art_actions)
     for doc_id, reason in art_result.failed.items():
         failed_docs[doc_id] = f"article record: {reason}"
+    # Counted only once the commit marker is written: a refused article record is "failed", not "new".
+    for doc_id, what in kind.items():
+        if doc_id not in art_result.failed:
+            setattr(report, what, getattr(report, what) + 1)
     _append_copies(client, art_alias, copies_to_add, art_actions)
     report.failed.update(failed_docs)
     report.seconds["write"] = time.perf_counter() - t3
