@@ -155,7 +155,9 @@ def index_batch(
     if options.embed:
         from search.embedding import get_embedder
 
-        embed_fn = get_embedder(settings).embed_documents
+        def embed_fn(texts: list[str]) -> list[list[float]]:
+            return get_embedder(settings).embed_documents(texts)
+
     return index_articles(client, settings.index, articles, options, embed_fn)
 
 
@@ -200,19 +202,12 @@ def ingest_flow(
     report = RunReport(run_id=run_id, index=settings.index)
     quarantine = Quarantine(ingest_settings.data_dir / "quarantine")
 
-    options = IndexingOptions(embed=embed)
-    if embed:
-        from search.embedding import get_embedder
+    # The model loads lazily, in the first batch that has something to embed: a run over an
+    # unchanged corpus never pays for it.
+    from search.embedding import model_dims, resolve_model
 
-        t = time.perf_counter()
-        embedder = get_embedder(settings)
-        options.model_name = embedder.model_name
-        dims = embedder.dims
-        report.seconds["load_model"] = time.perf_counter() - t
-    else:
-        from search.embedding import model_dims
-
-        dims = model_dims(settings)
+    options = IndexingOptions(embed=embed, model_name=resolve_model(settings)[1] if embed else "")
+    dims = model_dims(settings)
     client = make_client(settings)
     ensure_indices(client, settings.index, embedding_dims=dims)
 
