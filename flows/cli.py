@@ -240,7 +240,8 @@ def _fail_search(exc: Exception) -> None:
         raise typer.Exit(2) from exc
     if isinstance(exc, ESConnectionError):
         console.print(
-            f"Elasticsearch is not reachable at {get_settings().es_url}: start it with `newsdesk es start`.",
+            f"Elasticsearch is not reachable at {get_settings().es_url_redacted}: "
+            "start it with `newsdesk es start`.",
             style="red",
             markup=False,
         )

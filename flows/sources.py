@@ -66,7 +66,9 @@ def check_url(url: str, allow_private: bool) -> None:
         raise IngestError(f"cannot resolve host {parts.hostname!r}: {exc}", origin=url) from exc
     for info in infos:
         addr = ipaddress.ip_address(info[4][0])
-        if addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast:
+        # Not global: private, loopback, link-local, reserved, and also shared (100.64/10 carrier-grade
+        # NAT), documentation and benchmark ranges, and IPv4-mapped forms of all of them.
+        if not addr.is_global or addr.is_multicast:
             raise IngestError(
                 f"refused {parts.hostname} ({addr}): private/loopback addresses are not fetched "
                 "(set NEWSDESK_ALLOW_PRIVATE_URLS=true to allow)",

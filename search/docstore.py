@@ -33,12 +33,13 @@ class NewsDocumentStore(ElasticsearchDocumentStore):
 
     def __init__(self, settings: SearchSettings):
         kwargs: dict[str, Any] = {"request_timeout": settings.es_timeout_s}
-        if settings.es_username and not settings.es_api_key:
-            kwargs["basic_auth"] = (settings.es_username, settings.es_password or "")
+        auth = settings.es_client_kwargs()
+        if "basic_auth" in auth:
+            kwargs["basic_auth"] = auth["basic_auth"]
         super().__init__(
-            hosts=settings.es_url,
+            hosts=settings.es_hosts,
             index=settings.index,
-            api_key=settings.es_api_key,
+            api_key=auth.get("api_key"),
             **kwargs,
         )
 

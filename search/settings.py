@@ -7,6 +7,7 @@ One configuration surface: environment variables with the ``NEWSDESK_`` prefix, 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,10 +35,14 @@ class SearchSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
 
-    es_url: str = Field("http://localhost:9200", description="Elasticsearch base URL.")
+    es_url: str = Field(
+        "http://localhost:9200",
+        description="Elasticsearch base URL; several nodes of one cluster: comma-separated URLs.",
+    )
     es_username: str | None = Field(None, description="Basic-auth user for Elasticsearch, if secured.")
-    es_password: str | None = Field(None, description="Basic-auth password for Elasticsearch.")
-    es_api_key: str | None = Field(None, description="Elasticsearch API key (instead of user/password).")
+    # Secrets: SecretStr keeps them out of repr(), str() and logs of the settings object.
+    es_password: SecretStr | None = Field(None, description="Basic-auth password for Elasticsearch.")
+    es_api_key: SecretStr | None = Field(None, description="Elasticsearch API key (not user/password).")
     es_timeout_s: float = Field(30.0, description="Per-request timeout to Elasticsearch.")
     index: str = Field("news", description="Alias that queries and writes go through.")
 
@@ -97,12 +102,26 @@ class SearchSettings(BaseSettings):
 
     def es_client_kwargs(self) -> dict:
         """Keyword arguments for ``elasticsearch.Elasticsearch`` built from these settings."""
-        kwargs: dict = {"hosts": [self.es_url], "request_timeout": self.es_timeout_s}
+        kwargs: dict = {"hosts": self.es_hosts, "request_timeout": self.es_timeout_s}
         if self.es_api_key:
-            kwargs["api_key"] = self.es_api_key
+            kwargs["api_key"] = self.es_api_key.get_secret_value()
         elif self.es_username:
-            kwargs["basic_auth"] = (self.es_username, self.es_password or "")
+            kwargs["basic_auth"] = (self.es_username, _secret(self.es_password))
         return kwargs
+
+    @property
+    def es_hosts(self) -> list[str]:
+        """``es_url`` split on commas: the client spreads requests over the nodes and skips dead ones."""
+        return [h.strip() for h in self.es_url.split(",") if h.strip()] or ["http://localhost:9200"]
+
+    @property
+    def es_url_redacted(self) -> str:
+        """``es_url`` safe to print: credentials in a URL (``http://user:pw@host``) become ``***``."""
+        return ",".join(re.sub(r"//[^/@]*@", "//***@", h) for h in self.es_hosts)
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value else ""
 
 
 @lru_cache(maxsize=1)
