@@ -10,7 +10,6 @@ run killed anywhere is finished by the next run with nothing lost or duplicated.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections import Counter
@@ -340,14 +339,5 @@ def _publish_artifact(report: RunReport) -> None:
     )
 
 
-def run_ingestion(
-    paths: list[str],
-    source: str | None = None,
-    batch_size: int = 64,
-    embed: bool = True,
-    index: str | None = None,
-) -> dict[str, Any]:
-    """Run the flow in this process (Prefect starts a temporary API server if none is configured)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    return ingest_flow(paths=paths, source=source, batch_size=batch_size, embed=embed, index=index)
+# Run the flow in this process (Prefect starts a temporary API server when PREFECT_API_URL is unset).
+run_ingestion = ingest_flow
