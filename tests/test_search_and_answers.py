@@ -151,3 +151,35 @@ def test_question_about_things_not_in_the_index_is_not_answered_but_shows_passag
     ans = answer_question("Who is the king of Atlantis?", searcher)
     assert not ans.answered and ans.answer == ""
     assert ans.evidence, "closest passages are still returned"
+
+
+def test_present_tense_question_prefers_newest_evidence_and_shows_older_reports(
+    es_url: str, es_client: Elasticsearch, index_name: str
+):
+    settings = SearchSettings(es_url=es_url, index=index_name)
+    embedder = get_embedder(settings)
+    ensure_indices(es_client, index_name, embedding_dims=embedder.dims)
+    older = CleanArticle(
+        doc_id="old-1",
+        title="Militants dig in at border town",
+        source="wire.example",
+        published=date(2016, 3, 1),
+        text="Islamic State militants hold Qaim, a town on the Euphrates near the Syrian border. "
+        "Residents said the militants had set up checkpoints on every road.",
+    )
+    newer = CleanArticle(
+        doc_id="new-1",
+        title="Border town changes hands",
+        source="wire.example",
+        published=date(2017, 11, 4),
+        text="Iraqi forces now hold Qaim after retaking the border town from the Islamic State. "
+        "Engineers began clearing explosives from the main road on Saturday.",
+    )
+    options = IndexingOptions(embed=True, model_name=embedder.model_name)
+    index_articles(es_client, index_name, [older, newer], options, embedder.embed_documents)
+    refresh(es_client, index_name)
+
+    ans = answer_question("who holds Qaim?", Searcher(settings))
+    assert ans.answered and ans.as_of == "2017-11-04"
+    assert "Iraqi forces" in ans.answer and "militants hold" not in ans.answer
+    assert ans.earlier and ans.earlier[0].doc_id == "old-1" and ans.earlier[0].published == "2016-03-01"
