@@ -164,3 +164,24 @@ def test_reindex_swaps_aliases_to_a_new_version_without_losing_documents(es, ind
     # Still idempotent after the swap: nothing to write.
     again = index_articles(es, index_name, [_article("seed", _body(seed_text))], NO_EMBED)
     assert (again.unchanged, again.chunks_written) == (1, 0)
+
+
+def test_haystack_indexing_pipeline_writes_the_same_ids_as_the_plain_functions(
+    es, es_url, index_name, seed_text, tmp_path
+):
+    from haystack import Document
+
+    from ingest.cleaning import clean_record
+    from ingest.models import RawRecord
+    from search.indexing_pipeline import build_indexing_pipeline
+    from search.settings import SearchSettings
+
+    settings = SearchSettings(es_url=es_url, index=index_name, data_dir=tmp_path)
+    pipe = build_indexing_pipeline(settings, embed=False)
+    first = pipe.run({"cleaner": {"documents": [Document(content=seed_text, meta={"source": "ap.org"})]}})
+    assert first["writer"]["report"]["new"] == 1
+    direct = clean_record(RawRecord(origin="x", text=seed_text, source="ap.org"))
+    ids = sorted(h["_id"] for h in es.search(index=index_name, size=100)["hits"]["hits"])
+    assert ids and all(i.startswith(direct.doc_id + "#") for i in ids)
+    again = pipe.run({"cleaner": {"documents": [Document(content=seed_text, meta={"source": "ap.org"})]}})
+    assert (again["writer"]["report"]["unchanged"], again["writer"]["report"]["chunks_written"]) == (1, 0)
