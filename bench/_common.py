@@ -120,6 +120,46 @@ def write_sample(paths: list[Path], n: int | None, out: Path) -> int:
     return written
 
 
+FIXTURE_ARTICLES = REPO / "tests" / "fixtures" / "cleaning_labels"
+
+
+def smoke_sample(n: int, out: Path) -> int:
+    """``n`` scraped articles for smoke runs: from the shared corpus when present, else rebuilt from the
+    hand-labelled scraped articles committed under tests/fixtures (so CI runs without ../shared)."""
+    if SCRAPED.exists():
+        return write_sample([SCRAPED], n, out)
+    written = 0
+    with out.open("w", encoding="utf-8") as f:
+        for path in sorted(FIXTURE_ARTICLES.glob("rt-*.json"))[:n]:
+            d = json.loads(path.read_text(encoding="utf-8"))
+            lines = d.get("lines") or []
+            if isinstance(lines, str):
+                import ast
+
+                lines = ast.literal_eval(lines)
+            text = "\n".join(x["text"] if isinstance(x, dict) else str(x) for x in lines)
+            rec = {k: d.get(k) for k in ("id", "url", "title", "publish_date")}
+            f.write(json.dumps({**rec, "text": text}, ensure_ascii=False) + "\n")
+            written += 1
+    return written
+
+
+def smoke_questions(sample: Path, n: int) -> list[dict[str, Any]]:
+    """Quiz questions when the quiz file is present, else each sample article's title as the
+    question and its answer (smoke runs check the script, not the numbers)."""
+    out = []
+    if QUIZ.exists():
+        for rec in iter_jsonl(QUIZ):
+            answers = rec.get("answer_text") or []
+            out.append({"id": rec.get("question_id"), "question": rec["question"], "answer_text": answers})
+            if len(out) >= n:
+                return out
+    for rec in iter_jsonl(sample):
+        if rec.get("title"):
+            out.append({"id": rec.get("id"), "question": rec["title"], "answer_text": [rec["title"]]})
+    return out[:n]
+
+
 def require(path: Path) -> None:
     if not path.exists():
         sys.exit(f"corpus not found: {path} (see ../shared/data/README.md)")
