@@ -18,7 +18,7 @@ with embeddings on 2 cores), and give ``--keyword-index`` a ``--no-embed`` build
 corpus when the embedded one is partial.
 
     .venv/bin/python bench/bench_query.py --index bench-scraped --queries 100
-    .venv/bin/python bench/bench_query.py --smoke      # builds a 3-article index, 8 queries (CI)
+    .venv/bin/python bench/bench_query.py --smoke      # 3-article index, 4 queries, concurrency 1 and 2 (CI)
 
 Writes ``bench/results/query_latency.json``.
 """
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keyword-index", default=None, help="alias for keyword (default: --index)")
     ap.add_argument("--queries", type=int, default=100, help="quiz questions per mode and concurrency")
     ap.add_argument("--concurrency", default="1,8")
-    ap.add_argument("--smoke", action="store_true", help="build a 3-article index, 8 queries (CI)")
+    ap.add_argument("--smoke", action="store_true", help="tiny index, 4 queries (CI)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     if not args.smoke:
@@ -231,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     client = Elasticsearch(es_url, request_timeout=60)
     built = None
     if args.smoke:
-        args.queries = min(args.queries, 8)
+        args.queries = min(args.queries, 4)
+        args.concurrency = "1,2"
         built = args.index = f"bench-query-smoke-{uuid.uuid4().hex[:8]}"
         args.keyword_index = None
         tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-query-"))

@@ -11,7 +11,7 @@ substring check on the returned chunks) bounds every row and is reported as ``ce
 answers ("Yes", a number) occur by chance, so the numbers are an upper bound on true answering.
 
     .venv/bin/python bench/eval_retrieval.py --index bench-scraped --limit 300
-    .venv/bin/python bench/eval_retrieval.py --smoke     # 3-article index, 10 questions (CI)
+    .venv/bin/python bench/eval_retrieval.py --smoke     # 3-article index, 4 questions (CI)
 
 Writes ``bench/results/retrieval_eval.json``.
 """
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     client = Elasticsearch(es_url, request_timeout=60)
     built = None
     if args.smoke:
-        args.limit = min(args.limit or 10, 10)
+        args.limit = min(args.limit or 4, 4)
         built = args.index = f"bench-eval-smoke-{uuid.uuid4().hex[:8]}"
         tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-eval-"))
         smoke_sample(3, tmp / "sample.jsonl")
