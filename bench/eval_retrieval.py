@@ -11,6 +11,7 @@ substring check on the returned chunks) bounds every row and is reported as ``ce
 answers ("Yes", a number) occur by chance, so the numbers are an upper bound on true answering.
 
     .venv/bin/python bench/eval_retrieval.py --index bench-scraped --limit 300
+    .venv/bin/python bench/eval_retrieval.py --index bench-scraped-kw --keyword-only --limit 300
     .venv/bin/python bench/eval_retrieval.py --smoke     # 3-article index, 4 questions (CI)
 
 Writes ``bench/results/retrieval_eval.json``.
@@ -78,9 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", default="bench-scraped")
     ap.add_argument("--limit", type=int, default=300, help="first N quiz questions (0: all 2,917)")
+    ap.add_argument(
+        "--keyword-only",
+        action="store_true",
+        help="keyword search and keyword-mode ask only (for an index built with --no-embed)",
+    )
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
+    modes = ("keyword",) if args.keyword_only else SEARCH_MODES
+    ask_mode = "keyword" if args.keyword_only else "hybrid"
     if not args.smoke:
         require(QUIZ)
     mach = machine()
@@ -125,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             questions = load_questions(args.limit or None)
         # untimed warm-up: model load, pipelines built, connections open
-        for mode in SEARCH_MODES:
+        for mode in modes:
             searcher.search("warm up", mode=mode, top_k=10)
-        answer_question("who won the warm up?", searcher)
+        answer_question("who won the warm up?", searcher, mode=ask_mode)
         text_cache: dict[str, str] = {}
 
         def texts(doc_ids: list[str]) -> dict[str, str]:
@@ -139,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                     text_cache[d["_id"]] = f"{src.get('title') or ''}\n{src.get('text') or ''}"
             return {d: text_cache.get(d, "") for d in doc_ids}
 
-        counts: dict[str, dict[int, int]] = {m: dict.fromkeys(CUTOFFS, 0) for m in SEARCH_MODES}
+        counts: dict[str, dict[int, int]] = {m: dict.fromkeys(CUTOFFS, 0) for m in modes}
         ask_hits = ask_answered = ceiling = 0
-        seconds: dict[str, float] = dict.fromkeys((*SEARCH_MODES, "ask"), 0.0)
+        seconds: dict[str, float] = dict.fromkeys((*modes, "ask"), 0.0)
         per_question = []
         for i, q in enumerate(questions):
             row: dict[str, Any] = {"id": q["id"]}
@@ -159,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                     break
             ceiling += found
             row["in_index"] = found
-            for mode in SEARCH_MODES:
+            for mode in modes:
                 t = time.perf_counter()
                 hits = searcher.search(q["question"], mode=mode, top_k=max(CUTOFFS))
                 seconds[mode] += time.perf_counter() - t
@@ -170,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 for k in CUTOFFS:
                     counts[mode][k] += bool(first and first <= k)
             t = time.perf_counter()
-            ans = answer_question(q["question"], searcher)
+            ans = answer_question(q["question"], searcher, mode=ask_mode)
             seconds["ask"] += time.perf_counter() - t
             ask_answered += ans.answered
             evidence = ans.evidence[0].sentence if ans.evidence else ""
@@ -189,10 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     def share(x: int) -> float:
         return round(x / n, 3) if n else 0.0
 
-    table = {m: {f"top{k}": share(counts[m][k]) for k in CUTOFFS} for m in SEARCH_MODES}
+    table = {m: {f"top{k}": share(counts[m][k]) for k in CUTOFFS} for m in modes}
     rows = [
-        [m, *(table[m][f"top{k}"] for k in CUTOFFS), round(1000 * seconds[m] / max(n, 1), 1)]
-        for m in SEARCH_MODES
+        [m, *(table[m][f"top{k}"] for k in CUTOFFS), round(1000 * seconds[m] / max(n, 1), 1)] for m in modes
     ]
     rows.append(
         [
@@ -213,9 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         rows,
     )
     write_result(
-        "retrieval_eval",
+        "retrieval_eval_keyword" if args.keyword_only else "retrieval_eval",
         {
             "machine": mach,
+            "modes": list(modes),
+            "ask_mode": ask_mode,
             "corpus": {
                 "index": args.index,
                 "articles": n_articles,
