@@ -69,7 +69,13 @@ def clean_record(
     if record.text and record.text.strip():
         text = record.text
     else:
-        page = extract_html(record.html or "", method=html_method, max_depth=settings.max_html_depth, **where)
+        page = extract_html(
+            record.html or "",
+            method=html_method,
+            max_depth=settings.max_html_depth,
+            max_elements=settings.max_html_elements,
+            **where,
+        )
         text, extractor, captions_html = page.text, page.method, page.captions
         title = title or (page.title or "")
         url = url or page.url

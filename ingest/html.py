@@ -16,6 +16,7 @@ raises :class:`IngestError` instead of recursing or hanging.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ from lxml import etree
 from ingest.models import IngestError
 
 DEFAULT_MAX_DEPTH = 200
+# A news page has a few thousand elements; a million-element page costs minutes and gigabytes in
+# BeautifulSoup and trafilatura (measured: 1M elements, 420 s, 4 GB), 100k about 12 s and 450 MB.
+DEFAULT_MAX_ELEMENTS = 100_000
 
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe",
@@ -62,6 +66,7 @@ def extract_html(
     *,
     method: str = "trafilatura",
     max_depth: int = DEFAULT_MAX_DEPTH,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
     origin: str = "",
     record_no: int | None = None,
 ) -> HtmlExtract:
@@ -70,7 +75,9 @@ def extract_html(
     Raises ``IngestError`` for HTML that cannot be parsed, is nested deeper than ``max_depth``, or
     holds no main text.
     """
-    tree = parse_html(html, max_depth=max_depth, origin=origin, record_no=record_no)
+    tree = parse_html(
+        html, max_depth=max_depth, max_elements=max_elements, origin=origin, record_no=record_no
+    )
     soup = BeautifulSoup(html, "lxml")
     captions = extract_captions(soup)
     meta = _meta(soup)
@@ -88,9 +95,14 @@ def extract_html(
 
 
 def parse_html(
-    html: str, *, max_depth: int = DEFAULT_MAX_DEPTH, origin: str = "", record_no: int | None = None
+    html: str,
+    *,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+    origin: str = "",
+    record_no: int | None = None,
 ) -> lxml.html.HtmlElement:
-    """lxml tree of ``html`` after the depth guard (computed iteratively: no recursion)."""
+    """lxml tree of ``html`` after the depth and size guards (computed iteratively: no recursion)."""
     try:
         tree = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
@@ -99,6 +111,13 @@ def parse_html(
     if depth > max_depth:
         raise IngestError(
             f"HTML nested more than {max_depth} levels deep (NEWSDESK_MAX_HTML_DEPTH); refusing to extract",
+            origin=origin,
+            record_no=record_no,
+        )
+    elements = sum(1 for _ in itertools.islice(tree.iter(), max_elements + 1))
+    if elements > max_elements:
+        raise IngestError(
+            f"HTML has more than {max_elements:,} elements (NEWSDESK_MAX_HTML_ELEMENTS); refusing to extract",
             origin=origin,
             record_no=record_no,
         )

@@ -17,6 +17,7 @@ import glob
 import gzip
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -43,6 +44,8 @@ _BOMS = (
     (b"\xfe\xff", "utf-16"),
 )
 _READ_CHUNK = 1 << 16
+# A record id is its doc_id; chunk ids append "#NNNN", and Elasticsearch caps ids at 512 bytes.
+MAX_ID_BYTES = 500
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,6 +155,8 @@ def records_from_bytes(
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             raise IngestError(f"broken JSON: {exc.msg} at line {exc.lineno}", origin=origin) from exc
+        except RecursionError as exc:
+            raise IngestError("JSON nested too deeply to be an article", origin=origin) from exc
         if isinstance(obj, list):
             for i, item in enumerate(obj, start=1):
                 try:
@@ -209,6 +214,12 @@ def record_from_mapping(obj: Any, origin: str, record_no: int | None, source: st
         raise IngestError(
             f"record is a JSON {type(obj).__name__}, not an object", origin=origin, record_no=record_no
         )
+    try:
+        obj = _scrub_surrogates(obj)
+    except RecursionError as exc:
+        raise IngestError(
+            "JSON nested too deeply to be an article", origin=origin, record_no=record_no
+        ) from exc
     text = _optional_str(obj, "text", origin, record_no)
     html = _optional_str(obj, "html", origin, record_no)
     if not (text and text.strip()) and not (html and html.strip()):
@@ -226,6 +237,18 @@ def record_from_mapping(obj: Any, origin: str, record_no: int | None, source: st
     else:
         authors = []
     rid = obj.get("id")
+    if rid is not None and not isinstance(rid, str | int):
+        raise IngestError(
+            f"field 'id' is a JSON {type(rid).__name__}, expected a string or number",
+            origin=origin,
+            record_no=record_no,
+        )
+    if rid is not None and len(str(rid).encode()) > MAX_ID_BYTES:
+        raise IngestError(
+            f"record id is over {MAX_ID_BYTES} bytes (Elasticsearch ids are at most 512)",
+            origin=origin,
+            record_no=record_no,
+        )
     return RawRecord(
         origin=origin,
         record_no=record_no,
@@ -290,6 +313,25 @@ def _check_text(text: str, origin: str, record_no: int | None) -> str:
     if not text.strip():
         raise IngestError("empty document", origin=origin, record_no=record_no)
     return text
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub_surrogates(value: Any) -> Any:
+    """Replace lone surrogates (JSON's ``"\\ud800"`` escapes) with U+FFFD: they cannot be encoded as
+    UTF-8, so one of them would otherwise fail hashing or the bulk write of a whole batch."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub_surrogates(k): _scrub_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_surrogates(v) for v in value]
+    return value
 
 
 def _optional_str(obj: dict, key: str, origin: str, record_no: int | None) -> str | None:
@@ -359,6 +401,7 @@ def _load_jsonl(
                 # Over-long line: report it and skip to its end without holding it in memory.
                 while line and not line.endswith(b"\n"):
                     line = reader.readline(_READ_CHUNK)
+                seen_any = True
                 yield IngestError(
                     f"record is over the limit of {limit:,} bytes (NEWSDESK_MAX_DOCUMENT_BYTES)",
                     origin=origin,
@@ -387,7 +430,7 @@ def _load_jsonl(
         )
     finally:
         fh.close()
-    if not seen_any and record_no == 0 and not failed:
+    if not seen_any and not failed:  # no lines, or only blank ones
         yield IngestError("empty document", origin=origin)
 
 
@@ -398,5 +441,9 @@ def _record_from_json_line(line: bytes, origin: str, record_no: int, source: str
     except json.JSONDecodeError as exc:
         raise IngestError(
             f"broken JSON line: {exc.msg} (column {exc.colno})", origin=origin, record_no=record_no
+        ) from exc
+    except RecursionError as exc:
+        raise IngestError(
+            "JSON nested too deeply to be an article", origin=origin, record_no=record_no
         ) from exc
     return record_from_mapping(obj, origin, record_no, source)

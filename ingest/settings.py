@@ -42,6 +42,12 @@ class IngestSettings(BaseSettings):
         description="HTML nested deeper than this is rejected (lxml itself stops at 256 levels).",
     )
 
+    max_html_elements: int = Field(
+        100_000,
+        ge=1000,
+        description="HTML pages with more elements are rejected (parsing cost grows faster than linearly).",
+    )
+
     # Learned per-source boilerplate (ingest.learned).
     learned_min_docs: int = Field(
         5, ge=2, description="A line must occur in at least this many documents of a source."
