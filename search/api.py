@@ -20,12 +20,13 @@ from typing import Annotated, Any, Literal
 from elastic_transport import ConnectionError as ESConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError, NotFoundError
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search.answers import answer_question
 from search.retrieval import MAX_QUERY_CHARS, QueryError, Searcher, build_filters
@@ -174,8 +175,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             parts.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
         return _error(422, "invalid_request", "; ".join(parts) or "invalid request")
 
-    @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+    # Starlette's class, not FastAPI's subclass: unknown routes (404), wrong methods (405) and bodies
+    # that cannot be parsed (400) are raised by Starlette/FastAPI internals with the base class.
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(ESConnectionError)
@@ -298,7 +301,12 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
         )
         return answer.to_dict()
 
-    @app.get("/documents/{doc_id}", response_model=DocumentResponse, tags=["documents"])
+    @app.get(
+        "/documents/{doc_id}",
+        response_model=DocumentResponse,
+        tags=["documents"],
+        responses={404: {"model": ErrorResponse}},
+    )
     async def get_document(doc_id: str, include_removed: bool = False) -> dict[str, Any]:
         client = state.searcher.client
         try:
