@@ -171,7 +171,7 @@ def test_three_node_cluster_loses_a_node_during_ingestion_and_another_during_que
         killer.join()
     assert nodes[1].pid() is None
     assert len(answered) > 50 and not failures, failures[:5]
-    survivors = Elasticsearch(_hosts([nodes[0], nodes[2]]), request_timeout=30)
+    survivors = Elasticsearch([nodes[0].url, nodes[2].url], request_timeout=30)
     assert _snapshot(survivors, settings.index) == reference, "every document still there with a node gone"
     for alias in (settings.index, ref):
         survivors.indices.delete(index=f"{alias}*,{articles_alias(alias)}*", ignore_unavailable=True)
