@@ -247,10 +247,18 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes[args.index]:
         sys.exit(f"index {args.index!r} is empty or missing: build it first (see --help)")
     conc = [int(c) for c in args.concurrency.split(",")]
+    # Every (mode, concurrency) gets its own questions: the API's embedder caches vectors by text,
+    # so repeating a question would measure the cache, not the query path. Bare and API runs of
+    # one combination share their questions. Five more questions warm both paths up.
+    n_sets = len(conc) * len(MODES)
     if args.smoke:
-        queries = [q["question"] for q in smoke_questions(tmp / "sample.jsonl", args.queries)]
+        pool = [q["question"] for q in smoke_questions(tmp / "sample.jsonl", args.queries)]
     else:
-        queries = load_questions(args.queries)
+        pool = load_questions(args.queries * n_sets + 5)
+    queries = pool[: args.queries]
+
+    def question_set(i: int) -> list[str]:
+        return pool[i * args.queries : (i + 1) * args.queries] or queries
 
     from search.embedding import get_embedder
     from search.settings import SearchSettings
@@ -281,22 +289,22 @@ def main(argv: list[str] | None = None) -> int:
             "keyword": bare_functions(client, kw_index, model)["keyword"],
             **{m: f for m, f in bare_functions(client, args.index, model).items() if m != "keyword"},
         }
-        warm = queries[: min(5, len(queries))]
+        warm = pool[-5:] if len(pool) > args.queries * n_sets else pool[:5]
         for mode in MODES:
             for f in [api_fn(mode), bare.get(mode)]:
                 if f:
                     for q in warm:
                         f(q)
-        for c in conc:
-            for mode in MODES:
-                print(f"concurrency {c}: {mode} ...", flush=True)
-                results[f"{mode}@{c}"] = {
-                    "mode": mode,
-                    "concurrency": c,
-                    "api": run_load(api_fn(mode), queries, c),
-                }
-                if mode in bare:
-                    results[f"{mode}@{c}"]["bare"] = run_load(bare[mode], queries, c)
+        for i, (c, mode) in enumerate((c, m) for c in conc for m in MODES):
+            qs = question_set(i)
+            print(f"concurrency {c}: {mode} ...", flush=True)
+            results[f"{mode}@{c}"] = {
+                "mode": mode,
+                "concurrency": c,
+                "api": run_load(api_fn(mode), qs, c),
+            }
+            if mode in bare:
+                results[f"{mode}@{c}"]["bare"] = run_load(bare[mode], qs, c)
         http.close()
     finally:
         for p in procs:
@@ -380,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
                 "keyword_index": kw_index,
                 "keyword_articles": sizes[kw_index],
                 "queries": len(queries),
+                "queries_note": "distinct quiz questions per mode and concurrency (first ones in file order)",
                 "query_source": QUIZ.name,
             },
             "versions": versions(),
