@@ -21,7 +21,7 @@ each of our runs, so no round reuses vectors from an earlier one.
 
     .venv/bin/python bench/bench_ingest.py                 # N=200 scraped articles, 2 rounds
     .venv/bin/python bench/bench_ingest.py --n 500 --rounds 3
-    .venv/bin/python bench/bench_ingest.py --smoke         # 4 articles, 1 round (CI)
+    .venv/bin/python bench/bench_ingest.py --smoke         # 2 articles, 1 round (CI)
 
 Elasticsearch: ``NEWSDESK_ES_URL`` (default http://127.0.0.1:9200); indices ``bench-ingest-*`` are
 created and deleted. Writes ``bench/results/ingest_throughput.json``.
@@ -148,12 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=200, help="articles (first N of the corpus)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=64, help="flow batch and encode batch size")
-    ap.add_argument("--smoke", action="store_true", help="4 articles, 1 round (CI)")
+    ap.add_argument("--smoke", action="store_true", help="2 articles, 1 round (CI)")
     ap.add_argument("--skip-haystack", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.smoke:
-        args.n, args.rounds = min(args.n, 4), 1
+        args.n, args.rounds = min(args.n, 2), 1
     else:
         require(args.data)
     mach = machine()
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"prefect server ready in {prefect_info['startup_s']} s", flush=True)
             # one untimed warm-up flow run (imports, Prefect client, first-call costs) on 4 articles
             warm = tmp / "warm.jsonl"
-            smoke_sample(2, warm) if args.smoke else write_sample([args.data], 4, warm)
+            smoke_sample(1, warm) if args.smoke else write_sample([args.data], 4, warm)
             os.environ["NEWSDESK_DATA_DIR"] = str(tmp / "data-warm")
             ingest_flow([str(warm)], embed=True, index=f"{prefix}-warm", batch_size=args.batch_size)
             client.indices.delete(index=f"{prefix}-warm*", ignore_unavailable=True, allow_no_indices=True)
