@@ -3,7 +3,8 @@
 Starts ``python -m flows.cli serve`` on 127.0.0.1 (a free port) over an existing index, waits for
 it to answer, then runs ``--concurrency`` asyncio clients (httpx) for ``--seconds`` (and at most
 ``--max-requests``), each picking a request at random: keyword/semantic/hybrid searches and
-``/ask`` questions in the ratio given by ``--ask-share``. Reports throughput, errors (any non-200 or
+``/ask`` questions in the ratio given by ``--ask-share``, every text distinct (no cache hits).
+Reports throughput, errors (any non-200 or
 transport error), latency percentiles per kind, and the server's RSS sampled every second (memory
 is stable when the last third's peak is close to the first third's). Writes
 ``bench/results/load_test.json``.
@@ -56,12 +57,15 @@ async def client_loop(base: str, stop_at: float, budget: list[int], ask_share: f
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         while time.monotonic() < stop_at and budget[0] > 0:
             budget[0] -= 1
+            n = budget[0]  # every text is distinct: the embedder's cache never answers a repeat
             if rng.random() < ask_share:
-                kind, req = "ask", client.post("/ask", json={"question": rng.choice(QUESTIONS)})
+                question = f"{rng.choice(QUESTIONS)[:-1]} in {2000 + n % 10} ({n})?"
+                kind, req = "ask", client.post("/ask", json={"question": question})
             else:
                 mode = rng.choice(["keyword", "semantic", "hybrid"])
                 kind = f"search-{mode}"
-                req = client.get("/search", params={"q": rng.choice(QUERIES), "mode": mode, "top_k": 10})
+                q = f"{rng.choice(QUERIES)} {rng.choice(QUERIES).split()[-1]} {n}"
+                req = client.get("/search", params={"q": q, "mode": mode, "top_k": 10})
             t = time.perf_counter()
             try:
                 r = await req
