@@ -157,6 +157,7 @@ def index_articles(
                 src["embedding"] = vectors[c.chunk_id]
             actions.append({"_op_type": "index", "_index": alias, "_id": c.chunk_id, "_source": src})
     result = bulk_write(client, actions)
+    result.raise_if_unavailable()
     failed_docs: dict[str, str] = {}
     for cid, reason in result.failed.items():
         failed_docs.setdefault(cid.split("#", 1)[0], f"chunk {cid}: {reason}")
@@ -169,6 +170,7 @@ def index_articles(
     stale = _stale_chunk_ids(client, alias, keep_counts)
     if stale:
         deleted = bulk_write(client, [{"_op_type": "delete", "_index": alias, "_id": cid} for cid in stale])
+        deleted.raise_if_unavailable()
         for cid, reason in deleted.failed.items():
             if "not_found" not in reason and "404" not in reason:
                 failed_docs.setdefault(cid.split("#", 1)[0], f"deleting stale {cid}: {reason}")
@@ -194,6 +196,7 @@ def index_articles(
             report.duplicate_of[article.doc_id] = canonical
         kind[article.doc_id] = "duplicates" if canonical else "updated" if old else "new"
     art_result = bulk_write(client, art_actions)
+    art_result.raise_if_unavailable()
     for doc_id, reason in art_result.failed.items():
         failed_docs[doc_id] = f"article record: {reason}"
     # Counted only once the commit marker is written: a refused article record is "failed", not "new".

@@ -163,10 +163,26 @@ class BulkResult:
 
     written: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    # Failed ids whose last failure was Elasticsearch being unavailable, not the document.
+    unavailable: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def raise_if_unavailable(self) -> None:
+        """Turn "Elasticsearch is down/overloaded" into an exception, so the caller's retry (the
+        Prefect task) redoes the batch instead of quarantining documents that are fine."""
+        if self.unavailable:
+            first = self.unavailable[0]
+            raise WritesUnavailable(
+                f"Elasticsearch refused {len(self.unavailable)} write(s) as unavailable; first: "
+                f"{first}: {self.failed.get(first)}"
+            )
+
+
+class WritesUnavailable(TransportError):
+    """Bulk writes kept failing because Elasticsearch was unavailable (a transient condition)."""
 
 
 def bulk_write(
@@ -219,6 +235,7 @@ def bulk_write(
         if attempt < attempts:
             log.warning("bulk: %d item(s) failed, retrying (attempt %d/%d)", len(pending), attempt, attempts)
             time.sleep(min(2 ** (attempt - 1), 10))
+    result.unavailable = sorted(pending)
     result.written = sorted(written)
     return result
 
