@@ -160,7 +160,7 @@ def index_articles(
     result.raise_if_unavailable()
     failed_docs: dict[str, str] = {}
     for cid, reason in result.failed.items():
-        failed_docs.setdefault(cid.split("#", 1)[0], f"chunk {cid}: {reason}")
+        failed_docs.setdefault(cid.rsplit("#", 1)[0], f"chunk {cid}: {reason}")
     report.chunks_written += len(result.written)
 
     keep_counts = {a.doc_id: len(chunks_by_doc[a.doc_id]) for a in originals if a.doc_id not in failed_docs}
@@ -173,7 +173,7 @@ def index_articles(
         deleted.raise_if_unavailable()
         for cid, reason in deleted.failed.items():
             if "not_found" not in reason and "404" not in reason:
-                failed_docs.setdefault(cid.split("#", 1)[0], f"deleting stale {cid}: {reason}")
+                failed_docs.setdefault(cid.rsplit("#", 1)[0], f"deleting stale {cid}: {reason}")
         report.chunks_deleted += len(deleted.written)
 
     # --- articles last: the commit marker ------------------------------------------------------
