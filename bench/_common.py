@@ -22,6 +22,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+# Every bench script imports this module before Prefect, Haystack or torch: quiet, offline defaults.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))

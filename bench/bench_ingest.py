@@ -39,10 +39,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     SCRAPED,

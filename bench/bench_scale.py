@@ -33,8 +33,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     REPO,
