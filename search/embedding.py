@@ -224,6 +224,23 @@ class Embedder:
         """Normalised vector for a query (MiniLM uses no query prefix; same space as documents)."""
         return self.embed_documents([text])[0]
 
+    def prime(self, texts: list[str], vectors: list[list[float]]) -> int:
+        """Seed the cache with vectors this model computed elsewhere; returns how many were added.
+
+        Encoding is the whole cost of ingestion on CPUs. Vectors of the same model computed on
+        another machine (a GPU box, ``bench/gpu_encode.py``) can be handed in so a run embeds only
+        what they do not cover. The caller vouches that they come from this model; each must be
+        normalised and of this model's size (checked: a wrong size would fail the bulk write).
+        """
+        added = 0
+        with self._lock:
+            for text, vec in zip(texts, vectors, strict=True):
+                if len(vec) != self.dims:
+                    raise ValueError(f"vector of {len(vec)} dims for a {self.dims}-dim model")
+                self._remember(_key(text), list(vec))
+                added += 1
+        return added
+
     def cache_info(self) -> dict[str, int]:
         """Cache counters: ``hits`` (texts served without encoding), ``misses``, ``size``."""
         return {"hits": self.hits, "misses": self.misses, "size": len(self._cache)}
