@@ -40,7 +40,15 @@ from datasketch import MinHash
 
 from ingest.models import normalise_text
 
-__all__ = ["DuplicateIndex", "MinHasher", "exact_key", "minhash_bands", "shingles", "similarity"]
+__all__ = [
+    "DuplicateIndex",
+    "MinHasher",
+    "exact_key",
+    "minhash_bands",
+    "minhash_signature",
+    "shingles",
+    "similarity",
+]
 
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_SHINGLE_WORDS = 5
@@ -129,22 +137,39 @@ class MinHasher:
 _DEFAULT_HASHER: MinHasher | None = None
 
 
+def default_hasher() -> MinHasher:
+    """The shared ``MinHasher`` with the default parameters (permutations are built once)."""
+    global _DEFAULT_HASHER
+    if _DEFAULT_HASHER is None:
+        _DEFAULT_HASHER = MinHasher()
+    return _DEFAULT_HASHER
+
+
 def minhash_bands(text: str) -> list[str]:
     """LSH band keys of ``text`` with the default parameters, for a ``keyword`` field.
 
     Two texts sharing any key are near-duplicate candidates; confirm with ``similarity``.
     """
-    return list(_minhash_bands(text))
+    return list(_fingerprint(text)[1])
+
+
+def minhash_signature(text: str) -> MinHash:
+    """The MinHash of ``text`` with the default parameters: the one ``minhash_bands`` comes from.
+
+    Pass it to ``DuplicateIndex.add`` so the index does not hash the text again. Memoised with the
+    bands; each call returns a copy (~10 µs), so the caller may ``update`` it.
+    """
+    return _fingerprint(text)[0].copy()
 
 
 @lru_cache(maxsize=256)
-def _minhash_bands(text: str) -> tuple[str, ...]:
-    # Memoised: indexing asks for an article's bands twice (duplicate lookup, then the stored
-    # record), and MinHash is ~2.7 ms per 8 kB article; a tuple, so no caller can alter the cache.
-    global _DEFAULT_HASHER
-    if _DEFAULT_HASHER is None:
-        _DEFAULT_HASHER = MinHasher()
-    return tuple(_DEFAULT_HASHER.band_keys(_DEFAULT_HASHER.signature(text)))
+def _fingerprint(text: str) -> tuple[MinHash, tuple[str, ...]]:
+    # Memoised: indexing asks for an article's signature and bands several times (duplicate lookup,
+    # the in-memory index, then the stored record), and MinHash is ~2.7 ms per 8 kB article. The
+    # bands are a tuple and the signature is handed out as copies, so no caller can alter the cache.
+    hasher = default_hasher()
+    signature = hasher.signature(text)
+    return signature, tuple(hasher.band_keys(signature))
 
 
 class DuplicateIndex:
@@ -184,37 +209,61 @@ class DuplicateIndex:
         """The canonical doc_id of an added article (itself when it is not a copy)."""
         return self._canonical[doc_id]
 
-    def find(self, text: str) -> tuple[str | None, float]:
-        """The canonical doc_id ``text`` duplicates and the similarity, or ``(None, best)``; adds nothing."""
+    def find(self, text: str, signature: MinHash | None = None) -> tuple[str | None, float]:
+        """The canonical doc_id ``text`` duplicates and the similarity, or ``(None, best)``; adds nothing.
+
+        :param signature: ``text``'s MinHash if the caller already has it (see ``add``).
+        """
         canonical = self._exact.get(exact_key(text))
         if canonical is not None:
             return canonical, 1.0
-        return self._find_near(self.hasher.signature(text))[:2]
+        signature = self._signature_of(text, signature)
+        return self._find_near(signature, self.hasher.band_keys(signature))[:2]
 
-    def add(self, doc_id: str, text: str) -> str | None:
+    def add(self, doc_id: str, text: str, signature: MinHash | None = None) -> str | None:
         """Register ``doc_id``; return the canonical doc_id it duplicates, or None if it is new.
 
         Adding the same doc_id again returns what it returned the first time.
+
+        :param signature: ``text``'s MinHash made with this index's parameters, e.g.
+            ``minhash_signature(text)`` for the default ones, when the caller computed it already
+            (for ``minhash_bands``): hashing an 8 kB article costs ~2.5 ms. It is kept, not copied.
         """
         if doc_id in self._canonical:
             canonical = self._canonical[doc_id]
             return None if canonical == doc_id else canonical
         key = exact_key(text)
         canonical = self._exact.get(key)
-        signature = self.hasher.signature(text)
+        signature = self._signature_of(text, signature)
+        bands = self.hasher.band_keys(signature)
         if canonical is None:
-            canonical, _, _ = self._find_near(signature)
+            canonical, _, _ = self._find_near(signature, bands)
         self._exact.setdefault(key, canonical or doc_id)
         self._canonical[doc_id] = canonical or doc_id
         self._signatures[doc_id] = signature
-        for band in self.hasher.band_keys(signature):
+        for band in bands:
             self._bands.setdefault(band, []).append(doc_id)
         return canonical
 
-    def _find_near(self, signature: MinHash) -> tuple[str | None, float, str | None]:
+    def _signature_of(self, text: str, signature: MinHash | None) -> MinHash:
+        """``signature`` if it fits this index's parameters, else ``text`` hashed now.
+
+        A signature of another length or seed would compare as garbage, not fail, so refuse it.
+        (The shingle size cannot be checked from a signature: that one is the caller's promise.)
+        """
+        if signature is None:
+            return self.hasher.signature(text)
+        if len(signature.hashvalues) != self.hasher.num_perm or signature.seed != self.hasher.seed:
+            raise ValueError(
+                f"signature has num_perm={len(signature.hashvalues)}, seed={signature.seed}; "
+                f"this index uses num_perm={self.hasher.num_perm}, seed={self.hasher.seed}"
+            )
+        return signature
+
+    def _find_near(self, signature: MinHash, bands: list[str]) -> tuple[str | None, float, str | None]:
         best_id, best = None, 0.0
         seen: set[str] = set()
-        for band in self.hasher.band_keys(signature):
+        for band in bands:
             for other in self._bands.get(band, ()):
                 if other in seen:
                     continue

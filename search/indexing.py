@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from datasketch import MinHash
 from elasticsearch import Elasticsearch
 
 from ingest.chunking import chunk_text
-from ingest.dedupe import DuplicateIndex, minhash_bands
+from ingest.dedupe import DuplicateIndex, minhash_bands, minhash_signature
 from ingest.models import CleanArticle, chunk_id, normalise_text
 from search.analysis import stem_text
 from search.store import articles_alias, bulk_write
@@ -239,7 +240,13 @@ def _find_duplicates(
     """
     canonical_of: dict[str, str] = {}
     hashes = {a.doc_id: text_hash(a.text) for a in todo}
-    bands = {a.doc_id: minhash_bands(a.text) for a in todo}
+    # One MinHash per article: its bands query the index, the signature goes to ``dup_index.add``
+    # (asked together, so the second call is served by the memo whatever the batch size).
+    signatures: dict[str, MinHash] = {}
+    bands: dict[str, list[str]] = {}
+    for a in todo:
+        signatures[a.doc_id] = minhash_signature(a.text)
+        bands[a.doc_id] = minhash_bands(a.text)
 
     # Candidates from the index: same exact hash, or sharing a MinHash band.
     should: list[dict[str, Any]] = [{"terms": {"text_hash": list(set(hashes.values()))}}]
@@ -269,9 +276,9 @@ def _find_duplicates(
         old = stored.get(article.doc_id)
         if old and not old.get("canonical_doc_id"):
             # Already canonical: keep it so (its copies point at it); still let later articles match it.
-            dup_index.add(article.doc_id, article.text)
+            dup_index.add(article.doc_id, article.text, signatures[article.doc_id])
             continue
-        canonical = dup_index.add(article.doc_id, article.text)
+        canonical = dup_index.add(article.doc_id, article.text, signatures[article.doc_id])
         if canonical and canonical != article.doc_id:
             canonical_of[article.doc_id] = canonical
     return canonical_of

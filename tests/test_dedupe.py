@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.dedupe import DuplicateIndex, MinHasher, exact_key, minhash_bands, similarity
+from ingest.dedupe import (
+    DuplicateIndex,
+    MinHasher,
+    exact_key,
+    minhash_bands,
+    minhash_signature,
+    similarity,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "iraq-isis-qaim-2017-11-05.txt"
@@ -135,6 +142,55 @@ def test_threshold_is_configurable(seed_text: str) -> None:
     assert strict.add("outlet", copy) is None
     with pytest.raises(ValueError):
         DuplicateIndex(threshold=0)
+
+
+def test_a_passed_signature_is_used_instead_of_hashing_again(
+    seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = _wire_copy(seed_text)
+    signatures = {"ap": minhash_signature(seed_text), "outlet": minhash_signature(copy)}
+    index = DuplicateIndex()
+
+    def no_hashing(text: str):
+        raise AssertionError("DuplicateIndex hashed a text whose signature it was given")
+
+    monkeypatch.setattr(index.hasher, "signature", no_hashing)
+    assert index.add("ap", seed_text, signatures["ap"]) is None
+    assert index.add("outlet", copy, signatures["outlet"]) == "ap"
+    assert index.add("other", OTHER_ARTICLE_SAME_TOPIC, minhash_signature(OTHER_ARTICLE_SAME_TOPIC)) is None
+    assert index.find(copy, signatures["outlet"])[0] == "ap"
+
+
+def test_passing_the_signature_gives_the_same_answers_as_not(seed_text: str) -> None:
+    texts = {
+        "ap": seed_text,
+        "outlet-1": _wire_copy(seed_text),
+        "other": OTHER_ARTICLE_SAME_TOPIC,
+        "exact": seed_text.upper(),
+    }
+    hashing, given = DuplicateIndex(), DuplicateIndex()
+    for doc_id, text in texts.items():
+        assert given.add(doc_id, text, minhash_signature(text)) == hashing.add(doc_id, text)
+
+
+def test_the_memoised_signature_matches_the_bands_and_cannot_be_altered(seed_text: str) -> None:
+    hasher = MinHasher()
+    signature = minhash_signature(seed_text)
+    assert hasher.band_keys(signature) == minhash_bands(seed_text)
+    assert signature.jaccard(hasher.signature(seed_text)) == 1.0
+    signature.update_batch([f"shingle {i}".encode() for i in range(5000)])
+    assert hasher.band_keys(signature) != minhash_bands(seed_text)
+    assert hasher.band_keys(minhash_signature(seed_text)) == hasher.band_keys(hasher.signature(seed_text))
+
+
+def test_a_signature_made_with_other_parameters_is_refused(seed_text: str) -> None:
+    other = MinHasher(num_perm=64, bands=16)
+    index = DuplicateIndex()
+    with pytest.raises(ValueError, match="num_perm"):
+        index.add("ap", seed_text, other.signature(seed_text))
+    with pytest.raises(ValueError, match="seed"):
+        index.add("ap", seed_text, MinHasher(seed=2).signature(seed_text))
+    assert "ap" not in index
 
 
 def test_short_texts_compare_as_a_whole() -> None:
