@@ -96,6 +96,21 @@ def test_cached_vectors_equal_fresh_ones(embedder: Embedder) -> None:
     assert math.isclose(_dot(cached, fresh), 1.0, rel_tol=1e-5)
 
 
+def test_primed_vectors_are_served_without_encoding(embedder: Embedder) -> None:
+    text = "A chunk whose vector was computed on another machine, test_primed_vectors."
+    vector = embedder._encode([text])[0]
+    assert embedder.prime([text], [vector]) == 1
+    before = embedder.cache_info()
+    assert embedder.embed_documents([text])[0] == vector
+    after = embedder.cache_info()
+    assert (after["hits"] - before["hits"], after["misses"] - before["misses"]) == (1, 0)
+
+
+def test_priming_with_vectors_of_another_size_is_refused(embedder: Embedder) -> None:
+    with pytest.raises(ValueError, match="dims"):
+        embedder.prime(["a text"], [[0.1] * (embedder.dims + 1)])
+
+
 def test_one_model_per_configuration(settings: SearchSettings) -> None:
     assert get_embedder(settings) is get_embedder(settings.model_copy())
 
