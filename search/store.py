@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,12 +57,21 @@ def articles_alias(alias: str) -> str:
 
 @es_retry
 def ensure_indices(
-    client: Elasticsearch, alias: str, embedding_dims: int, shards: int = 1, replicas: int = 0
+    client: Elasticsearch,
+    alias: str,
+    embedding_dims: int | Callable[[], int],
+    shards: int = 1,
+    replicas: int = 0,
 ) -> None:
-    """Create the versioned chunk and article indices behind their aliases if they are missing."""
-    targets = [
-        (alias, chunk_mapping(embedding_dims)),
-        (articles_alias(alias), article_mapping()),
+    """Create the versioned chunk and article indices behind their aliases if they are missing.
+
+    ``embedding_dims`` may be a callable, called only when the chunk index has to be created: the
+    size of a model without a config on disk (a hub id) is only known by loading it, and a run
+    against existing indices must not pay for that.
+    """
+    targets: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        (alias, lambda: chunk_mapping(embedding_dims() if callable(embedding_dims) else embedding_dims)),
+        (articles_alias(alias), article_mapping),
     ]
     for name, mapping in targets:
         if client.indices.exists_alias(name=name):
@@ -77,7 +86,7 @@ def ensure_indices(
             client.indices.create(
                 index=concrete,
                 settings=index_settings(shards, replicas),
-                mappings=mapping,
+                mappings=mapping(),
                 aliases={name: {"is_write_index": True}},
             )
         except ApiError as exc:

@@ -62,6 +62,22 @@ def test_indices_live_behind_versioned_aliases(es_client: Elasticsearch, index_n
     assert count(es_client, articles_alias(index_name)) == 0
 
 
+def test_the_embedding_size_is_asked_only_when_the_chunk_index_is_created(
+    es_client: Elasticsearch, index_name: str
+):
+    asked: list[int] = []
+
+    def dims() -> int:  # stands in for loading a model to learn its size
+        asked.append(8)
+        return 8
+
+    ensure_indices(es_client, index_name, embedding_dims=dims)
+    ensure_indices(es_client, index_name, embedding_dims=dims)
+    assert asked == [8]
+    mapping = next(iter(es_client.indices.get_mapping(index=index_name).values()))["mappings"]
+    assert mapping["properties"]["embedding"]["dims"] == 8
+
+
 def test_bulk_write_reports_each_rejected_document(es_client: Elasticsearch, index_name: str):
     ensure_indices(es_client, index_name, embedding_dims=384)
     good = {"_op_type": "index", "_index": index_name, "_id": "ok", "_source": {"doc_id": "ok"}}

@@ -44,6 +44,32 @@ def test_bundled_model_has_384_dimensions_read_without_loading(settings: SearchS
     assert model_dims(settings) == 384
 
 
+def test_model_name_and_size_are_read_without_importing_torch_or_haystack() -> None:
+    # All that `newsdesk ingest --no-embed` or a re-run over unchanged articles needs; importing
+    # haystack imports torch (~3 s, ~500 MB), so neither may come with search.embedding.
+    code = (
+        "import sys; from search.embedding import model_dims, resolve_model; "
+        "from search.settings import SearchSettings; s = SearchSettings(); "
+        "print(model_dims(s), resolve_model(s)[1]); "
+        "print([m for m in ('torch', 'haystack', 'sentence_transformers') if m in sys.modules])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_EMBEDDING_MODEL"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == [f"384 {BUNDLED_MODEL_NAME}", "[]"]
+
+
+def test_haystack_components_are_still_exported_by_search_embedding() -> None:
+    from search import embedding, embedding_components
+
+    assert embedding.NewsdeskDocumentEmbedder is embedding_components.NewsdeskDocumentEmbedder
+    assert embedding.NewsdeskTextEmbedder is embedding_components.NewsdeskTextEmbedder
+    with pytest.raises(AttributeError):
+        _ = embedding.NoSuchEmbedder
+
+
 def test_vectors_are_384_dimensional_and_normalised(embedder: Embedder) -> None:
     assert embedder.dims == 384
     assert embedder.model_name == BUNDLED_MODEL_NAME

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
@@ -10,7 +12,22 @@ from elasticsearch import Elasticsearch
 from flows.ingestion import ingest_flow
 from flows.quarantine import Quarantine
 from search.store import articles_alias, count
-from tests.conftest import SEEDS
+from tests.conftest import REPO, SEEDS
+
+# A fresh process: the flow is run twice with nothing to embed, then reports what got imported.
+_NOTHING_TO_EMBED = """
+import json, sys
+from flows.ingestion import ingest_flow
+unchanged = ingest_flow(paths=[sys.argv[1]])
+no_embed = ingest_flow(paths=[sys.argv[1]], embed=False, index=sys.argv[2])
+embedders = getattr(sys.modules.get("search.embedding"), "_EMBEDDERS", {})
+print(json.dumps({
+    "unchanged": [unchanged["unchanged"], unchanged["chunks_written"]],
+    "no_embed": [no_embed["new"], no_embed["chunks_written"] > 0],
+    "imported": [m for m in ("torch", "haystack", "sentence_transformers") if m in sys.modules],
+    "models_loaded": len(embedders),
+}))
+"""
 
 
 def test_seed_ingests_then_second_run_reports_everything_unchanged(app_env, es_client: Elasticsearch):
@@ -69,3 +86,20 @@ def test_volatile_scrape_time_never_creates_new_ids_or_writes(
     second = ingest_flow(paths=[str(path)], embed=False)
     assert (first["new"], second["unchanged"], second["chunks_written"]) == (1, 1, 0)
     assert count(es_client, articles_alias(app_env["NEWSDESK_INDEX"])) == 1
+
+
+def test_runs_with_nothing_to_embed_neither_import_torch_nor_load_the_model(
+    app_env, es_client: Elasticsearch
+):
+    assert ingest_flow(paths=[str(SEEDS)])["new"] == 1  # embedded here; the re-run below has nothing to do
+    out = subprocess.run(
+        [sys.executable, "-c", _NOTHING_TO_EMBED, str(SEEDS), f"{app_env['NEWSDESK_INDEX']}-no-embed"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["unchanged"] == [1, 0] and result["no_embed"] == [1, True]
+    assert (result["imported"], result["models_loaded"]) == ([], 0)
