@@ -4,8 +4,9 @@ Embedding 300k chunks on this project's 2 CPU cores takes about two hours (43 te
 a GPU does it in about a minute. This script is the GPU half of ``bench/gpu_vectors.py``: it reads
 one ``texts-N.jsonl.xz`` part that ``gpu_vectors.py export`` wrote, encodes every text with the
 model directory given (the bundled all-MiniLM-L6-v2, stored fp16 to travel, computed in fp32) and
-writes ``vectors-N.npz``: int8 vectors with one fp32 scale per vector (a quarter of the fp32 size;
-cosine to the unquantised vector > 0.9999, checked again on import), in the order of the texts.
+writes int8 vectors with one fp32 scale per vector (a quarter of the fp32 size; cosine to the
+unquantised vector > 0.9999, checked again on import), in the order of the texts, as
+``vectors-N-K.npz`` pieces of 40,000 rows (files coming back from the GPU machine are capped):
 
     python3 bench/gpu_encode.py .gpu/texts-0.jsonl.xz .gpu/model $OUT/vectors-0.npz
 
@@ -21,6 +22,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+ROWS_PER_FILE = 40_000
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -49,7 +52,11 @@ def main(argv: list[str]) -> int:
     )
     seconds = time.perf_counter() - t0
     codes, scales = quantise(vectors.astype(np.float32))
-    np.savez(out, codes=codes, scales=scales)
+    # Files that come back from the GPU machine are capped at 16 MiB: 40,000 rows are 15.5 MB.
+    stem = out.name.removesuffix(".npz")
+    for k, start in enumerate(range(0, len(codes), ROWS_PER_FILE)):
+        rows = slice(start, start + ROWS_PER_FILE)
+        np.savez(out.with_name(f"{stem}-{k}.npz"), codes=codes[rows], scales=scales[rows])
     name = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
     info = {"texts": len(texts), "seconds": round(seconds, 2), "texts_per_s": round(len(texts) / seconds)}
     print(json.dumps({**info, "device": name, "torch": torch.__version__, "out": str(out)}))

@@ -10,7 +10,7 @@ encoding can happen there and the index is still built by ``newsdesk``'s own ing
    ``search.indexing`` builds them), deduplicated, in xz parts small enough to travel, and the
    bundled model stored fp16 (``.gpu/``, git-ignored);
 3. on the GPU machine, per part: ``python3 bench/gpu_encode.py .gpu/texts-N.jsonl.xz .gpu/model
-   $OUT/vectors-N.npz``;
+   $OUT/vectors-N.npz`` (written as ``vectors-N-K.npz`` pieces);
 4. ``gpu_vectors.py build --vectors DIR``: checks a sample of the imported vectors against this
    machine's own CPU encoding (cosine reported), primes the process's ``Embedder`` cache with them
    (``Embedder.prime``) and runs the ingestion flow with embeddings in-process. The flow re-processes
@@ -99,8 +99,11 @@ def load_vectors(texts_dir: Path, vectors_dir: Path) -> tuple[list[str], list[li
         n = part.name.split("-")[1].split(".")[0]
         with lzma.open(part, "rt", encoding="utf-8") as f:
             texts = [json.loads(line) for line in f]
-        data = np.load(vectors_dir / f"vectors-{n}.npz")
-        vectors = data["codes"].astype(np.float32) * data["scales"][:, None]
+        files = sorted(vectors_dir.glob(f"vectors-{n}-*.npz"), key=lambda p: int(p.stem.split("-")[2]))
+        loaded = [np.load(f) for f in files]
+        codes = np.concatenate([d["codes"] for d in loaded]) if loaded else np.zeros((0, 1), np.int8)
+        scales = np.concatenate([d["scales"] for d in loaded]) if loaded else np.zeros(0, np.float32)
+        vectors = codes.astype(np.float32) * scales[:, None]
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         if len(vectors) != len(texts):
             raise SystemExit(f"part {n}: {len(texts)} texts but {len(vectors)} vectors")
