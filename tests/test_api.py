@@ -147,6 +147,17 @@ def test_openapi_schema_is_served(api):
     assert {"/search", "/ask", "/documents/{doc_id}", "/health", "/ingest"} <= set(schema["paths"])
 
 
+def test_every_response_forbids_sniffing_and_the_page_gets_a_strict_csp(api):
+    base, _, _ = api
+    page = httpx.get(f"{base}/")
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    search = httpx.get(f"{base}/search", params={"q": "Qaim", "mode": "keyword"})
+    for r in (search, httpx.get(f"{base}/nope")):
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Content-Security-Policy" not in r.headers
+
+
 def test_search_answers_503_with_a_clear_message_when_elasticsearch_is_down():
     from search.local_es import free_port
 
