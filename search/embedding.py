@@ -37,6 +37,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from search.batching import CoalescingBatcher
 from search.settings import SearchSettings, get_settings
 
 if TYPE_CHECKING:
@@ -205,6 +206,9 @@ class Embedder:
         self.misses = 0
         self._cache: OrderedDict[bytes, list[float]] = OrderedDict()
         self._lock = threading.Lock()
+        # Query-sized calls from concurrent requests share forward passes (search/batching.py);
+        # ingestion-sized calls run as they are.
+        self._small_calls = CoalescingBatcher(self._encode, max_texts=max(batch_size, 1) * 4)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Normalised vectors for ``texts``, in order; repeated texts are encoded once."""
@@ -222,7 +226,9 @@ class Embedder:
                     todo.setdefault(key, []).append(i)
         if todo:
             keys = list(todo)
-            vectors = self._encode([texts[todo[k][0]] for k in keys])
+            unique = [texts[todo[k][0]] for k in keys]
+            encode = self._small_calls if len(unique) <= self.batch_size else self._encode
+            vectors = encode(unique)
             with self._lock:
                 self.misses += len(keys)
                 for key, vec in zip(keys, vectors, strict=True):
