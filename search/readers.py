@@ -42,7 +42,9 @@ SYSTEM_PROMPT = (
 
 def read(question: str, chunks: list[Document], settings: SearchSettings, embed_fn=None) -> Answer:
     """Answer ``question`` from ``chunks`` with the configured reader."""
-    ranked = score_candidates(question, candidate_sentences(chunks), embed_fn)
+    ranked = score_candidates(
+        question, candidate_sentences(chunks), embed_fn, settings.answer_sentence_vectors
+    )
     if settings.reader == "sentence":
         return compose_answer(question, ranked)
     if settings.reader == "extractive":

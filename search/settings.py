@@ -88,6 +88,13 @@ class SearchSettings(BaseSettings):
 
     # Answers.
     reader: str = Field("sentence", description="sentence (offline), extractive (QA model) or openai.")
+    answer_sentence_vectors: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="Best candidate sentences that ask also scores by embedding similarity to the question "
+        "(each one encoded per question: the main CPU cost of ask); 0: lexical score and chunk rank only.",
+    )
     reader_model: str | None = Field(None, description="Extractive QA model path/name (reader=extractive).")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (reader=openai).")
     openai_model: str | None = Field(None, description="Chat model name (reader=openai).")

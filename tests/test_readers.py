@@ -165,3 +165,30 @@ def test_extractive_reader_wiring_maps_its_span_to_a_cited_sentence(tiny_qa_mode
         k += 1
     assert any(ans.answer.strip() in seed_article.text[ev[0].start : ev[j].end] for j in range(k))
     assert all(seed_article.text[e.start : e.end] == e.sentence for e in ans.evidence)
+
+
+def _chunk(doc_id: str, text: str) -> Document:
+    return Document(id=f"{doc_id}#0", content=text, meta={"doc_id": doc_id, "start": 0, "title": doc_id})
+
+
+def test_sentence_vectors_are_computed_only_for_the_configured_number_of_best_candidates() -> None:
+    from search.answers import candidate_sentences, score_candidates
+    from search.embedding import get_embedder
+
+    embedder = get_embedder(SearchSettings())
+    calls: list[list[str]] = []
+
+    def recording(texts: list[str]) -> list[list[float]]:
+        calls.append(texts)
+        return embedder.embed_documents(texts)
+
+    chunks = [
+        _chunk("a", "Rebels hold Qaim. The rebels took Qaim in June. Qaim lies on the Euphrates."),
+        _chunk("b", "The army says it will retake Qaim. Rain fell in Baghdad. Markets were calm."),
+    ]
+    question = "who holds Qaim?"
+    assert score_candidates(question, candidate_sentences(chunks), recording, 0)
+    assert calls == []
+    ranked = score_candidates(question, candidate_sentences(chunks), recording, 2)
+    assert len(calls) == 1 and calls[0][0] == question and len(calls[0]) == 3
+    assert sum(c.semantic > 0 for c in ranked) == 2
