@@ -22,14 +22,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-# Every bench script imports this module before Prefect, Haystack or torch: quiet, offline defaults.
+# Every bench script imports this module before Prefect, Haystack or torch: quiet defaults, and
+# the product's own offline, telemetry-free environment (``ingest/__init__``), so a Prefect server
+# started here sends no analytics either.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+import ingest  # noqa: E402, F401  (pins HF offline, Prefect/Haystack telemetry off)
 
 SHARED_DATA = REPO.parent / "shared" / "data"
 SCRAPED = SHARED_DATA / "scraped_news_2023_2024.jsonl.gz"
