@@ -302,10 +302,14 @@ def _best_guess(data: bytes):
     return best
 
 
+# C0 controls other than the whitespace ones (\t \n \v \f \r are \x09-\x0d).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
 def _check_text(text: str, origin: str, record_no: int | None) -> str:
     sample = text[:65536]
     if sample:
-        control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+        control = len(_CONTROL_CHARS.findall(sample))  # a per-character loop cost ~1.4 ms a record
         if control / len(sample) > 0.05:
             raise IngestError(
                 "binary content (control characters), not text", origin=origin, record_no=record_no
