@@ -152,8 +152,9 @@ def index_articles(
     actions: list[dict[str, Any]] = []
     for article in originals:
         chunks = chunks_by_doc[article.doc_id]
+        shared = _article_fields(article)
         for c in chunks:
-            src = _chunk_source(article, c.index, len(chunks), c.text, c.start, c.end)
+            src = _chunk_source(article, shared, c.index, len(chunks), c.text, c.start, c.end)
             if c.chunk_id in vectors:
                 src["embedding"] = vectors[c.chunk_id]
             actions.append({"_op_type": "index", "_index": alias, "_id": c.chunk_id, "_source": src})
@@ -312,21 +313,14 @@ def _embedding_text(article: CleanArticle, text: str) -> str:
     return f"{article.title}\n{text}" if article.title else text
 
 
-def _chunk_source(
-    article: CleanArticle, index: int, count: int, text: str, start: int, end: int
-) -> dict[str, Any]:
+def _article_fields(article: CleanArticle) -> dict[str, Any]:
+    """Fields every chunk of ``article`` repeats, computed once per article (hashing the whole text
+    and stemming the title per chunk was ~1.5 ms an article in the ``--no-embed`` profile)."""
     return {
-        "id": chunk_id(article.doc_id, index),
         "doc_id": article.doc_id,
-        "chunk_index": index,
-        "chunk_count": count,
-        "content": text,
-        "content_stem": stem_text(text),
         "title": article.title,
         "title_stem": stem_text(article.title or ""),
         "captions": article.captions,
-        "start": start,
-        "end": end,
         "url": article.url,
         "source": article.source,
         "published": article.published.isoformat() if article.published else None,
@@ -334,6 +328,21 @@ def _chunk_source(
         "dateline": article.dateline,
         "authors": article.authors,
         "content_hash": article.content_hash,
+    }
+
+
+def _chunk_source(
+    article: CleanArticle, shared: dict[str, Any], index: int, count: int, text: str, start: int, end: int
+) -> dict[str, Any]:
+    return {
+        **shared,
+        "id": chunk_id(article.doc_id, index),
+        "chunk_index": index,
+        "chunk_count": count,
+        "content": text,
+        "content_stem": stem_text(text),
+        "start": start,
+        "end": end,
     }
 
 
