@@ -16,10 +16,9 @@ if [[ "${1:-}" == "--smoke" ]]; then
   exit 0
 fi
 
-# the parameters of the committed results (bench/README.md); raise --n / --sizes on a free machine
+# the parameters of the committed results (bench/README.md); raise --n on a free machine
 "$PY" bench/bench_ingest.py --n 48 --rounds 2
 "$PY" bench/bench_incremental.py --n 100 --cli
-"$PY" bench/bench_query.py --index bench-scraped --keyword-index bench-scraped-kw --queries 50
-"$PY" bench/eval_retrieval.py --index bench-scraped --limit 100
-"$PY" bench/eval_retrieval.py --index bench-scraped-kw --keyword-only --limit 100
-"$PY" bench/bench_scale.py --sizes 500,1000,2000,4000
+"$PY" bench/bench_query.py --index bench-scraped --queries 50
+"$PY" bench/eval_retrieval.py --index bench-scraped --limit 200
+"$PY" bench/bench_scale.py --sizes 1000,5000,15466,37044
