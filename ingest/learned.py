@@ -41,6 +41,9 @@ from ingest.models import RawRecord, normalise_text
 from ingest.settings import IngestSettings
 
 FORMAT_VERSION = 1
+# While observing, a profile may hold this many times the lines it keeps on save before it drops
+# the lines seen only once (``SourceProfile.drop_singletons``).
+_WORKING_LINES_FACTOR = 4
 _MAX_LINE_CHARS = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -106,6 +109,17 @@ class SourceProfile:
             if docs >= settings.learned_min_docs and self.verdict(text, settings) and norm not in self.deny:
                 out.append({"text": text, "docs": docs, "fraction": round(docs / self.docs_seen, 4)})
         return sorted(out, key=lambda d: (-d["docs"], d["text"]))
+
+    def drop_singletons(self) -> None:
+        """Forget lines seen in one document only, to bound memory while a large corpus streams by.
+
+        Every distinct line of every document is counted, and most occur once (a 15k-article
+        first run held ~200 MB of them before ``prune`` on save). Furniture recurs within a few
+        dozen pages of its site, long before the next drop, so it keeps counting; a line dropped
+        and seen again restarts at one, which can only under-count (never strips more).
+        """
+        self.counts = {k: v for k, v in self.counts.items() if v > 1}
+        self.examples = {k: v for k, v in self.examples.items() if k in self.counts}
 
     def prune(self, max_lines: int) -> None:
         """Keep the ``max_lines`` most frequent lines (ties: longer-lived first); drops singletons first."""
@@ -218,7 +232,11 @@ class SourceProfiles:
         if not source or not text:
             return False
         fingerprint = hashlib.blake2b(str(key).encode("utf-8"), digest_size=8).hexdigest()
-        return self.profile(source).observe(text, fingerprint)
+        prof = self.profile(source)
+        counted = prof.observe(text, fingerprint)
+        if len(prof.counts) > _WORKING_LINES_FACTOR * self.settings.learned_max_lines_per_source:
+            prof.drop_singletons()
+        return counted
 
     def observe_many(self, items: Iterable[RawRecord | str], source: str | None = None) -> int:
         """``observe`` each item; returns how many documents were newly counted."""

@@ -133,3 +133,15 @@ def test_plain_text_can_be_observed_with_an_explicit_source(tmp_path):
     assert profiles.verdict("ledger", FURNITURE)
     assert profiles.verdict("ledger", "Unique story 1.") is None
     assert profiles.verdict("unknown", FURNITURE) is None
+
+
+def test_memory_stays_bounded_over_a_long_stream_and_furniture_is_still_counted_exactly(tmp_path):
+    settings = SETTINGS.model_copy(update={"learned_max_lines_per_source": 50})
+    profiles = SourceProfiles.load(tmp_path, settings=settings)
+    for i in range(2000):
+        doc = _doc(i, furniture=i % 10 == 0)  # each document brings two lines never seen again
+        profiles.observe(doc)
+        assert len(profiles.profiles["ledger.example"].counts) <= 4 * 50 + 3
+    prof = profiles.profiles["ledger.example"]
+    assert prof.counts[next(k for k in prof.counts if "sunday digest" in k)] == 200
+    assert prof.docs_seen == 2000
