@@ -43,12 +43,13 @@ def embedding_texts(client: Any, index: str) -> list[str]:
     """The distinct texts the indexing flow embeds for the chunks now in ``index``."""
     from elasticsearch import helpers
 
+    from search.indexing import embedding_text
+
     seen: set[str] = set()
     texts: list[str] = []
     for hit in helpers.scan(client, index=index, _source=["title", "content"], size=2000):
         src = hit["_source"]
-        title, content = src.get("title"), src.get("content") or ""
-        text = f"{title}\n{content}" if title else content  # = search.indexing._embedding_text
+        text = embedding_text(src.get("title"), src.get("content") or "")
         if text not in seen:
             seen.add(text)
             texts.append(text)

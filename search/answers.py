@@ -74,7 +74,6 @@ _PRESENT = re.compile(
 )
 MIN_COVERAGE = 0.45  # share of the question's term weight a sentence must contain (no named things)
 MIN_KEYED_COVERAGE = 0.3  # ... when it mentions every named thing the question asks about
-SEMANTIC_CANDIDATES = 12
 
 
 @dataclass
@@ -187,12 +186,12 @@ def score_candidates(
     question: str,
     candidates: list[_Candidate],
     embed_fn=None,
-    semantic_candidates: int = SEMANTIC_CANDIDATES,
+    semantic_candidates: int = 0,
 ) -> list[_Candidate]:
     """Score in place and return candidates best first (see the module docstring).
 
-    Only the ``semantic_candidates`` best by lexical score are embedded: encoding sentences is
-    what an answer costs on a CPU (``NEWSDESK_ANSWER_SENTENCE_VECTORS``).
+    Only the ``semantic_candidates`` best by lexical score are embedded (none by default, like
+    ``NEWSDESK_ANSWER_SENTENCE_VECTORS``): encoding sentences is what an answer costs on a CPU.
     """
     terms = list(dict.fromkeys(question_terms(question)))
     if not terms or not candidates:

@@ -143,7 +143,7 @@ def index_articles(
             raise ValueError("embed=True needs an embed_fn")
         all_chunks = [c for cs in chunks_by_doc.values() for c in cs]
         if all_chunks:
-            embedded = embed_fn([_embedding_text(by_id[c.doc_id], c.text) for c in all_chunks])
+            embedded = embed_fn([embedding_text(by_id[c.doc_id].title, c.text) for c in all_chunks])
             vectors = {c.chunk_id: v for c, v in zip(all_chunks, embedded, strict=True)}
     report.seconds["embed"] = time.perf_counter() - t2
 
@@ -307,10 +307,14 @@ def _stale_chunk_ids(client: Elasticsearch, alias: str, keep_counts: dict[str, i
     return stale
 
 
-def _embedding_text(article: CleanArticle, text: str) -> str:
-    # The title gives a chunk its topic; MiniLM was trained on short texts, so the title is
-    # prepended once rather than as a separate field.
-    return f"{article.title}\n{text}" if article.title else text
+def embedding_text(title: str | None, text: str) -> str:
+    """What gets embedded for a chunk ``text`` of an article titled ``title``.
+
+    The title gives a chunk its topic; MiniLM was trained on short texts, so the title is
+    prepended once rather than as a separate field. Public because whatever computes vectors for
+    this flow elsewhere (``bench/gpu_vectors.py``) must embed exactly this text.
+    """
+    return f"{title}\n{text}" if title else text
 
 
 def _article_fields(article: CleanArticle) -> dict[str, Any]:
