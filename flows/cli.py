@@ -24,21 +24,30 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# No pretty tracebacks: rendering an exception's frames with their locals (typer's default) walked
+# the Elasticsearch client and ran for minutes. ``main`` turns any exception into one line.
+_TYPER_OPTS: dict = {"pretty_exceptions_enable": False, "pretty_exceptions_show_locals": False}
+
 app = typer.Typer(
     name="newsdesk",
     help="Ingest scraped news into Elasticsearch and search it: keyword, semantic, hybrid, and answers.",
     no_args_is_help=True,
     add_completion=False,
+    **_TYPER_OPTS,
 )
 es_app = typer.Typer(
-    help="Run a local Elasticsearch for development (no Docker needed).", no_args_is_help=True
+    help="Run a local Elasticsearch for development (no Docker needed).", no_args_is_help=True, **_TYPER_OPTS
 )
 app.add_typer(es_app, name="es")
 schedule_app = typer.Typer(
-    help="Scheduled ingestion (a Prefect deployment with a cron schedule).", no_args_is_help=True
+    help="Scheduled ingestion (a Prefect deployment with a cron schedule).",
+    no_args_is_help=True,
+    **_TYPER_OPTS,
 )
 app.add_typer(schedule_app, name="schedule")
-quarantine_app = typer.Typer(help="Inputs rejected by ingestion, with their reasons.", no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Inputs rejected by ingestion, with their reasons.", no_args_is_help=True, **_TYPER_OPTS
+)
 app.add_typer(quarantine_app, name="quarantine")
 
 console = Console(stderr=True)
@@ -150,6 +159,14 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from search.preflight import require_elasticsearch
+
+    # Before Prefect starts a server or torch loads: a stopped cluster is one line, not a minute of
+    # retries (the flow's retries are for a cluster that goes away *during* a run).
+    try:
+        require_elasticsearch(get_settings())
+    except Exception as exc:
+        _fail(exc)
     from flows import ingestion
 
     with Progress(
@@ -230,23 +247,64 @@ def _searcher():
     return Searcher(get_settings())
 
 
-def _fail_search(exc: Exception) -> None:
-    from elastic_transport import ConnectionError as ESConnectionError
+def describe_error(exc: BaseException) -> tuple[int, str]:
+    """Exit code and one line for any exception a command can end on.
 
-    from search.retrieval import QueryError
+    Known failures (bad request, Elasticsearch down, missing index, a rejected query) get a line
+    that says what to do; anything else gets its type and a bounded message, never a rendering of
+    the frames (``NEWSDESK_DEBUG=1`` prints the plain traceback too).
+    """
+    from search.preflight import ElasticsearchUnavailable, IndexMissing
 
-    if isinstance(exc, QueryError):
-        console.print(f"invalid request: {exc}", style="red", markup=False)
-        raise typer.Exit(2) from exc
-    if isinstance(exc, ESConnectionError):
-        console.print(
-            f"Elasticsearch is not reachable at {get_settings().es_url_redacted}: "
-            "start it with `newsdesk es start`.",
-            style="red",
-            markup=False,
-        )
-        raise typer.Exit(1) from exc
-    raise exc
+    if isinstance(exc, ElasticsearchUnavailable | IndexMissing):
+        return 1, str(exc)
+    if "search.retrieval" in sys.modules:
+        from search.retrieval import QueryError
+
+        if isinstance(exc, QueryError):
+            return 2, f"invalid request: {exc}"
+    if "elasticsearch" in sys.modules:
+        from elastic_transport import ConnectionError as ESConnectionError
+        from elastic_transport import ConnectionTimeout
+        from elasticsearch import ApiError
+
+        s = get_settings()
+        if isinstance(exc, ESConnectionError | ConnectionTimeout):
+            return 1, (
+                f"Elasticsearch is not reachable at {s.es_url_redacted}: start it with `newsdesk es start`, "
+                "or set NEWSDESK_ES_URL to a running cluster."
+            )
+        if isinstance(exc, ApiError):
+            if exc.meta.status == 404 and "index_not_found" in str(exc.message):
+                return 1, str(IndexMissing(s.index, s.es_url_redacted))
+            return 1, f"Elasticsearch rejected the request (HTTP {exc.meta.status}): {_bounded(exc.message)}"
+    return 1, f"error: {type(exc).__name__}: {_bounded(str(exc))} (NEWSDESK_DEBUG=1 shows the traceback)"
+
+
+def _bounded(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fail(exc: BaseException) -> None:
+    """Print ``describe_error``'s line on stderr and exit with its code."""
+    code, message = describe_error(exc)
+    console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+    if os.environ.get("NEWSDESK_DEBUG", "") not in ("", "0", "false"):
+        import traceback
+
+        traceback.print_exception(exc)
+    raise typer.Exit(code) from None
+
+
+def _require_index() -> None:
+    """Fail in a second or two, before torch or Haystack load, when ES or the index is missing."""
+    from search.preflight import require_index
+
+    try:
+        require_index(get_settings())
+    except Exception as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -261,14 +319,15 @@ def search(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search the index: one hit per article, best chunk shown."""
+    since_d, until_d = _parse_date(since, "since"), _parse_date(until, "until")
+    _require_index()
     from search.retrieval import build_filters
 
-    filters = build_filters(source, _parse_date(since, "since"), _parse_date(until, "until"))
+    filters = build_filters(source, since_d, until_d)
     try:
         hits = _searcher().search(query, mode=mode, top_k=top_k, filters=filters, group=not chunks)
     except Exception as exc:
-        _fail_search(exc)
-        return
+        _fail(exc)
     if json_out:
         out.print_json(json.dumps({"hits": [h.to_dict() for h in hits]}, default=str))
         return
@@ -308,13 +367,13 @@ def ask(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, citing the sentences it answers from."""
+    _require_index()
     from search.answers import answer_question
 
     try:
         result = answer_question(question, _searcher(), top_k=top_k, mode=mode)
     except Exception as exc:
-        _fail_search(exc)
-        return
+        _fail(exc)
     if json_out:
         out.print_json(json.dumps(result.to_dict(), default=str))
         return
@@ -429,13 +488,18 @@ def reindex(
 ) -> None:
     """Rebuild the indices with the current mapping behind their aliases, without downtime."""
     from search.embedding import model_dims
+    from search.preflight import require_index
     from search.settings import SearchSettings
     from search.store import make_client
     from search.store import reindex as do_reindex
 
     s = SearchSettings(**({"index": index} if index else {}))
-    with console.status(f"Re-indexing {s.index} ..."):
-        report = do_reindex(make_client(s), s.index, model_dims(s), shards=shards, replicas=replicas)
+    try:
+        require_index(s)
+        with console.status(f"Re-indexing {s.index} ..."):
+            report = do_reindex(make_client(s), s.index, model_dims(s), shards=shards, replicas=replicas)
+    except Exception as exc:
+        _fail(exc)
     for name, r in report.items():
         out.print(f"{name}: {r['from']} → {r['to']} ({r['documents']} documents), alias swapped")
 
@@ -575,8 +639,17 @@ def quarantine_retry(
     ingest(origins, source=None, no_embed=no_embed, batch_size=64, index=None, json_out=json_out)
 
 
-def main() -> None:  # pragma: no cover - entry point for `python -m flows.cli`
-    app(sys.argv[1:])
+def main(argv: list[str] | None = None) -> None:
+    """The console script: runs the typer app and turns any escaped exception into one line."""
+    try:
+        app(sys.argv[1:] if argv is None else argv, prog_name="newsdesk")
+    except SystemExit:
+        raise
+    except Exception as exc:
+        try:
+            _fail(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

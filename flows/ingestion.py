@@ -30,6 +30,7 @@ from ingest.learned import SourceProfiles
 from ingest.models import CleanArticle, IngestError, RawRecord
 from ingest.settings import IngestSettings
 from search.indexing import IndexingOptions, IndexReport, index_articles
+from search.preflight import require_elasticsearch
 from search.settings import SearchSettings
 from search.store import ensure_indices, is_transient, make_client, refresh
 
@@ -207,6 +208,7 @@ def ingest_flow(
     from search.embedding import model_dims, resolve_model
 
     options = IndexingOptions(embed=embed, model_name=resolve_model(settings)[1] if embed else "")
+    require_elasticsearch(settings)  # a stopped cluster fails the run at once, with the URL and the fix
     client = make_client(settings)
     ensure_indices(client, settings.index, embedding_dims=lambda: model_dims(settings))
 
