@@ -75,8 +75,9 @@ def require_elasticsearch(
         except ApiError as exc:
             if exc.meta.status in (401, 403):
                 raise ElasticsearchUnavailable(
-                    settings.es_url_redacted, "credentials refused: check NEWSDESK_ES_USERNAME/PASSWORD or "
-                    "NEWSDESK_ES_API_KEY", time.monotonic() - started
+                    settings.es_url_redacted,
+                    "credentials refused: check NEWSDESK_ES_USERNAME/PASSWORD or NEWSDESK_ES_API_KEY",
+                    time.monotonic() - started,
                 ) from exc
             last = exc
         except TransportError as exc:

@@ -39,8 +39,14 @@ def _lines(proc: subprocess.CompletedProcess) -> list[str]:
 @pytest.mark.elasticsearch
 @pytest.mark.parametrize("command", [["search", "harbour", "--mode", "keyword"], ["ask", "who holds Qaim?"]])
 def test_missing_index_is_one_line_and_a_nonzero_exit(es_url: str, tmp_path: Path, command: list[str]):
-    proc = _run(command, {"NEWSDESK_ES_URL": es_url, "NEWSDESK_INDEX": "nonexistent-index-xyz",
-                          "NEWSDESK_DATA_DIR": str(tmp_path)})
+    proc = _run(
+        command,
+        {
+            "NEWSDESK_ES_URL": es_url,
+            "NEWSDESK_INDEX": "nonexistent-index-xyz",
+            "NEWSDESK_DATA_DIR": str(tmp_path),
+        },
+    )
     assert proc.returncode == 1
     lines = _lines(proc)
     assert len(lines) == 1, lines
@@ -88,8 +94,10 @@ def test_an_unexpected_failure_is_one_bounded_line_without_a_traceback(tmp_path:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        proc = _run(["search", "harbour", "--mode", "keyword"], {"NEWSDESK_ES_URL": url,
-                                                                 "NEWSDESK_DATA_DIR": str(tmp_path)})
+        proc = _run(
+            ["search", "harbour", "--mode", "keyword"],
+            {"NEWSDESK_ES_URL": url, "NEWSDESK_DATA_DIR": str(tmp_path)},
+        )
     finally:
         server.shutdown()
     assert proc.returncode == 1
