@@ -95,7 +95,7 @@ def clean_record(
         meta["extractor"] = extractor
     meta["removed_chars"] = sum(r.end - r.start for r in removed)
     return CleanArticle(
-        doc_id=derive_doc_id(record.id, url, raw_content),
+        doc_id=derive_doc_id(record.id, url, raw_content, record.file_path),
         text=body,
         title=title or _fallback_title(kept),
         url=url,

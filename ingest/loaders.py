@@ -133,7 +133,10 @@ def load_file(
         yield IngestError(f"cannot read file: {exc.strerror or exc}", origin=origin)
         return
     try:
-        yield from records_from_bytes(data, origin, name, source)
+        for record in records_from_bytes(data, origin, name, source):
+            if isinstance(record, RawRecord) and record.record_no is None:
+                record.file_path = str(path.resolve())
+            yield record
     except IngestError as exc:
         yield exc
 

@@ -41,6 +41,9 @@ class RawRecord:
     authors: list[str] = field(default_factory=list)
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Resolved path of a file that holds this one document (not a line of a JSONL dump): the
+    # document's identity when it has neither an id nor a URL, so an edited file is an update.
+    file_path: str | None = None
 
     @property
     def where(self) -> str:
@@ -179,13 +182,17 @@ def _normalise_long(text: str) -> str:
     return _normalise(text)
 
 
-def derive_doc_id(record_id: str | None, url: str | None, content: str) -> str:
-    """The contract's doc_id: the record's ``id`` if present, else from the URL, else the content.
+def derive_doc_id(record_id: str | None, url: str | None, content: str, file_path: str | None = None) -> str:
+    """The contract's doc_id: the record's ``id``, else its URL, else its file's path, else its content.
 
-    Stable across runs and machines; never depends on file paths or scrape times.
+    A file's identity is where it lives: editing ``strike.txt`` and ingesting it again updates the
+    article instead of adding a second one. Only records with none of the three (lines of a dump
+    without ids or URLs) are identified by their normalised text.
     """
     if record_id is not None and str(record_id).strip():
         return str(record_id).strip()
     if url and url.strip():
         return "u-" + hashlib.sha256(normalise_url(url).encode()).hexdigest()[:20]
+    if file_path:
+        return "p-" + hashlib.sha256(file_path.encode()).hexdigest()[:20]
     return "c-" + hashlib.sha256(normalise_text(content).encode()).hexdigest()[:20]

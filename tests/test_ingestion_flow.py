@@ -103,3 +103,26 @@ def test_runs_with_nothing_to_embed_neither_import_torch_nor_load_the_model(
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["unchanged"] == [1, 0] and result["no_embed"] == [1, True]
     assert (result["imported"], result["models_loaded"]) == ([], 0)
+
+
+def test_an_edited_file_is_updated_not_added_twice(app_env, tmp_path: Path, es_client: Elasticsearch):
+    story = tmp_path / "strike.txt"
+    body = (
+        "Dock workers walked out on Monday over pay. The union said the strike would last a week. "
+        "Shipping lines diverted three vessels to other ports while talks continued."
+    )
+    story.write_text("Dock strike\n\n" + body + "\n")
+    first = ingest_flow(paths=[str(story)], embed=False)
+    assert (first["new"], first["updated"]) == (1, 0)
+
+    story.write_text("Dock strike\n\n" + body.replace("a week", "two weeks") + "\n")
+    second = ingest_flow(paths=[str(story)], embed=False)
+    assert (second["new"], second["updated"], second["duplicates"]) == (0, 1, 0)
+
+    alias = app_env["NEWSDESK_INDEX"]
+    es_client.indices.refresh(index=f"{alias}*")
+    articles = es_client.search(index=articles_alias(alias), query={"match_all": {}}, size=10)["hits"]
+    assert articles["total"]["value"] == 1, "one article per file"
+    hits = es_client.search(index=alias, query={"match": {"content": "strike"}}, size=10)["hits"]["hits"]
+    texts = " ".join(h["_source"]["content"] for h in hits)
+    assert "two weeks" in texts and "a week." not in texts, "the stale version is gone"

@@ -102,3 +102,20 @@ def test_jsonl_is_streamed_record_by_record(tmp_path):
     assert first.id == "0"
     # The generator has not materialised the file: it still yields the rest lazily.
     assert sum(1 for _ in it) == 1999
+
+
+def test_a_file_is_identified_by_its_path_and_dump_lines_by_their_text(tmp_path):
+    from ingest.models import derive_doc_id
+
+    one = tmp_path / "one.txt"
+    one.write_text("Title\n\nBody text of the story.\n")
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text('{"text": "First story."}\n{"text": "Second story.", "url": "https://x.example/a"}\n')
+    (single,) = list(iter_records([str(one)]))
+    assert single.file_path == str(one.resolve())
+    lines = list(iter_records([str(dump)]))
+    assert [r.file_path for r in lines] == [None, None]
+    assert derive_doc_id(None, None, "text", single.file_path).startswith("p-")
+    assert derive_doc_id(None, "https://x.example/a", "text", single.file_path).startswith("u-")
+    assert derive_doc_id("id-1", None, "text", single.file_path) == "id-1"
+    assert derive_doc_id(None, None, "text").startswith("c-")
