@@ -27,6 +27,7 @@ from flows.settings import FlowSettings
 from flows.sources import RunInputs
 from ingest.cleaning import clean_record
 from ingest.learned import SourceProfiles
+from ingest.loaders import AllowedRoots
 from ingest.models import CleanArticle, IngestError, RawRecord
 from ingest.settings import IngestSettings
 from search.indexing import IndexingOptions, IndexReport, index_articles
@@ -184,6 +185,7 @@ def ingest_flow(
     batch_size: int = 64,
     embed: bool = True,
     index: str | None = None,
+    allowed_roots: list[str] | None = None,
 ) -> dict[str, Any]:
     """Ingest files, directories, globs, page URLs and feeds.
 
@@ -193,6 +195,8 @@ def ingest_flow(
         batch_size: Articles cleaned, embedded and written together.
         embed: Compute embeddings (off: keyword search only, much faster).
         index: Alias to write to (default: NEWSDESK_INDEX).
+        allowed_roots: Directories local paths must resolve into (the API's NEWSDESK_INGEST_ROOTS);
+            files outside them, through links or ``..``, are quarantined unread. None: no limit.
     """
     logger = get_run_logger()
     started = time.perf_counter()
@@ -213,7 +217,8 @@ def ingest_flow(
     ensure_indices(client, settings.index, embedding_dims=lambda: model_dims(settings))
 
     t = time.perf_counter()
-    inputs = RunInputs(paths, source, ingest_settings)
+    roots = AllowedRoots(allowed_roots) if allowed_roots else None
+    inputs = RunInputs(paths, source, ingest_settings, roots=roots)
     total = learn_boilerplate(inputs, ingest_settings)
     report.seconds["learn"] = time.perf_counter() - t
     profiles = SourceProfiles.load(ingest_settings.boilerplate_dir, ingest_settings)

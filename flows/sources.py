@@ -20,7 +20,7 @@ import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.loaders import iter_records
+from ingest.loaders import AllowedRoots, iter_records
 from ingest.models import IngestError, RawRecord
 from ingest.settings import IngestSettings
 
@@ -51,29 +51,64 @@ def is_url(value: str) -> bool:
     return value.lower().startswith(("http://", "https://")) or "://" in value[:12]
 
 
-def check_url(url: str, allow_private: bool) -> None:
-    """Refuse what must not be fetched; raises ``IngestError`` with the reason."""
-    parts = urlsplit(url)
+_NOT_PUBLIC = "not a public address (set NEWSDESK_ALLOW_PRIVATE_URLS=true to allow private hosts)"
+
+
+def check_url_form(url: str, allow_private: bool) -> str:
+    """Refuse, without any network lookup, a URL that can never be fetched; returns its host.
+
+    Scheme and host are checked, and hosts that are literally local (``localhost``, an IP literal
+    that is not public) are refused here, so ``POST /ingest`` can say so at once with a 4xx
+    instead of accepting a job that fails later. Names are resolved (and refused) by ``check_url``.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise IngestError(f"malformed URL: {exc}", origin=url) from exc
     if parts.scheme.lower() not in ("http", "https"):
         raise IngestError(f"refused URL scheme {parts.scheme!r}: only http and https are fetched", origin=url)
-    if not parts.hostname:
+    if not host:
         raise IngestError("URL has no host", origin=url)
     if allow_private:
-        return
+        return host
+    if host.lower().rstrip(".") in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        raise IngestError(f"refused {host}: {_NOT_PUBLIC}", origin=url)
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 80, proto=socket.IPPROTO_TCP)
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if not _is_public(literal):
+        raise IngestError(f"refused {host}: {_NOT_PUBLIC}", origin=url)
+    return host
+
+
+def _is_public(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # Not global: private, loopback, link-local, reserved, and also shared (100.64/10 carrier-grade
+    # NAT), documentation and benchmark ranges, and IPv4-mapped forms of all of them.
+    return addr.is_global and not addr.is_multicast
+
+
+def check_url(url: str, allow_private: bool) -> None:
+    """Refuse what must not be fetched; raises ``IngestError`` with the reason.
+
+    The reason names the host as the user wrote it, never the address it resolved to: echoing
+    resolved internal addresses would map a private network for whoever submits URLs.
+    """
+    host = check_url_form(url, allow_private)
+    if allow_private:
+        return
+    port = urlsplit(url).port
+    try:
+        infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise IngestError(f"cannot resolve host {parts.hostname!r}: {exc}", origin=url) from exc
+        raise IngestError(f"cannot resolve host {host!r}: {exc}", origin=url) from exc
     for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        # Not global: private, loopback, link-local, reserved, and also shared (100.64/10 carrier-grade
-        # NAT), documentation and benchmark ranges, and IPv4-mapped forms of all of them.
-        if not addr.is_global or addr.is_multicast:
-            raise IngestError(
-                f"refused {parts.hostname} ({addr}): private/loopback addresses are not fetched "
-                "(set NEWSDESK_ALLOW_PRIVATE_URLS=true to allow)",
-                origin=url,
-            )
+        if not _is_public(ipaddress.ip_address(info[4][0])):
+            raise IngestError(f"refused {host}: {_NOT_PUBLIC}", origin=url)
 
 
 @dataclass
@@ -183,10 +218,12 @@ class RunInputs:
         source: str | None,
         ingest_settings: IngestSettings,
         fetch_settings: FetchSettings | None = None,
+        roots: AllowedRoots | None = None,
     ):
         self.paths = [str(p) for p in paths]
         self.source = source
         self.ingest_settings = ingest_settings
+        self.roots = roots
         self.fetch_settings = fetch_settings or FetchSettings()
         self._web: dict[str, list[RawRecord | IngestError]] = {}
 
@@ -197,7 +234,9 @@ class RunInputs:
                     self._web[p] = list(self._fetch(p))
                 yield from self._web[p]
             else:
-                yield from iter_records([p], source=self.source, settings=self.ingest_settings)
+                yield from iter_records(
+                    [p], source=self.source, settings=self.ingest_settings, roots=self.roots
+                )
 
     def _fetch(self, url: str) -> Iterator[RawRecord | IngestError]:
         s = self.fetch_settings

@@ -13,11 +13,13 @@ assumed.
 
 from __future__ import annotations
 
+import errno
 import glob
 import gzip
 import json
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -51,32 +53,69 @@ MAX_ID_BYTES = 500
 # --------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------
+class AllowedRoots:
+    """Directories a caller may read from (the API's ``NEWSDESK_INGEST_ROOTS``).
+
+    A path is inside when its *resolved* form is: symlinks, ``..`` components and symlinked
+    directories are followed before the check, so a link inside a root cannot reach a file outside.
+    """
+
+    def __init__(self, roots: Iterable[str | Path]):
+        self.roots = [Path(r).expanduser().resolve() for r in roots]
+
+    def allows(self, path: str | Path) -> bool:
+        try:
+            real = Path(path).expanduser().resolve()
+        except (OSError, RuntimeError):  # a symlink loop, an unreadable component
+            return False
+        return any(real.is_relative_to(root) for root in self.roots)
+
+    def refusal(self, origin: str) -> IngestError:
+        return IngestError(
+            "outside the allowed ingest roots (NEWSDESK_INGEST_ROOTS), after resolving links: not read",
+            origin=origin,
+        )
+
+
 def iter_records(
     paths: Iterable[str | Path],
     source: str | None = None,
     *,
     settings: IngestSettings | None = None,
+    roots: AllowedRoots | None = None,
 ) -> Iterator[RawRecord | IngestError]:
     """Yield every record found under ``paths``, or an ``IngestError`` for each one that is bad.
 
     ``source`` is the default source name for records that carry none (a record's own ``source``
     field wins). Errors carry ``origin`` (the file) and ``record_no`` (1-based line/record number for
-    multi-record files) so the quarantine can point at the exact input.
+    multi-record files) so the quarantine can point at the exact input. With ``roots``, every file
+    outside them (after resolving links, and again on the opened file) is refused, not read.
     """
     settings = settings or IngestSettings()
-    for item in expand_paths(paths):
+    for item in expand_paths(paths, roots=roots):
         if isinstance(item, IngestError):
             yield item
             continue
-        yield from load_file(item, source, settings=settings)
+        yield from load_file(item, source, settings=settings, roots=roots)
 
 
-def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | IngestError]:
+def expand_paths(
+    paths: Iterable[str | Path], roots: AllowedRoots | None = None
+) -> Iterator[Path | IngestError]:
     """Files named by ``paths``: files as given, directories walked recursively, globs expanded.
 
     Directory walks pick only supported file types and skip hidden entries; an explicitly named file
-    of an unsupported type is reported (the user asked for it, so say why it was not read).
+    of an unsupported type is reported (the user asked for it, so say why it was not read). With
+    ``roots``, each file found is checked after resolving links; those outside are reported.
     """
+    for item in _expand(paths):
+        if roots is not None and isinstance(item, Path) and not roots.allows(item):
+            yield roots.refusal(str(item))
+            continue
+        yield item
+
+
+def _expand(paths: Iterable[str | Path]) -> Iterator[Path | IngestError]:
     for raw in paths:
         text = str(raw)
         if text.startswith(("http://", "https://")):
@@ -102,8 +141,63 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | IngestError]:
             yield IngestError("no such file or directory", origin=text)
 
 
+def open_input(path: Path, roots: AllowedRoots | None = None) -> IO[bytes]:
+    """Open ``path`` for reading as a regular file, re-checking ``roots`` on what was opened.
+
+    Why not ``open(path)``: a FIFO or device would block or never end (a hang), and a file checked
+    against the roots can be swapped for a symlink before it is opened. Here the final component
+    is opened without following links, without blocking, and the opened descriptor's real path
+    (``/proc/self/fd``) must still be inside the roots. Raises ``IngestError`` with the reason.
+    """
+    origin = str(path)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    target = path
+    if roots is not None:
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            raise IngestError(
+                f"cannot read file: {getattr(exc, 'strerror', None) or exc}", origin=origin
+            ) from exc
+        if not roots.allows(target):
+            raise roots.refusal(origin)
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        if roots is not None and exc.errno == errno.ELOOP:
+            raise IngestError(
+                "the file was replaced by a link while being read: not read", origin=origin
+            ) from exc
+        raise IngestError(f"cannot read file: {exc.strerror or exc}", origin=origin) from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError("not a regular file (a pipe, device or socket): not read", origin=origin)
+        if roots is not None:
+            real = _opened_path(fd)
+            if real is not None and not roots.allows(real):
+                raise roots.refusal(origin)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _opened_path(fd: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc (not Linux): the O_NOFOLLOW open of the resolved path stands
+        return None
+
+
 def load_file(
-    path: Path, source: str | None = None, *, settings: IngestSettings | None = None
+    path: Path,
+    source: str | None = None,
+    *,
+    settings: IngestSettings | None = None,
+    roots: AllowedRoots | None = None,
 ) -> Iterator[RawRecord | IngestError]:
     """Records of one file (see module docstring for the formats)."""
     settings = settings or IngestSettings()
@@ -111,7 +205,7 @@ def load_file(
     name = path.name.lower()
     try:
         if name.endswith(JSONL_SUFFIXES):
-            yield from _load_jsonl(path, source, settings)
+            yield from _load_jsonl(path, source, settings, roots)
             return
         if not name.endswith(TEXT_SUFFIXES + HTML_SUFFIXES + JSON_SUFFIXES):
             yield IngestError(
@@ -120,15 +214,19 @@ def load_file(
                 origin=origin,
             )
             return
-        size = path.stat().st_size
-        if size > settings.max_document_bytes:
-            yield IngestError(
-                f"document is {size:,} bytes, over the limit of {settings.max_document_bytes:,} "
-                "(NEWSDESK_MAX_DOCUMENT_BYTES)",
-                origin=origin,
-            )
-            return
-        data = path.read_bytes()
+        with open_input(path, roots) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > settings.max_document_bytes:
+                yield IngestError(
+                    f"document is {size:,} bytes, over the limit of {settings.max_document_bytes:,} "
+                    "(NEWSDESK_MAX_DOCUMENT_BYTES)",
+                    origin=origin,
+                )
+                return
+            data = fh.read(settings.max_document_bytes + 1)
+    except IngestError as exc:
+        yield exc
+        return
     except OSError as exc:
         yield IngestError(f"cannot read file: {exc.strerror or exc}", origin=origin)
         return
@@ -386,15 +484,16 @@ class _BombError(Exception):
 
 
 def _load_jsonl(
-    path: Path, source: str | None, settings: IngestSettings
+    path: Path, source: str | None, settings: IngestSettings, roots: AllowedRoots | None = None
 ) -> Iterator[RawRecord | IngestError]:
     origin = str(path)
     limit = settings.max_document_bytes
     try:
-        fh: IO[bytes] = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        yield IngestError(f"cannot read file: {exc.strerror or exc}", origin=origin)
+        raw = open_input(path, roots)
+    except IngestError as exc:
+        yield exc
         return
+    fh: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if path.name.lower().endswith(".gz") else raw
     reader = _CappedReader(fh, settings.max_decompressed_bytes)
     record_no = 0
     seen_any = failed = False
@@ -437,6 +536,7 @@ def _load_jsonl(
         )
     finally:
         fh.close()
+        raw.close()
     if not seen_any and not failed:  # no lines, or only blank ones
         yield IngestError("empty document", origin=origin)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
-import uuid
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -136,7 +135,7 @@ class IngestRequest(BaseModel):
 
 class IngestJob(BaseModel):
     job_id: str
-    state: Literal["running", "completed", "failed"]
+    state: Literal["queued", "running", "completed", "failed", "cancelled"]
     report: dict[str, Any] | None = None
     error: str | None = None
 
@@ -180,7 +179,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     # that cannot be parsed (400) are raised by Starlette/FastAPI internals with the base class.
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http_error", str(exc.detail))
+        code = "payload_too_large" if exc.status_code == 413 else "http_error"
+        return _error(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(ESConnectionError)
     @app.exception_handler(ConnectionTimeout)
@@ -215,7 +215,7 @@ class _State:
         self.settings = settings
         self._searcher: Searcher | None = None
         self.lock = threading.Lock()
-        self.jobs: dict[str, IngestJob] = {}
+        self._jobs: Any = None
 
     @property
     def searcher(self) -> Searcher:
@@ -223,6 +223,25 @@ class _State:
             if self._searcher is None:
                 self._searcher = Searcher(self.settings)
             return self._searcher
+
+    @property
+    def jobs(self) -> Any:
+        """The ingestion job queue, started with the first job (its worker owns the Prefect server)."""
+        with self.lock:
+            if self._jobs is None:
+                # The one import of the orchestration layer, kept lazy: search-only deployments
+                # never load Prefect (the services issue moves these runs onto a Prefect worker).
+                from flows.ingestion import run_ingestion
+                from flows.jobs import JobQueue, prefect_api
+
+                self._jobs = JobQueue(lambda params: run_ingestion(**params), context=prefect_api)
+            return self._jobs
+
+    def close(self) -> None:
+        with self.lock:
+            jobs, self._jobs = self._jobs, None
+        if jobs is not None:
+            jobs.close()
 
 
 def create_app(settings: SearchSettings | None = None) -> FastAPI:
@@ -243,13 +262,20 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
                     log.warning("embedding model warm-up failed", exc_info=True)
 
             threading.Thread(target=_warm, daemon=True).start()
-        yield
+        try:
+            yield
+        finally:
+            state.close()  # queued jobs cancelled, the running one finished, its Prefect server stopped
 
     app = FastAPI(
         title="newsdesk",
         version="0.1.0",
         description="Search and question answering over ingested news, with cited sentences.",
         lifespan=lifespan,
+        # Served below from the fastapi-offline package's assets: FastAPI's default pages load
+        # their scripts from a CDN and stay blank offline.
+        docs_url=None,
+        redoc_url=None,
         responses={
             400: {"model": ErrorResponse},
             422: {"model": ErrorResponse},
@@ -347,25 +373,21 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
         dependencies=[Depends(require_api_key)],
         responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
     )
-    async def ingest(req: IngestRequest) -> IngestJob:
+    async def ingest(req: IngestRequest) -> dict[str, Any]:
         for p in req.paths:
             _check_ingest_path(p, settings)
-        job = IngestJob(job_id=uuid.uuid4().hex, state="running")
-        state.jobs[job.job_id] = job
-
-        def _run() -> None:
-            from flows.ingestion import run_ingestion
-
-            try:
-                job.report = run_ingestion(
-                    list(req.paths), source=req.source, embed=req.embed, index=settings.index
-                )
-                job.state = "completed"
-            except Exception as exc:
-                job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
-
-        threading.Thread(target=_run, name=f"ingest-{job.job_id}", daemon=True).start()
-        return job
+        job = state.jobs.submit(
+            {
+                "paths": list(req.paths),
+                "source": req.source,
+                "embed": req.embed,
+                "index": settings.index,
+                # Every file the walk yields is checked against the roots again, after resolving
+                # links, and once more on the opened file (a symlink or a swap cannot escape them).
+                "allowed_roots": [str(r) for r in settings.ingest_roots] or None,
+            }
+        )
+        return job.to_dict()
 
     @app.get(
         "/ingest/{job_id}",
@@ -378,11 +400,45 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
             404: {"model": ErrorResponse},
         },
     )
-    async def ingest_status(job_id: str) -> IngestJob:
+    async def ingest_status(job_id: str) -> dict[str, Any]:
         job = state.jobs.get(job_id)
         if job is None:
             raise APIError(404, "not_found", "No such ingestion job.")
-        return job
+        return job.to_dict()
+
+    # -- API docs, offline ---------------------------------------------------------------------
+    @app.get("/docs", include_in_schema=False)
+    async def docs_page() -> Any:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="newsdesk API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc_page() -> Any:
+        from fastapi.openapi.docs import get_redoc_html
+
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="newsdesk API",
+            redoc_js_url="/static/docs/redoc.standalone.js",
+            redoc_favicon_url="/static/docs/favicon.png",
+            with_google_fonts=False,
+        )
+
+    @app.get("/static/docs/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> FileResponse:
+        if name not in _DOCS_ASSETS:
+            raise APIError(404, "not_found", "No such file.")
+        import fastapi_offline
+
+        static = Path(fastapi_offline.__file__).resolve().parent / "static"
+        return FileResponse(static / name, media_type=_DOCS_ASSETS[name])
 
     # -- web page -------------------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
@@ -396,8 +452,60 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
             raise APIError(404, "not_found", "No such file.")
         return FileResponse(WEB_DIR / name, media_type=allowed[name])
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: every response, 413s included, gets its headers
     return app
+
+
+_DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+    "favicon.png": "image/png",
+}
+
+
+class BodyLimit:
+    """413 for request bodies over ``max_bytes``, before they are read into memory.
+
+    A declared ``Content-Length`` over the cap is answered at once; a chunked body is counted as
+    it arrives and refused as soon as it passes the cap (a 30 MB question is never buffered).
+    """
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(self.max_bytes)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    from fastapi import HTTPException
+
+                    # FastAPI re-raises HTTPException from body parsing (anything else becomes 400).
+                    raise HTTPException(413, _too_large_message(self.max_bytes))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+def _too_large_message(max_bytes: int) -> str:
+    return f"Request body is over {max_bytes:,} bytes (NEWSDESK_API_MAX_BODY_BYTES)."
+
+
+def _too_large(max_bytes: int) -> JSONResponse:
+    return _error(413, "payload_too_large", _too_large_message(max_bytes))
 
 
 _CSP = (
@@ -435,14 +543,20 @@ class SecurityHeaders:
 
 
 def _check_ingest_path(path: str, settings: SearchSettings) -> None:
-    from flows.sources import is_url
+    """Refuse at once (4xx) what a job could only fail on later: bad URLs, paths outside the roots."""
+    from flows.sources import FetchSettings, check_url_form, is_url
+    from ingest.loaders import AllowedRoots
+    from ingest.models import IngestError
 
     if is_url(path):
-        return  # the flow's SSRF guard decides per URL, and quarantines refusals with the reason
+        try:
+            check_url_form(path, FetchSettings().allow_private_urls)
+        except IngestError as exc:
+            raise APIError(422, "invalid_url", exc.reason) from exc
+        return  # names are resolved by the flow's SSRF guard, per URL and per redirect
     if not settings.ingest_roots:
         raise APIError(403, "path_not_allowed", "Server paths are not ingestible: set NEWSDESK_INGEST_ROOTS.")
-    resolved = Path(path).resolve()
-    if not any(resolved.is_relative_to(Path(r).resolve()) for r in settings.ingest_roots):
+    if not AllowedRoots(settings.ingest_roots).allows(path):
         raise APIError(403, "path_not_allowed", "Path is outside NEWSDESK_INGEST_ROOTS.")
 
 

@@ -85,6 +85,9 @@ class SearchSettings(BaseSettings):
         description="Server directories POST /ingest may read (comma-separated); URLs are always allowed.",
     )
     warm_up: bool = Field(True, description="Load the embedding model when the API starts.")
+    api_max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body the API reads; larger ones get 413."
+    )
 
     # Answers.
     reader: str = Field("sentence", description="sentence (offline), extractive (QA model) or openai.")

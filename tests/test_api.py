@@ -173,3 +173,41 @@ def test_search_answers_503_with_a_clear_message_when_elasticsearch_is_down():
         h = httpx.get(f"{base}/health", timeout=60)
         assert h.status_code == 503 and h.json()["status"] == "down"
         assert time.monotonic() - t < 50
+
+
+def test_request_bodies_over_the_cap_get_413_without_being_read(api):
+    base, _, _ = api
+    huge = {"question": "x" * (30 * 1024 * 1024)}
+    r = httpx.post(f"{base}/ask", json=huge, timeout=60)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+    assert "NEWSDESK_API_MAX_BODY_BYTES" in r.json()["error"]["message"]
+
+    def chunks():  # no Content-Length: counted as it streams in
+        for _ in range(40):
+            yield b"x" * 65536
+
+    r = httpx.post(f"{base}/ask", content=chunks(), headers={"Content-Type": "application/json"}, timeout=60)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+    ok = httpx.post(f"{base}/ask", json={"question": "who holds Qaim?", "mode": "keyword"}, timeout=60)
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://example.com/a.html", "refused URL scheme"),
+        ("file:///etc/passwd", "refused URL scheme"),
+        ("http:///no-host", "no host"),
+        ("http://example.com:99999/", "malformed URL"),
+        ("http://localhost:8000/admin", "not a public address"),
+        ("http://127.0.0.1/", "not a public address"),
+        ("http://[::1]/", "not a public address"),
+        ("http://169.254.169.254/latest/meta-data/", "not a public address"),
+    ],
+)
+def test_ingest_refuses_bad_urls_at_once_instead_of_accepting_a_job(api, url, reason):
+    base, _, _ = api
+    r = httpx.post(f"{base}/ingest", json={"paths": [url]}, headers={"X-API-Key": API_KEY})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "invalid_url"
+    assert reason in r.json()["error"]["message"]

@@ -89,7 +89,7 @@ def test_loopback_urls_are_refused_unless_allowed(app_env, site, es_client, monk
     report = ingest_flow(paths=[f"{site}/feed.xml", "file:///etc/passwd"], embed=False)
     assert report["new"] == 0 and report["quarantined"] == 2
     reasons = " ".join(q["reason"] for q in report["quarantine"])
-    assert "private/loopback" in reasons and "scheme" in reasons
+    assert "not a public address" in reasons and "scheme" in reasons
 
 
 def test_oversized_page_is_quarantined_not_loaded(app_env, site, monkeypatch, tmp_path: Path):

@@ -111,3 +111,23 @@ def test_script_in_an_article_is_shown_as_text_and_never_runs(browser, site):
     assert browser.execute_script("return window.__pwned === undefined")
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "web-escaping.png"))
+
+
+def test_api_docs_render_offline_from_packaged_assets(browser, site):
+    """Swagger UI and ReDoc come from the fastapi-offline package: no CDN, so they work offline."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    html = httpx.get(site + "/docs").text
+    assert "cdn." not in html and "https://" not in html.split("</head>")[0]
+    browser.get(site + "/docs")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
+    paths = {
+        e.text.replace("\u200b", "") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+    }
+    assert {"/search", "/ask", "/health"} <= paths
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "api-docs.png"))
+    assert "https://" not in httpx.get(site + "/redoc").text
+    browser.get(site + "/redoc")
+    _wait(browser, lambda d: "/search" in d.find_element(By.TAG_NAME, "body").text)
