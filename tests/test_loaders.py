@@ -119,3 +119,38 @@ def test_a_file_is_identified_by_its_path_and_dump_lines_by_their_text(tmp_path)
     assert derive_doc_id(None, "https://x.example/a", "text", single.file_path).startswith("u-")
     assert derive_doc_id("id-1", None, "text", single.file_path) == "id-1"
     assert derive_doc_id(None, None, "text").startswith("c-")
+
+
+def test_ingest_roots_cannot_be_escaped_through_links_dotdot_or_a_swap(tmp_path):
+    from ingest.loaders import AllowedRoots, load_file
+
+    root, outside = tmp_path / "roots", tmp_path / "outside"
+    (root / "drop").mkdir(parents=True)
+    outside.mkdir()
+    secret = outside / "secret.txt"
+    secret.write_text("Secret\n\nCONFIDENTIAL-XYZ payroll numbers.\n")
+    (outside / "inner.txt").write_text("Inner\n\nCONFIDENTIAL-XYZ inner file.\n")
+    good = root / "drop" / "ok.txt"
+    good.write_text("Harbour\n\nThe harbour reopened on Monday.\n")
+    (root / "drop" / "memo.txt").symlink_to(secret)
+    (root / "drop" / "linked").symlink_to(outside, target_is_directory=True)
+    roots = AllowedRoots([root])
+
+    items = list(
+        iter_records(
+            [str(root / "drop"), str(root / "drop" / "*.txt"), str(root / ".." / "outside" / "secret.txt")],
+            roots=roots,
+        )
+    )
+    texts = " ".join(i.text for i in items if isinstance(i, RawRecord))
+    assert "CONFIDENTIAL" not in texts and "harbour reopened" in texts
+    refusals = [
+        i for i in items if isinstance(i, IngestError) and "outside the allowed ingest roots" in i.reason
+    ]
+    assert len(refusals) == 3  # the walked link, the glob's link, the .. path
+
+    # Checked, then swapped for a link before it is opened: the opened file is re-checked.
+    good.unlink()
+    good.symlink_to(secret)
+    (item,) = list(load_file(good, roots=roots))
+    assert isinstance(item, IngestError) and "CONFIDENTIAL" not in item.reason
