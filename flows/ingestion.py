@@ -212,8 +212,7 @@ def ingest_flow(
     from search.embedding import model_dims, resolve_model
 
     options = IndexingOptions(embed=embed, model_name=resolve_model(settings)[1] if embed else "")
-    require_elasticsearch(settings)  # a stopped cluster fails the run at once, with the URL and the fix
-    client = make_client(settings)
+    client = require_elasticsearch(settings)  # a stopped cluster fails the run at once, with the fix
     ensure_indices(client, settings.index, embedding_dims=lambda: model_dims(settings))
 
     t = time.perf_counter()

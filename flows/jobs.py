@@ -16,7 +16,6 @@ import logging
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -151,12 +150,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def prefect_api(startup_timeout_s: float = 180.0) -> Iterator[str]:
     """The Prefect API to run flows against, for the calling thread.
@@ -173,7 +166,9 @@ def prefect_api(startup_timeout_s: float = 180.0) -> Iterator[str]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="newsdesk-prefect-") as home:
-        port = _free_port()
+        from search.local_es import free_port
+
+        port = free_port()
         env = {
             **os.environ,
             "PREFECT_HOME": home,

@@ -15,6 +15,7 @@ from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError, Elasticsearch
 
 from search.settings import SearchSettings
+from search.store import make_client
 
 #: Attempts and pause of the start-up check: long enough for a node that is just coming up, short
 #: enough that a wrong URL fails fast (the message says how long was waited).
@@ -63,8 +64,12 @@ def require_elasticsearch(
     delay_s: float = PREFLIGHT_DELAY_S,
     timeout_s: float = PREFLIGHT_TIMEOUT_S,
 ) -> Elasticsearch:
-    """A client whose cluster answered a health request; ``ElasticsearchUnavailable`` otherwise."""
-    client = Elasticsearch(**{**settings.es_client_kwargs(), "request_timeout": timeout_s})
+    """The usual client (``make_client``) once its cluster answered a health request.
+
+    Raises ``ElasticsearchUnavailable`` otherwise. The checks themselves go without the client's
+    retries, so the stated attempts are the only ones.
+    """
+    client = make_client(settings)
     quick = client.options(max_retries=0, request_timeout=timeout_s)
     started = time.monotonic()
     last: Exception | None = None
