@@ -32,6 +32,29 @@ import httpx
 log = logging.getLogger(__name__)
 
 JOB_STATES = ("queued", "running", "completed", "failed", "cancelled")
+SERVER_LOGGERS = ("uvicorn", "uvicorn.access", "uvicorn.error")
+
+
+@contextlib.contextmanager
+def keep_loggers(*names: str) -> Iterator[None]:
+    """Undo what a block does to these loggers' level, handlers and propagation.
+
+    Why: importing Prefect applies its logging config with ``dictConfig``, which resets every
+    child of a logger it configures; its config names ``uvicorn``, so the API's access log
+    (``uvicorn.access``) lost its handler and level after the first ingestion job and went
+    silent for the rest of the server's life.
+    """
+    saved = []
+    for name in names:
+        lg = logging.getLogger(name)
+        saved.append((lg, lg.level, list(lg.handlers), lg.propagate, lg.disabled))
+    try:
+        yield
+    finally:
+        for lg, level, handlers, propagate, disabled in saved:
+            lg.setLevel(level)
+            lg.handlers[:] = handlers
+            lg.propagate, lg.disabled = propagate, disabled
 
 
 @dataclass
@@ -64,6 +87,7 @@ class JobQueue:
         context: Entered by the worker thread around all its jobs (e.g. a temporary Prefect server)
             and exited when the queue closes.
         keep: Finished jobs remembered for ``get`` (oldest forgotten first).
+        loggers: Loggers whose configuration a job may not change (the server's own).
     """
 
     def __init__(
@@ -71,8 +95,10 @@ class JobQueue:
         run: Callable[[dict[str, Any]], dict[str, Any]],
         context: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
         keep: int = 1000,
+        loggers: tuple[str, ...] = SERVER_LOGGERS,
     ):
         self._run = run
+        self._loggers = loggers
         self._context = context or contextlib.nullcontext
         self._keep = keep
         self._jobs: OrderedDict[str, Job] = OrderedDict()
@@ -114,7 +140,7 @@ class JobQueue:
 
     def _work(self) -> None:
         try:
-            with self._context():
+            with keep_loggers(*self._loggers), self._context():
                 while True:
                     job = self._queue.get()
                     if job is None:
@@ -123,7 +149,8 @@ class JobQueue:
                         continue
                     job.state = "running"
                     try:
-                        job.report = self._run(job.params)
+                        with keep_loggers(*self._loggers):
+                            job.report = self._run(job.params)
                         job.state = "completed"
                     except Exception as exc:
                         job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]

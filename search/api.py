@@ -231,8 +231,10 @@ class _State:
             if self._jobs is None:
                 # The one import of the orchestration layer, kept lazy: search-only deployments
                 # never load Prefect (the services issue moves these runs onto a Prefect worker).
-                from flows.ingestion import run_ingestion
-                from flows.jobs import JobQueue, prefect_api
+                from flows.jobs import SERVER_LOGGERS, JobQueue, keep_loggers, prefect_api
+
+                with keep_loggers(*SERVER_LOGGERS):  # importing Prefect reconfigures logging
+                    from flows.ingestion import run_ingestion
 
                 self._jobs = JobQueue(lambda params: run_ingestion(**params), context=prefect_api)
             return self._jobs
