@@ -42,7 +42,7 @@ RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 
 
 def load_labels() -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(LABELS.glob("*.json"))]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(LABELS.glob("rt-*.json"))]
 
 
 def record_of(doc: dict) -> tuple[RawRecord, list[tuple[int, int]]]:

@@ -15,7 +15,7 @@ content. Source-specific furniture that no general rule can know is ``ingest.lea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ingest.models import Removal, normalise_text
@@ -43,9 +43,21 @@ class Rule:
     # longer lines that contain none of them; most lines are content and skip most rules this way.
     keywords: tuple[str, ...] = ()
     open_end: bool = False  # only lines that end without punctuation can match
+    # A further test of the match a pattern made (e.g. that a caption's trailing credit names a
+    # photographer or agency), for what a regular expression cannot say clearly.
+    check: Callable[[re.Match[str]], bool] | None = None
 
-    def matches(self, line: str, words: int, from_end: int = 0, lower: str | None = None) -> bool:
-        if self.tail_only and from_end >= TAIL_LINES:
+    def matches(
+        self,
+        line: str,
+        words: int,
+        from_end: int = 0,
+        lower: str | None = None,
+        from_start: int | None = None,
+    ) -> bool:
+        # An article's opening paragraph is its lead, never a sign-off: tail rules skip it even
+        # in a short story whose first line is also among its last.
+        if self.tail_only and (from_end >= TAIL_LINES or from_start == 0):
             return False
         if not self.min_words <= words <= self.max_words:
             return False
@@ -55,7 +67,11 @@ class Rule:
             low = lower if lower is not None else line.lower()
             if not any(k in low for k in self.keywords):
                 return False
-        return any(p.search(line) for p in self.patterns)
+        for p in self.patterns:
+            m = p.search(line)
+            if m is not None and (self.check is None or self.check(m)):
+                return True
+        return False
 
 
 def _p(*patterns: str, flags: int = I) -> tuple[re.Pattern[str], ...]:
@@ -81,6 +97,39 @@ _AGENCY_LINE = re.compile(
     r"contributing writer|guest columnist)$",
     I,
 )
+
+_AGENCY_CREDIT = re.compile(rf"(?:^|\s|/)(?:{_AGENCIES})(?:/FILE|/File)?$")
+_CREDIT_LEAD = re.compile(r"^(?:[^.!?]*?(?:[a-z]{3}|\d)\.[”\"’]?\s+)+")
+# Words that start a sentence or a clause, never a photographer's name or an agency.
+_NOT_A_CREDIT_START = frozenset(
+    "a an and as at but by for from he her his i if in it its of on or she so the their then there "
+    "they this to we when while with you".split()
+)
+
+
+def _names_a_photographer_or_agency(m: re.Match[str]) -> bool:
+    """Is the capitalised run that ends this paragraph a photo credit ("Jane Doe/AP", "Netflix")?
+
+    Why: copy whose paragraphs end in a run-in heading ("... we'll win." KEY MATCH STATS) or in
+    the first word of the next sentence ("... in Birmingham. And") ends the same way, and
+    dropping such a paragraph loses real reporting. A credit is a slash-joined byline, a known
+    agency, "Courtesy …"/"From …", or capitalised words that are not a possessive ("Ireland's"),
+    not a lone sentence opener ("The", "And", "I") and not an all-capitals heading of three
+    words or more. (A paragraph cut mid-sentence, whose next line goes on in lower case, is
+    caught before this: see ``apply_rules``.)
+    """
+    credit = _CREDIT_LEAD.sub("", m.group(0)).strip()
+    low = credit.lower()
+    if "/" in credit or _AGENCY_CREDIT.search(credit) or low.startswith(("courtesy ", "from ")):
+        return True
+    words = credit.split()
+    if not words or re.search(r"['’]s$", credit):
+        return False
+    first = words[0].lower()
+    if first in _NOT_A_CREDIT_START and not (first == "the" and len(words) >= 2):
+        return False
+    return not (len(words) >= 3 and credit.isupper())
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -127,6 +176,7 @@ RULES: tuple[Rule, ...] = (
         min_words=7,
         moved_to="captions",
         open_end=True,
+        check=_names_a_photographer_or_agency,
     ),
     Rule(
         "dateline",
@@ -375,7 +425,10 @@ RULES: tuple[Rule, ...] = (
         "author_bio",
         "author bio at the end of the article (kept in metadata.credits)",
         _p(
-            r"(?-i:^(?!.*\bwhile\b)[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]*){1,3}) (?:is|was|has been) (?:an? |the )?[\w ,.'’&-]{0,100}\b"
+            r"(?-i:^(?!.*\bwhile\b)[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]*){1,3}) (?:is|was|has been) (?:an? |the )?"
+            # the role is a noun phrase ("a freelance writer and editor"), not a clause about
+            # the person ("is confident she and fellow sprinter … will not be punished")
+            r"(?:(?!\b(?:she|he|they|it|we|i|you|will|would|not|that|who)\b)[\w ,.'’&-]){0,100}\b"
             r"(?:reporter|writer|editor|correspondent|columnist|journalist|producer|contributor|intern|fellow|"
             r"critic|photographer|student)\b[^.!?]{0,120}[.!?](?:\s+(?:learn more about (?:him|her|them) here|"
             r"(?:reach|contact|follow|email) [^.]{0,120})\.?)?$",
@@ -490,15 +543,16 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def classify_line(line: str, from_end: int = 0) -> Rule | None:
+def classify_line(line: str, from_end: int = 0, from_start: int | None = None) -> Rule | None:
     """The first general rule that matches ``line`` (already stripped), if any.
 
-    ``from_end`` is the line's distance from the document's last line (0 = last line).
+    ``from_end`` is the line's distance from the document's last line (0 = last line),
+    ``from_start`` its distance from the first (0 = the lead; None = unknown).
     """
     words = len(line.split())
     lower = line.lower()
     for rule in RULES:
-        if rule.matches(line, words, from_end, lower):
+        if rule.matches(line, words, from_end, lower, from_start):
             return rule
     return None
 
@@ -549,9 +603,11 @@ def apply_rules(
             )
             remove(line, "byline", "byline block at the top of the article (kept in metadata)", moved)
             continue
-        rule = classify_line(line.text, len(lines) - 1 - i)
+        rule = classify_line(line.text, len(lines) - 1 - i, i)
         if rule is not None and rule.name == "byline" and _in_hyphen_list(lines, i):
             rule = None  # "- Tom Brady" between other "- ..." lines is a bulleted list, not a signature
+        if rule is not None and rule.open_end and _continues_on_next_line(lines, i):
+            rule = None  # "... in third. And" + "won the women's 800m": one sentence cut in two
         if rule is not None:
             _record_move(result, rule, line.text)
             remove(line, rule.name, rule.reason, rule.moved_to)
@@ -563,6 +619,18 @@ def apply_rules(
             seen.add(norm)
         result.kept.append(line)
     return result
+
+
+def _continues_on_next_line(lines: list[Line], i: int) -> bool:
+    """Does line ``i`` end mid-sentence, the next line carrying on in lower case or after a comma?
+
+    Copy exported with its linked names dropped or split onto their own lines (the BBC set does
+    this) leaves paragraphs that end in an open word; they are text, whatever that word is.
+    """
+    if i + 1 >= len(lines):
+        return False
+    head = lines[i + 1].text[:1]
+    return head.islower() or head in ",;:)"
 
 
 def _in_hyphen_list(lines: list[Line], i: int) -> bool:
