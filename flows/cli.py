@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from typer.core import TyperOption
 
 from search.settings import get_settings
 
@@ -27,6 +28,18 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # No pretty tracebacks: rendering an exception's frames with their locals (typer's default) walked
 # the Elasticsearch client and ran for minutes. ``main`` turns any exception into one line.
 _TYPER_OPTS: dict = {"pretty_exceptions_enable": False, "pretty_exceptions_show_locals": False}
+
+
+def _flag_shows_no_type(self: TyperOption, ctx) -> str | None:
+    """``--json`` is a switch: typer 0.29 labels every option with its type, flags as ``<bool>``,
+    which reads as if the flag took a value (``--no-embed <bool>``)."""
+    return None if self.is_flag else _option_display_type(self, ctx)
+
+
+_option_display_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_shows_no_type  # type: ignore[method-assign]
+
+Mode = Literal["keyword", "semantic", "hybrid"]
 
 app = typer.Typer(
     name="newsdesk",
@@ -52,6 +65,24 @@ app.add_typer(quarantine_app, name="quarantine")
 
 console = Console(stderr=True)
 out = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"newsdesk {version('newsdesk')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Ingest scraped news into Elasticsearch and search it: keyword, semantic, hybrid, and answers."""
 
 
 def _not_yet(command: str, issue: int) -> None:
@@ -114,17 +145,23 @@ def es_stop() -> None:
 
 @es_app.command("status")
 def es_status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Say whether the local Elasticsearch runs, and its cluster health. Exit 1 if it is down."""
+    """Say whether Elasticsearch answers (the local one, or NEWSDESK_ES_URL), and its health.
+
+    Exit 1 only when nothing answers: a node started from another NEWSDESK_DATA_DIR, or one run
+    by someone else at the configured URL, is up even though this instance directory has no pid.
+    """
     from search.local_es import dev_instance
 
     s = get_settings()
     node = dev_instance(s, download=False)
     pid = node.pid()
-    health = node.health() if pid else None
+    url = node.url if pid else s.es_url.rstrip("/")
+    health = node.health() if pid else _probe_health(s)
     info = {
-        "running": pid is not None,
+        "running": health is not None or pid is not None,
+        "managed": pid is not None,  # started from this instance directory by `newsdesk es start`
         "pid": pid,
-        "url": node.url,
+        "url": url,
         "version": s.es_version,
         "status": (health or {}).get("status"),
         "instance_dir": str(node.instance_dir),
@@ -133,10 +170,27 @@ def es_status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.
         out.print_json(json.dumps(info))
     elif pid:
         out.print(f"Elasticsearch running: {node.url} pid {pid}, cluster status {info['status']}")
+    elif health is not None:
+        out.print(
+            f"Elasticsearch answers at {url} (cluster status {info['status']}), but not from this "
+            f"instance ({node.instance_dir}): it was started with another NEWSDESK_DATA_DIR or by "
+            "something else, so `newsdesk es stop` here will not stop it.",
+            highlight=False,
+        )
     else:
-        out.print(f"Elasticsearch is not running (instance {node.instance_dir}).")
-    if not pid:
+        out.print(f"Elasticsearch is not running: nothing answers at {url} (instance {node.instance_dir}).")
+    if not info["running"]:
         raise typer.Exit(1)
+
+
+def _probe_health(settings) -> dict | None:
+    """Cluster health from the configured URL (with its credentials), or None if it does not answer."""
+    try:
+        from search.store import make_client
+
+        return dict(make_client(settings).options(request_timeout=5, max_retries=0).cluster.health())
+    except Exception:
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,7 +364,7 @@ def _require_index() -> None:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    mode: Annotated[str, typer.Option(help="keyword, semantic or hybrid.")] = "hybrid",
+    mode: Annotated[Mode, typer.Option(help="How to match the query.")] = "hybrid",
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=100, help="Number of hits.")] = 10,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
@@ -340,8 +394,7 @@ def search(
     table.add_column("source")
     table.add_column("title / snippet")
     for i, h in enumerate(hits, 1):
-        snippet = " … ".join(h.highlights) if h.highlights else h.text[:240]
-        snippet = snippet.replace("<mark>", "[bold yellow]").replace("</mark>", "[/]")
+        snippet = " … ".join(map(highlight_markup, h.highlights)) if h.highlights else _esc(h.text[:240])
         extra = f" (+{len(h.also_published_by)} outlets)" if h.also_published_by else ""
         table.add_row(
             str(i),
@@ -359,11 +412,31 @@ def _esc(text: str) -> str:
     return escape(text or "")
 
 
+def highlight_markup(fragment: str) -> str:
+    """An Elasticsearch highlight (HTML-encoded text, ``<mark>`` around matches) as rich markup.
+
+    The highlighter encodes the text for a web page (``militants&#x27;``); a terminal wants the
+    characters back, with the matches in bold and any ``[`` in the text kept literal.
+    """
+    import html
+    import re
+
+    parts = re.split(r"(</?mark>)", fragment)
+    marked, pieces = False, []
+    for part in parts:
+        if part in ("<mark>", "</mark>"):
+            marked = part == "<mark>"
+            continue
+        text = _esc(html.unescape(part))
+        pieces.append(f"[bold yellow]{text}[/]" if marked and text else text)
+    return "".join(pieces)
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question about the news.")],
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=50, help="Passages to read.")] = 10,
-    mode: Annotated[str, typer.Option(help="Retrieval mode: keyword, semantic or hybrid.")] = "hybrid",
+    mode: Annotated[Mode, typer.Option(help="How passages are retrieved.")] = "hybrid",
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, citing the sentences it answers from."""
@@ -460,7 +533,9 @@ def clean(
                 soft_wrap=True,
             )
     if not json_out or failed:
-        typer.echo(f"cleaned {cleaned}, failed {failed}", err=True)
+        # After everything on stdout, on a line of its own (the two streams often share a terminal).
+        sys.stdout.flush()
+        typer.echo(("" if json_out else "\n") + f"cleaned {cleaned}, failed {failed}", err=True)
     if cleaned == 0:
         raise typer.Exit(1)
 
@@ -569,7 +644,11 @@ def schedule_list(json_out: Annotated[bool, typer.Option("--json", help="Print J
     """List ingestion deployments and their schedules."""
     from flows.deployments import list_deployments
 
-    deps = list_deployments()
+    try:
+        deps = list_deployments()
+    except ValueError as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from exc
     if json_out:
         out.print_json(json.dumps(deps))
         return
@@ -590,7 +669,11 @@ def schedule_run(
     """Trigger one run of the scheduled deployment now."""
     from flows.deployments import ScheduleSettings, run_now
 
-    res = run_now(name or ScheduleSettings().name, timeout_s=wait or 0)
+    try:
+        res = run_now(name or ScheduleSettings().name, timeout_s=wait or 0)
+    except ValueError as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from exc
     out.print(f"flow run {res['flow_run_id']}: {res['state']}")
 
 
@@ -624,6 +707,17 @@ def quarantine_list(json_out: Annotated[bool, typer.Option("--json", help="Print
     for e in entries:
         table.add_row(_esc(e.where), e.stage, _esc(e.reason), e.at)
     out.print(table)
+
+
+@quarantine_app.command("clear")
+def quarantine_clear(
+    origins: Annotated[
+        list[str] | None, typer.Argument(help="Only these files or URLs (default: every entry).")
+    ] = None,
+) -> None:
+    """Remove entries from the list without re-ingesting (inputs given up on or fixed by hand)."""
+    n = _quarantine().clear_all(origins or ())
+    out.print(f"Cleared {n} quarantined input(s).")
 
 
 @quarantine_app.command("retry")

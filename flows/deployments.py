@@ -41,6 +41,27 @@ class ScheduleSettings(BaseSettings):
         return value
 
 
+def require_prefect_server(action: str) -> str:
+    """The configured Prefect API URL, or a ValueError that says how to get one.
+
+    Why: without ``PREFECT_API_URL`` Prefect quietly starts a temporary server for the command;
+    a deployment "created" there lives in a temporary database and is gone when the command
+    exits, so ``schedule create`` reported a success that nothing would ever run.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        raise ValueError(
+            f"`newsdesk schedule {action}` needs a lasting Prefect server, and PREFECT_API_URL is not "
+            "set (the deployment would go into a temporary server that stops with this command). "
+            "Start one with `prefect server start` (or `docker compose up -d prefect-server`) and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api; or run `newsdesk schedule serve`, which "
+            "keeps the schedule in its own process."
+        )
+    return url
+
+
 def build_deployment(
     sources: list[str], cron: str, name: str, timezone: str = "UTC", batch_size: int = 64, embed: bool = True
 ):
@@ -60,6 +81,7 @@ def build_deployment(
 
 def create_deployment(settings: ScheduleSettings) -> str:
     """Register (or update) the deployment on the Prefect server; returns its id."""
+    require_prefect_server("create")
     dep = build_deployment(
         settings.sources, settings.cron, settings.name, settings.timezone, settings.batch_size, settings.embed
     )
@@ -78,6 +100,7 @@ def serve_deployment(settings: ScheduleSettings) -> None:
 
 def list_deployments() -> list[dict[str, Any]]:
     """Deployments of the ingestion flow with their schedules and parameters."""
+    require_prefect_server("list")
     import asyncio
 
     from prefect.client.orchestration import get_client
@@ -113,6 +136,7 @@ def list_deployments() -> list[dict[str, Any]]:
 
 def run_now(name: str, timeout_s: float | None = None) -> dict[str, Any]:
     """Trigger one run of the deployment; wait up to ``timeout_s`` (None: don't wait)."""
+    require_prefect_server("run")
     from prefect.deployments import run_deployment
 
     flow_run = run_deployment(f"{DEPLOYMENT_FLOW}/{name}", timeout=timeout_s)

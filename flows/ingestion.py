@@ -116,6 +116,23 @@ def clean_records(
     return articles, rejected, removed
 
 
+def succeeded_inputs(
+    cleaned_ok: Iterable[tuple[str, int | None]],
+    failed: set[tuple[str, int | None] | None],
+    rejected: Iterable[QuarantineEntry],
+) -> list[tuple[str, int | None]]:
+    """The inputs a run ingested, as quarantine keys to clear.
+
+    A file rejected whole (bad JSON, unreadable, too big) is quarantined under ``(file, None)``,
+    but once fixed it comes back as records ``(file, 1)``, ``(file, 2)`` …: any record of a file
+    that loaded this run clears the file-level entry too, unless the file failed again.
+    """
+    ok = [o for o in cleaned_ok if o not in failed]
+    still_bad = {(e.origin, e.record_no) for e in rejected}
+    whole_files = {(origin, None) for origin, _ in ok} - still_bad
+    return list(dict.fromkeys([*ok, *sorted(whole_files)]))
+
+
 # ---------------------------------------------------------------------------------------------
 # Prefect tasks: thin wrappers
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +286,7 @@ def ingest_flow(
         rejected.append(QuarantineEntry(origin, record_no, reason, "index", doc_id=doc_id))
     quarantine.add(rejected, run_id)
     failed_where = {where_of.get(d) for d in totals.failed}
-    quarantine.clear(o for o in cleaned_ok if o not in failed_where)
+    quarantine.clear(succeeded_inputs(cleaned_ok, failed_where, rejected))
 
     t = time.perf_counter()
     refresh(client, settings.index)

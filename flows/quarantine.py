@@ -35,6 +35,18 @@ class QuarantineEntry:
         return f"{self.origin}:{self.record_no}" if self.record_no is not None else self.origin
 
 
+def _absolute(origin: str) -> str:
+    """Local paths as absolute paths, so ``inbox/a.txt`` and ``/srv/inbox/a.txt`` are one input.
+
+    Why: an input quarantined when given as a relative path never left the list when it later
+    ingested under its absolute path (or from another directory), and ``retry`` from another
+    directory could not find it. URLs and pseudo-origins (``<text>``) stay as they are.
+    """
+    if "://" in origin or origin.startswith("<"):
+        return origin
+    return os.path.abspath(origin)
+
+
 class Quarantine:
     """The store of rejected inputs: a directory of append-only JSON Lines files plus a tombstone file."""
 
@@ -49,6 +61,7 @@ class Quarantine:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with open(self.dir / f"run-{run_id}.jsonl", "a", encoding="utf-8") as fh:
             for e in entries:
+                e.origin = _absolute(e.origin)
                 e.run_id = e.run_id or run_id
                 e.at = e.at or now
                 fh.write(json.dumps(asdict(e), ensure_ascii=False) + "\n")
@@ -66,7 +79,7 @@ class Quarantine:
 
     def clear(self, origins_and_records: Iterable[tuple[str, int | None]]) -> None:
         """Mark inputs as ingested successfully (they leave the list)."""
-        keys = [QuarantineEntry(o, r, "", "").key for o, r in origins_and_records]
+        keys = [QuarantineEntry(_absolute(o), r, "", "").key for o, r in origins_and_records]
         if not keys:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +87,16 @@ class Quarantine:
         with open(self.dir / "cleared.jsonl", "a", encoding="utf-8") as fh:
             for k in keys:
                 fh.write(json.dumps({"key": k, "at": now}) + "\n")
+
+    def clear_all(self, origins: Iterable[str] = ()) -> int:
+        """Drop current entries (all, or those of these files/URLs) from the list; returns how many.
+
+        For inputs a user has given up on or fixed by hand; the runs' files stay (the history).
+        """
+        wanted = {_absolute(o) for o in origins}
+        gone = [e for e in self.entries() if not wanted or e.origin in wanted]
+        self.clear((e.origin, e.record_no) for e in gone)
+        return len(gone)
 
     def _read_all(self) -> Iterator[QuarantineEntry]:
         if not self.dir.is_dir():

@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from elasticsearch import Elasticsearch
 
 from flows.ingestion import ingest_flow
-from flows.quarantine import Quarantine
+from flows.quarantine import Quarantine, QuarantineEntry
 from search.store import articles_alias, count
 from tests.conftest import REPO, SEEDS
 
@@ -126,3 +127,32 @@ def test_an_edited_file_is_updated_not_added_twice(app_env, tmp_path: Path, es_c
     hits = es_client.search(index=alias, query={"match": {"content": "strike"}}, size=10)["hits"]["hits"]
     texts = " ".join(h["_source"]["content"] for h in hits)
     assert "two weeks" in texts and "a week." not in texts, "the stale version is gone"
+
+
+def test_a_rejected_file_leaves_the_quarantine_once_it_ingests_however_its_path_is_spelled(
+    app_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    broken = inbox / "report.txt"
+    broken.write_bytes(bytes(range(256)) * 40)  # binary: rejected whole
+    quarantine = Quarantine(Path(app_env["NEWSDESK_DATA_DIR"]) / "quarantine")
+    monkeypatch.chdir(tmp_path)
+    assert ingest_flow(paths=["inbox"], embed=False)["quarantined"] == 1  # a relative path
+    assert [e.origin for e in quarantine.entries()] == [str(broken)]  # kept absolute, for retry
+
+    broken.write_text("Harbour reopens\n\nThe harbour reopened on Monday after repairs.\n", encoding="utf-8")
+    monkeypatch.chdir(REPO)
+    report = ingest_flow(paths=[str(broken)], embed=False)  # the same file, by its absolute path
+    assert (report["new"], report["quarantined"]) == (1, 0)
+    assert quarantine.entries() == []
+
+
+def test_a_file_rejected_whole_is_cleared_by_its_records_unless_it_failed_again():
+    from flows.ingestion import succeeded_inputs
+
+    again = QuarantineEntry("/in/b.jsonl", None, "too big", "load")
+    cleared = succeeded_inputs([("/in/a.jsonl", 1), ("/in/a.jsonl", 2), ("/in/b.jsonl", 1)], set(), [again])
+    assert ("/in/a.jsonl", None) in cleared and ("/in/a.jsonl", 1) in cleared
+    assert ("/in/b.jsonl", None) not in cleared
+    assert succeeded_inputs([("/in/c.jsonl", 4)], {("/in/c.jsonl", 4)}, []) == []
