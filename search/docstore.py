@@ -21,6 +21,7 @@ from haystack_integrations.document_stores.elasticsearch import ElasticsearchDoc
 from haystack_integrations.document_stores.elasticsearch.filters import _normalize_filters
 
 from search.analysis import stem_text
+from search.query import keyword_text
 from search.settings import SearchSettings
 
 _SOURCE_EXCLUDES = ["embedding", "content_stem", "title_stem"]
@@ -36,6 +37,9 @@ class NewsDocumentStore(ElasticsearchDocumentStore):
         auth = settings.es_client_kwargs()
         if "basic_auth" in auth:
             kwargs["basic_auth"] = auth["basic_auth"]
+        # The relevance floor of keyword search (see ``_bm25_retrieval``); "" or None: off.
+        self.min_should_match = settings.keyword_min_match or None
+        self.strip_question_words = settings.keyword_strip_question_words
         super().__init__(
             hosts=settings.es_hosts,
             index=settings.index,
@@ -64,18 +68,34 @@ class NewsDocumentStore(ElasticsearchDocumentStore):
         terms = query.split()
         if len(terms) > MAX_QUERY_TERMS:
             query = " ".join(terms[:MAX_QUERY_TERMS])
+        if self.strip_question_words:
+            query = keyword_text(query)
         stemmed = stem_text(query)
         if not stemmed.strip():
             return []
-        should: list[dict[str, Any]] = [
-            {"match": {"content_stem": {"query": stemmed}}},
+        msm = self.min_should_match
+        floor = {"minimum_should_match": msm} if msm else {}
+        topical: list[dict[str, Any]] = [
+            {"match": {"content_stem": {"query": stemmed, **floor}}},
+            {"match": {"title_stem": {"query": stemmed, "boost": 0.8, **floor}}},
+        ]
+        extra: list[dict[str, Any]] = [
             {"match": {"content": {"query": query, "boost": 0.5}}},
-            {"match": {"title_stem": {"query": stemmed, "boost": 0.8}}},
             {"match": {"captions": {"query": query, "boost": 0.3}}},
         ]
+        if msm:
+            # The floor: a chunk must match enough of the query's terms in its text or its
+            # article's title (``minimum_should_match``, e.g. "2<-25% 6<40%"); the other fields
+            # only add to the score. A query that matches nothing that well gets no hits.
+            bool_query: dict[str, Any] = {
+                "must": [{"bool": {"should": topical, "minimum_should_match": 1}}],
+                "should": extra,
+            }
+        else:
+            bool_query = {"should": topical + extra, "minimum_should_match": 1}
         body: dict[str, Any] = {
             "size": top_k,
-            "query": {"bool": {"should": should, "minimum_should_match": 1}},
+            "query": {"bool": bool_query},
             "_source": {"excludes": _SOURCE_EXCLUDES},
             "highlight": {
                 "fields": {

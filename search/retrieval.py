@@ -16,8 +16,9 @@ that also ran the story.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from elasticsearch import Elasticsearch
@@ -30,6 +31,7 @@ from haystack_integrations.components.retrievers.elasticsearch import (
 )
 
 from search.docstore import NewsDocumentStore
+from search.ranking import ArticleScore, fuse, recency_weight, score_articles
 from search.settings import SearchSettings
 from search.store import articles_alias, make_client
 
@@ -89,9 +91,16 @@ def build_filters(
     since: date | None = None,
     until: date | None = None,
     doc_ids: list[str] | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any] | None:
-    """Haystack filter dict on the real ``published`` date, source and doc ids."""
+    """Haystack filter dict on the real ``published`` date, source and doc ids.
+
+    ``as_of``: only what had been published by the end of that day (the index as it stood then).
+    """
     conditions: list[dict[str, Any]] = []
+    if as_of:
+        after = (as_of + timedelta(days=1)).isoformat()
+        conditions.append({"field": "meta.published", "operator": "<", "value": after})
     if source:
         conditions.append({"field": "meta.source", "operator": "==", "value": source})
     if since:
@@ -122,6 +131,26 @@ class Searcher:
         self.client = client or make_client(settings)
         self.store = NewsDocumentStore(settings)
         self._pipelines: dict[str, Pipeline] = {}
+        self._vectors_checked: tuple[float, bool] | None = None
+
+    def has_vectors(self) -> bool:
+        """Does the index hold any embedded chunk? (re-checked every 30 s: ingestion may add them)."""
+        now = time.monotonic()
+        if self._vectors_checked is None or now - self._vectors_checked[0] > 30:
+            resp = self.client.count(index=self.settings.index, query={"exists": {"field": "embedding"}})
+            self._vectors_checked = (now, resp["count"] > 0)
+        return self._vectors_checked[1]
+
+    def _effective_mode(self, mode: str) -> str:
+        """Semantic needs vectors: say so for semantic; hybrid on a keyword-only index is keyword."""
+        if mode == "keyword" or self.has_vectors():
+            return mode
+        if mode == "semantic":
+            raise QueryError(
+                f"index {self.settings.index!r} has no vectors (it was built with --no-embed), so "
+                "semantic search cannot run: use --mode keyword, or ingest again with embeddings"
+            )
+        return "keyword"
 
     # -- pipelines ----------------------------------------------------------------------------
     def pipeline(self, mode: str) -> Pipeline:
@@ -151,6 +180,7 @@ class Searcher:
     ) -> list[Document]:
         """Ranked chunks (not grouped): the input to answer extraction."""
         query = validate_query(query)
+        mode = self._effective_mode(mode) if mode in MODES else mode
         p = self.pipeline(mode)
         data: dict[str, Any] = {}
         if mode in ("keyword", "hybrid"):
@@ -185,15 +215,58 @@ class Searcher:
         top_k: int = 10,
         filters: dict[str, Any] | None = None,
         group: bool = True,
+        as_of: date | None = None,
     ) -> list[SearchHit]:
-        """Search; one hit per article unless ``group`` is False."""
+        """Search; one hit per article (ranked from all its chunks) unless ``group`` is False.
+
+        ``as_of``: only articles published by then, and for present-tense queries a recency prior
+        relative to it (``NEWSDESK_RECENCY_HALF_LIFE_DAYS``).
+        """
         if not 1 <= top_k <= 100:
             raise QueryError("top_k must be between 1 and 100")
-        chunks = self.retrieve_chunks(query, mode, top_k * (CHUNKS_PER_HIT if group else 1), filters)
-        hits = group_by_article(chunks) if group else [_hit(d) for d in chunks]
-        hits = hits[:top_k]
+        if mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}")
+        if as_of is not None:
+            filters = _and(filters, build_filters(as_of=as_of))
+        if not group:
+            docs = self.retrieve_chunks(query, mode, top_k, filters)
+            return [_hit(d) for d in (self._floored(docs) if mode == "semantic" else docs)][:top_k]
+        lists = self.retrieve_lists(query, mode, filters)
+        ranked = rank_articles(lists, self.settings)
+        if as_of is not None and is_present_query(query):
+            ranked = _recency_reorder(ranked, lists, as_of, self.settings.recency_half_life_days)
+        hits = article_hits(ranked[:top_k], lists)
         self._decorate_copies(hits)
         return hits
+
+    def retrieve_lists(
+        self, query: str, mode: str, filters: dict[str, Any] | None = None
+    ) -> dict[str, list[Document]]:
+        """Each retriever's own ranked chunks (``bm25``, ``knn``), after the relevance floor."""
+        query = validate_query(query)
+        mode = self._effective_mode(mode)
+        n = self.settings.candidate_chunks
+        out: dict[str, list[Document]] = {}
+        try:
+            if mode in ("keyword", "hybrid"):
+                out["bm25"] = self.store._bm25_retrieval(query, filters=filters, top_k=n)
+            if mode in ("semantic", "hybrid"):
+                vector = self.pipeline("semantic").get_component("query_embedder").run(query)["embedding"]
+                knn = self.store._embedding_retrieval(vector, filters=filters, top_k=n)
+                out["knn"] = self._floored(knn)
+        except PipelineRuntimeError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, Exception):
+                raise cause from exc
+            raise
+        return out
+
+    def _floored(self, docs: list[Document]) -> list[Document]:
+        """Semantic neighbours under the calibrated similarity are noise, not results."""
+        floor = self.settings.semantic_floor
+        if not floor:
+            return docs
+        return [d for d in docs if (d.score or 0.0) >= floor]
 
     def _decorate_copies(self, hits: list[SearchHit]) -> None:
         if not hits:
@@ -225,6 +298,76 @@ def _hit(doc: Document) -> SearchHit:
         start=m.get("start"),
         end=m.get("end"),
     )
+
+
+def _and(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not a or not b:
+        return a or b
+    return {"operator": "AND", "conditions": [a, b]}
+
+
+_PRESENT = re.compile(
+    r"\b(?:who|what|which|where)\s+(?:\w+\s+)?(?:is|are|\w+s)\b|\b(?:currently|now|still|today|at present)\b",
+    re.IGNORECASE,
+)
+
+
+def is_present_query(query: str) -> bool:
+    """ "who holds …", "which team leads …", "… currently …": about the state as of a date."""
+    return bool(_PRESENT.search(query))
+
+
+def rank_articles(lists: dict[str, list[Document]], settings: SearchSettings) -> list[ArticleScore]:
+    """Articles ranked from each retriever's chunks, then fused (one list: just that ranking)."""
+    per_list = {
+        name: score_articles(
+            ((d.meta.get("doc_id") or d.id.split("#")[0], d.id, float(d.score or 0.0)) for d in docs),
+            depth=settings.article_chunk_depth,
+            damping=settings.article_chunk_damping,
+        )
+        for name, docs in lists.items()
+    }
+    if len(per_list) == 1:
+        return next(iter(per_list.values()))
+    return fuse(per_list, settings.fusion, weights={"bm25": 1.0, "knn": settings.fusion_semantic_weight})
+
+
+def _recency_reorder(
+    ranked: list[ArticleScore], lists: dict[str, list[Document]], as_of: date, half_life: float
+) -> list[ArticleScore]:
+    published = {
+        d.meta.get("doc_id") or d.id.split("#")[0]: d.meta.get("published")
+        for docs in lists.values()
+        for d in docs
+    }
+    if not ranked:
+        return ranked
+    # Fused scores may be negative (z-scores): shift to positive before weighting.
+    low = min(a.score for a in ranked)
+    shift = -low + 1e-6 if low <= 0 else 0.0
+    for a in ranked:
+        a.score = (a.score + shift) * recency_weight(published.get(a.doc_id), as_of, half_life)
+    return sorted(ranked, key=lambda a: -a.score)
+
+
+def article_hits(ranked: list[ArticleScore], lists: dict[str, list[Document]]) -> list[SearchHit]:
+    """Search hits for ranked articles: the best chunk shown, BM25's highlights kept."""
+    chunks: dict[str, Document] = {}
+    marks: dict[str, list[str]] = {}
+    for docs in lists.values():
+        for d in docs:
+            chunks.setdefault(d.id, d)
+            if d.meta.get("highlights"):
+                marks.setdefault(d.id, d.meta["highlights"])
+    hits = []
+    for art in ranked:
+        best = chunks[art.chunk_ids[0]]
+        hit = _hit(best)
+        hit.score = art.score
+        hit.chunks_matched = len(art.chunk_ids)
+        hit.highlights = next((marks[c] for c in art.chunk_ids if c in marks), [])
+        hits.append(hit)
+    return hits
 
 
 def group_by_article(chunks: list[Document]) -> list[SearchHit]:

@@ -89,6 +89,40 @@ class SearchSettings(BaseSettings):
         1024 * 1024, ge=1024, description="Largest request body the API reads; larger ones get 413."
     )
 
+    # Ranking (search): see search/ranking.py and bench/eval_ranking.py for how these were chosen.
+    fusion: Literal["rrf", "minmax", "zscore"] = Field(
+        "rrf", description="How hybrid fuses the keyword and semantic article rankings."
+    )
+    fusion_semantic_weight: float = Field(
+        1.0, ge=0, description="Weight of the semantic ranking in hybrid fusion (keyword's is 1)."
+    )
+    article_chunk_depth: int = Field(
+        3, ge=1, le=20, description="Chunks of an article that add to its score (best + damped next)."
+    )
+    article_chunk_damping: float = Field(
+        0.5, ge=0, le=1, description="Weight factor of each further chunk in an article's score."
+    )
+    candidate_chunks: int = Field(
+        100, ge=10, le=1000, description="Chunks each retriever fetches before articles are ranked."
+    )
+    semantic_floor: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Least Elasticsearch cosine score ((1+cos)/2) of a semantic hit; below it is noise.",
+    )
+    keyword_min_match: str | None = Field(
+        None,
+        description="minimum_should_match a keyword hit needs on its text or title (e.g. '2<-25% 6<40%');"
+        " empty: off.",
+    )
+    keyword_strip_question_words: bool = Field(
+        True, description="Drop wh-words, auxiliaries and pronouns from keyword queries."
+    )
+    recency_half_life_days: float = Field(
+        30.0, gt=0, description="With as_of, present-tense queries weigh an article ½ per this many days."
+    )
+
     # Answers.
     reader: str = Field("sentence", description="sentence (offline), extractive (QA model) or openai.")
     answer_sentence_vectors: int = Field(
