@@ -370,16 +370,22 @@ def search(
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
     chunks: Annotated[bool, typer.Option("--chunks", help="One hit per chunk, not per article.")] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The news as of this day (YYYY-MM-DD): nothing later.")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search the index: one hit per article, best chunk shown."""
+    """Search the index: one hit per article, ranked from all its matching chunks."""
     since_d, until_d = _parse_date(since, "since"), _parse_date(until, "until")
+    as_of_d = _parse_date(as_of, "as-of")
     _require_index()
     from search.retrieval import build_filters
 
     filters = build_filters(source, since_d, until_d)
     try:
-        hits = _searcher().search(query, mode=mode, top_k=top_k, filters=filters, group=not chunks)
+        hits = _searcher().search(
+            query, mode=mode, top_k=top_k, filters=filters, group=not chunks, as_of=as_of_d
+        )
     except Exception as exc:
         _fail(exc)
     if json_out:
@@ -437,14 +443,21 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question about the news.")],
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=50, help="Passages to read.")] = 10,
     mode: Annotated[Mode, typer.Option(help="How passages are retrieved.")] = "hybrid",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Answer as of this day (YYYY-MM-DD): nothing later.")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, citing the sentences it answers from."""
+    as_of_d = _parse_date(as_of, "as-of")
     _require_index()
     from search.answers import answer_question
+    from search.retrieval import build_filters
 
     try:
-        result = answer_question(question, _searcher(), top_k=top_k, mode=mode)
+        result = answer_question(
+            question, _searcher(), top_k=top_k, mode=mode, filters=build_filters(as_of=as_of_d)
+        )
     except Exception as exc:
         _fail(exc)
     if json_out:

@@ -110,6 +110,7 @@ class AskRequest(BaseModel):
     top_k: int = Field(10, ge=1, le=50)
     mode: Literal["keyword", "semantic", "hybrid"] = "hybrid"
     filters: AskFilters | None = None
+    as_of: date | None = Field(None, description="Answer from what had been published by this day.")
 
 
 class DocumentResponse(BaseModel):
@@ -312,19 +313,26 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
         until: date | None = None,
         doc_id: Annotated[list[str] | None, Query(max_length=100)] = None,
         group: bool = True,
+        as_of: Annotated[
+            date | None,
+            Query(
+                description="Search the news as of this day: nothing published later; recent first "
+                "for present-tense queries."
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         if since and until and since > until:
             raise APIError(400, "invalid_request", "since must not be after until")
         filters = build_filters(source, since, until, doc_id)
         hits = await run_in_threadpool(
-            state.searcher.search, q, mode=mode, top_k=top_k, filters=filters, group=group
+            state.searcher.search, q, mode=mode, top_k=top_k, filters=filters, group=group, as_of=as_of
         )
         return {"hits": [h.to_dict() for h in hits]}
 
     @app.post("/ask", response_model=AnswerResponse, tags=["search"])
     async def ask(req: AskRequest) -> dict[str, Any]:
         f = req.filters or AskFilters()
-        filters = build_filters(f.source, f.since, f.until, f.doc_ids)
+        filters = build_filters(f.source, f.since, f.until, f.doc_ids, as_of=req.as_of)
         answer = await run_in_threadpool(
             answer_question, req.question, state.searcher, top_k=req.top_k, filters=filters, mode=req.mode
         )

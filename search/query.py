@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from search.analysis import ENGLISH_STOP_WORDS
+
 QUESTION_WORDS = frozenset(
     """
     who whom whose what which when where why how
@@ -26,4 +28,6 @@ _WORD = re.compile(r"[\w'’-]+")
 def keyword_text(query: str) -> str:
     """``query`` without question words (as typed otherwise); unchanged if nothing would be left."""
     kept = [w for w in _WORD.findall(query) if w.lower().strip("'’") not in QUESTION_WORDS]
-    return " ".join(kept) if kept else query
+    if not any(w.lower() not in ENGLISH_STOP_WORDS for w in kept):
+        return query  # nothing topical would be left ("The Who"): search what was typed
+    return " ".join(kept)

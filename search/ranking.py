@@ -138,3 +138,21 @@ def recency_weight(published: str | None, as_of: date, half_life_days: float) ->
         return 0.5
     age = max(0, (as_of - day).days)
     return 0.5 ** (age / half_life_days) if half_life_days > 0 else 1.0
+
+
+def recency_rerank(
+    ranked: Sequence[ArticleScore], published: Mapping[str, str | None], as_of: date, half_life_days: float
+) -> list[ArticleScore]:
+    """``ranked`` reordered by relevance x recency prior, relevance taken from the rank.
+
+    Why the rank and not the score: fused and min-max-scaled scores put the last hit at 0, so a
+    product with the prior would ignore it however recent; ``(n - i) / n`` keeps every hit in
+    play and lets a report a few places down but months newer move up.
+    """
+    n = len(ranked)
+    weighted = [
+        (((n - i) / n) * recency_weight(published.get(a.doc_id), as_of, half_life_days), i, a)
+        for i, a in enumerate(ranked)
+    ]
+    weighted.sort(key=lambda x: (-x[0], x[1]))
+    return [ArticleScore(a.doc_id, w, a.chunk_ids) for w, _, a in weighted]

@@ -31,7 +31,7 @@ from haystack_integrations.components.retrievers.elasticsearch import (
 )
 
 from search.docstore import NewsDocumentStore
-from search.ranking import ArticleScore, fuse, recency_weight, score_articles
+from search.ranking import ArticleScore, fuse, recency_rerank, score_articles
 from search.settings import SearchSettings
 from search.store import articles_alias, make_client
 
@@ -329,7 +329,18 @@ def rank_articles(lists: dict[str, list[Document]], settings: SearchSettings) ->
     }
     if len(per_list) == 1:
         return next(iter(per_list.values()))
-    return fuse(per_list, settings.fusion, weights={"bm25": 1.0, "knn": settings.fusion_semantic_weight})
+    fused = fuse(per_list, settings.fusion, weights={"bm25": 1.0, "knn": settings.fusion_semantic_weight})
+    alone = settings.semantic_floor_alone
+    if not alone:
+        return fused
+    # Keyword search found nothing for an article: its semantic similarity alone must be strong
+    # (nonsense queries have neighbours at ~0.6-0.75; real matches the keyword side misses, higher).
+    found_by_keyword = {a.doc_id for a in per_list.get("bm25", [])}
+    best_knn: dict[str, float] = {}
+    for d in lists.get("knn", []):
+        doc_id = d.meta.get("doc_id") or d.id.split("#")[0]
+        best_knn[doc_id] = max(best_knn.get(doc_id, 0.0), float(d.score or 0.0))
+    return [a for a in fused if a.doc_id in found_by_keyword or best_knn.get(a.doc_id, 0.0) >= alone]
 
 
 def _recency_reorder(
@@ -340,14 +351,7 @@ def _recency_reorder(
         for docs in lists.values()
         for d in docs
     }
-    if not ranked:
-        return ranked
-    # Fused scores may be negative (z-scores): shift to positive before weighting.
-    low = min(a.score for a in ranked)
-    shift = -low + 1e-6 if low <= 0 else 0.0
-    for a in ranked:
-        a.score = (a.score + shift) * recency_weight(published.get(a.doc_id), as_of, half_life)
-    return sorted(ranked, key=lambda a: -a.score)
+    return recency_rerank(ranked, published, as_of, half_life)
 
 
 def article_hits(ranked: list[ArticleScore], lists: dict[str, list[Document]]) -> list[SearchHit]:

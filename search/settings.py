@@ -97,7 +97,7 @@ class SearchSettings(BaseSettings):
         1.0, ge=0, description="Weight of the semantic ranking in hybrid fusion (keyword's is 1)."
     )
     article_chunk_depth: int = Field(
-        3, ge=1, le=20, description="Chunks of an article that add to its score (best + damped next)."
+        1, ge=1, le=20, description="Chunks of an article that add to its score (best + damped next)."
     )
     article_chunk_damping: float = Field(
         0.5, ge=0, le=1, description="Weight factor of each further chunk in an article's score."
@@ -106,13 +106,19 @@ class SearchSettings(BaseSettings):
         100, ge=10, le=1000, description="Chunks each retriever fetches before articles are ranked."
     )
     semantic_floor: float = Field(
-        0.0,
+        0.66,
         ge=0,
         le=1,
         description="Least Elasticsearch cosine score ((1+cos)/2) of a semantic hit; below it is noise.",
     )
+    semantic_floor_alone: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="In hybrid, least semantic score of an article that keyword search did not find.",
+    )
     keyword_min_match: str | None = Field(
-        None,
+        "3<-34% 6<25%",
         description="minimum_should_match a keyword hit needs on its text or title (e.g. '2<-25% 6<40%');"
         " empty: off.",
     )
