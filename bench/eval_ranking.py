@@ -47,6 +47,8 @@ NONSENSE = Path(__file__).resolve().parent / "nonsense_queries.txt"
 CUTOFFS = (1, 5, 10)
 # Candidate keyword floors (minimum_should_match), strictest first; chosen on dev (step 1).
 KEYWORD_FLOORS = {"floor-strict": "2<-25% 6<40%", "floor-mid": "3<-34% 6<25%", "floor-loose": "2<-50% 6<20%"}
+# Candidate weights of quoted phrases, multi-word names and numbers (search.query.emphasis), step 1b.
+EMPHASIS_BOOSTS = (0.5, 1.0, 2.0)
 TODAY_CHUNKS = 40  # today's search: top_k (10) x CHUNKS_PER_HIT (4) chunks per retriever
 
 
@@ -241,6 +243,19 @@ def main(argv: list[str] | None = None) -> int:
             )
             for name, msm in KEYWORD_FLOORS.items()
         },
+        **{
+            f"{name}+emph{boost}": NewsDocumentStore(
+                base.model_copy(
+                    update={
+                        "keyword_strip_question_words": True,
+                        "keyword_min_match": msm,
+                        "keyword_emphasis_boost": boost,
+                    }
+                )
+            )
+            for name, msm in KEYWORD_FLOORS.items()
+            for boost in EMPHASIS_BOOSTS
+        },
     }
     embedder = get_embedder(base)
     n_articles = client.count(index=articles_alias(args.index))["count"]
@@ -360,6 +375,18 @@ def main(argv: list[str] | None = None) -> int:
         if m["top10"] >= plain_kw["top10"] - one_question:
             kw = name
             break
+    # 1b. emphasis on phrases, names and numbers: kept only if it raises dev keyword MRR@10
+    kw_plain = kw
+    best_mrr = choices["step1_keyword"][kw]["mrr10"]
+    choices["step1b_emphasis"] = {}
+    for boost in EMPHASIS_BOOSTS:
+        name = f"{kw_plain}+emph{boost}"
+        m = dev_metrics(
+            lambda r, n=name: article_ranking({"bm25": r["lists"][n]}, {"depth": 1, "damping": 0.5})
+        )
+        choices["step1b_emphasis"][name] = m
+        if m["mrr10"] > best_mrr + 1e-9:
+            kw, best_mrr = name, m["mrr10"]
     # 2. article scoring and fusion: best dev MRR@10 (ties: the earlier, simpler setting)
     grid = []
     for depth, damping, method, w in itertools.product(

@@ -21,7 +21,7 @@ from haystack_integrations.document_stores.elasticsearch import ElasticsearchDoc
 from haystack_integrations.document_stores.elasticsearch.filters import _normalize_filters
 
 from search.analysis import stem_text
-from search.query import keyword_text
+from search.query import emphasis_clauses, keyword_text
 from search.settings import SearchSettings
 
 _SOURCE_EXCLUDES = ["embedding", "content_stem", "title_stem"]
@@ -40,6 +40,7 @@ class NewsDocumentStore(ElasticsearchDocumentStore):
         # The relevance floor of keyword search (see ``_bm25_retrieval``); "" or None: off.
         self.min_should_match = settings.keyword_min_match or None
         self.strip_question_words = settings.keyword_strip_question_words
+        self.emphasis_boost = settings.keyword_emphasis_boost
         super().__init__(
             hosts=settings.es_hosts,
             index=settings.index,
@@ -68,6 +69,7 @@ class NewsDocumentStore(ElasticsearchDocumentStore):
         terms = query.split()
         if len(terms) > MAX_QUERY_TERMS:
             query = " ".join(terms[:MAX_QUERY_TERMS])
+        emphasised = emphasis_clauses(query, self.emphasis_boost)
         if self.strip_question_words:
             query = keyword_text(query)
         stemmed = stem_text(query)
@@ -82,6 +84,7 @@ class NewsDocumentStore(ElasticsearchDocumentStore):
         extra: list[dict[str, Any]] = [
             {"match": {"content": {"query": query, "boost": 0.5}}},
             {"match": {"captions": {"query": query, "boost": 0.3}}},
+            *emphasised,
         ]
         if msm:
             # The floor: a chunk must match enough of the query's terms in its text or its

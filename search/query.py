@@ -31,3 +31,59 @@ def keyword_text(query: str) -> str:
     if not any(w.lower() not in ENGLISH_STOP_WORDS for w in kept):
         return query  # nothing topical would be left ("The Who"): search what was typed
     return " ".join(kept)
+
+
+_QUOTED = re.compile(r'["“”]([^"“”]{2,200})["“”]')
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,.:/]*\d(?![\w])|(?<![\w.])\d(?![\w.,])")
+_CAPITALISED = re.compile(r"^(?:[A-Z][\w'’.-]*|[A-Z0-9]{2,})$")
+
+
+def emphasis(query: str) -> dict[str, list[str]]:
+    """What in a query should weigh more than its other words: quoted phrases, names, numbers.
+
+    A reporter who types ``"climate bill" Manchin 2023`` means the phrase as written, the person
+    and the year; BM25 treats all six words alike. Names are runs of capitalised words (a
+    question's first word only when it is not a question or stop word: "Who holds Qaim?" → Qaim,
+    "Qaim border" → Qaim); no model, no download.
+    """
+    phrases = [p.strip() for p in _QUOTED.findall(query) if p.strip()]
+    unquoted = _QUOTED.sub(" ", query)
+    names: list[str] = []
+    run: list[str] = []
+    for i, word in enumerate(_WORD.findall(unquoted)):
+        lower = word.lower().strip("'’")
+        if (
+            _CAPITALISED.match(word)
+            and not word.isdigit()
+            and lower not in QUESTION_WORDS
+            and not (i == 0 and lower in ENGLISH_STOP_WORDS)
+        ):
+            run.append(word)
+            continue
+        if run:
+            names.append(" ".join(run))
+            run = []
+    if run:
+        names.append(" ".join(run))
+    numbers = _NUMBER.findall(unquoted)
+    return {"phrases": phrases, "names": list(dict.fromkeys(names)), "numbers": list(dict.fromkeys(numbers))}
+
+
+def emphasis_clauses(query: str, boost: float) -> list[dict]:
+    """``should`` clauses that raise chunks carrying the query's phrases, names and numbers verbatim.
+
+    They only add to the score: the relevance floor still decides what is a hit at all.
+    """
+    if boost <= 0:
+        return []
+    parts = emphasis(query)
+    clauses: list[dict] = [
+        {"match_phrase": {"content": {"query": p, "boost": 2.0 * boost}}} for p in parts["phrases"]
+    ]
+    clauses += [
+        {"match_phrase": {"content": {"query": n, "slop": 1, "boost": boost}}}
+        for n in parts["names"]
+        if " " in n  # a one-word name is already a BM25 term; a multi-word one gains as a phrase
+    ]
+    clauses += [{"match_phrase": {"content": {"query": n, "boost": boost}}} for n in parts["numbers"]]
+    return clauses

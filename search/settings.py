@@ -125,6 +125,11 @@ class SearchSettings(BaseSettings):
     keyword_strip_question_words: bool = Field(
         True, description="Drop wh-words, auxiliaries and pronouns from keyword queries."
     )
+    keyword_emphasis_boost: float = Field(
+        0.0,
+        ge=0,
+        description="Extra weight of quoted phrases, multi-word names and numbers matched verbatim; 0: off.",
+    )
     recency_half_life_days: float = Field(
         30.0, gt=0, description="With as_of, present-tense queries weigh an article ½ per this many days."
     )

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from search.query import keyword_text
+from search.query import emphasis, emphasis_clauses, keyword_text
 from search.ranking import ArticleScore, fuse, recency_weight, score_articles
 
 
@@ -104,3 +104,25 @@ def test_recency_weight_halves_per_half_life_and_ignores_the_future():
 )
 def test_question_words_do_not_search(query, expected):
     assert keyword_text(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "phrases", "names", "numbers"),
+    [
+        ("who holds Qaim?", [], ["Qaim"], []),
+        ('"climate bill" Joe Manchin 2023', ["climate bill"], ["Joe Manchin"], ["2023"]),
+        ("Which country won the 2022 World Cup?", [], ["World Cup"], ["2022"]),
+        ("The price of eggs", [], [], []),
+        ("how many died after the 7.8 quake in Turkey and Syria", [], ["Turkey", "Syria"], ["7.8"]),
+    ],
+)
+def test_quoted_phrases_names_and_numbers_are_picked_out_of_a_query(query, phrases, names, numbers):
+    assert emphasis(query) == {"phrases": phrases, "names": names, "numbers": numbers}
+
+
+def test_emphasis_adds_phrase_clauses_only_when_switched_on():
+    assert emphasis_clauses('"climate bill" Joe Manchin 2023', 0.0) == []
+    clauses = emphasis_clauses('"climate bill" Joe Manchin 2023', 1.0)
+    phrases = [c["match_phrase"]["content"]["query"] for c in clauses]
+    assert phrases == ["climate bill", "Joe Manchin", "2023"]
+    assert clauses[0]["match_phrase"]["content"]["boost"] > clauses[1]["match_phrase"]["content"]["boost"]

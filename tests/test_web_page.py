@@ -96,6 +96,28 @@ def test_search_then_ask_shows_results_answer_and_evidence(browser, site):
     browser.save_screenshot(str(ARTIFACTS / "web-search-and-ask.png"))
 
 
+def test_as_of_on_the_page_hides_later_articles_and_says_so(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/")
+    browser.find_element(By.ID, "q").send_keys("Qaim border")
+    # a date input's typed format follows the browser's locale; set the ISO value it submits
+    browser.execute_script("document.getElementById('as_of').value = '2017-11-01'")
+    browser.find_element(By.ID, "search-btn").click()
+    _wait(browser, lambda d: "No article matches" in d.find_element(By.ID, "search-status").text)
+    assert "published by 2017-11-01" in browser.find_element(By.ID, "search-status").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results li.hit")
+    browser.execute_script("document.getElementById('as_of').value = '2017-11-30'")
+    browser.find_element(By.ID, "search-btn").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#results li.hit"))
+    assert "Iraq forces" in browser.find_element(By.CSS_SELECTOR, "#results li.hit").text
+
+    browser.find_element(By.ID, "question").send_keys("who holds Qaim?")
+    browser.execute_script("document.getElementById('ask_as_of').value = '2017-11-01'")
+    browser.find_element(By.ID, "ask-btn").click()
+    _wait(browser, lambda d: "No answer found" in d.find_element(By.ID, "answer").text)
+
+
 def test_script_in_an_article_is_shown_as_text_and_never_runs(browser, site):
     from selenium.webdriver.common.by import By
 

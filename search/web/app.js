@@ -50,13 +50,15 @@ async function getJSON(url, options) {
 async function runSearch(event) {
   event.preventDefault();
   const params = new URLSearchParams({ q: $("q").value, mode: $("mode").value, top_k: "10" });
-  for (const f of ["source", "since", "until"]) if ($(f).value) params.set(f, $(f).value);
+  for (const f of ["source", "since", "until", "as_of"]) if ($(f).value) params.set(f, $(f).value);
   const list = $("results");
   list.replaceChildren();
   $("search-status").textContent = "Searching…";
   try {
     const data = await getJSON("/search?" + params.toString());
-    $("search-status").textContent = data.hits.length + " result(s)";
+    $("search-status").textContent = data.hits.length
+      ? data.hits.length + " result(s)" + ($("as_of").value ? " published by " + $("as_of").value : "")
+      : "No article matches this query well enough" + ($("as_of").value ? " among those published by " + $("as_of").value : "") + ".";
     for (const h of data.hits) {
       const li = el("li");
       li.className = "hit";
@@ -90,7 +92,9 @@ async function runAsk(event) {
     const data = await getJSON("/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question: $("question").value }),
+      body: JSON.stringify($("ask_as_of").value
+        ? { question: $("question").value, as_of: $("ask_as_of").value }
+        : { question: $("question").value }),
     });
     const card = el("div", null, "answer-box");
     if (data.answered) {
