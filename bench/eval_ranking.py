@@ -234,12 +234,20 @@ def main(argv: list[str] | None = None) -> int:
 
     client = Elasticsearch(es_url, request_timeout=60)
     base = SearchSettings(es_url=es_url, index=args.index)
+    TODAY = {"keyword_min_match": None, "keyword_emphasis_boost": 0.0}
     stores = {
-        "plain": NewsDocumentStore(base.model_copy(update={"keyword_strip_question_words": False})),
-        "strip": NewsDocumentStore(base.model_copy(update={"keyword_strip_question_words": True})),
+        # today's keyword search: no question-word stripping, no floor, no emphasis
+        "plain": NewsDocumentStore(base.model_copy(update={**TODAY, "keyword_strip_question_words": False})),
+        "strip": NewsDocumentStore(base.model_copy(update={**TODAY, "keyword_strip_question_words": True})),
         **{
             name: NewsDocumentStore(
-                base.model_copy(update={"keyword_strip_question_words": True, "keyword_min_match": msm})
+                base.model_copy(
+                    update={
+                        "keyword_strip_question_words": True,
+                        "keyword_min_match": msm,
+                        "keyword_emphasis_boost": 0.0,
+                    }
+                )
             )
             for name, msm in KEYWORD_FLOORS.items()
         },

@@ -373,23 +373,29 @@ def search(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The news as of this day (YYYY-MM-DD): nothing later.")
     ] = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option("--entity", help="Only articles tagged with this person, organisation, group or place."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search the index: one hit per article, ranked from all its matching chunks."""
     since_d, until_d = _parse_date(since, "since"), _parse_date(until, "until")
     as_of_d = _parse_date(as_of, "as-of")
     _require_index()
+    from search.facets import facet_counts
     from search.retrieval import build_filters
 
-    filters = build_filters(source, since_d, until_d)
+    filters = build_filters(source, since_d, until_d, entities=entity)
     try:
         hits = _searcher().search(
             query, mode=mode, top_k=top_k, filters=filters, group=not chunks, as_of=as_of_d
         )
     except Exception as exc:
         _fail(exc)
+    facets = facet_counts(hits)
     if json_out:
-        out.print_json(json.dumps({"hits": [h.to_dict() for h in hits]}, default=str))
+        out.print_json(json.dumps({"hits": [h.to_dict() for h in hits], "facets": facets}, default=str))
         return
     from rich.table import Table
 
@@ -410,6 +416,9 @@ def search(
             f"[bold]{_esc(h.title)}[/]\n{snippet}",
         )
     out.print(table)
+    if facets["entities"]:
+        named = ", ".join(f"{_esc(e['name'])} ({e['count']})" for e in facets["entities"])
+        out.print(f"[dim]About:[/] {named}  [dim](narrow with --entity NAME)[/]")
 
 
 def _esc(text: str) -> str:

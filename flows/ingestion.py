@@ -228,7 +228,9 @@ def ingest_flow(
     # asked only if the chunk index must be created: for a hub id, that loads the model.
     from search.embedding import model_dims, resolve_model
 
-    options = IndexingOptions(embed=embed, model_name=resolve_model(settings)[1] if embed else "")
+    options = IndexingOptions(
+        embed=embed, model_name=resolve_model(settings)[1] if embed else "", entities=settings.entities
+    )
     client = require_elasticsearch(settings)  # a stopped cluster fails the run at once, with the fix
     ensure_indices(client, settings.index, embedding_dims=lambda: model_dims(settings))
 

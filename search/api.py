@@ -29,6 +29,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search.answers import answer_question
+from search.facets import facet_counts
 from search.retrieval import MAX_QUERY_CHARS, QueryError, Searcher, build_filters
 from search.settings import SearchSettings, get_settings
 from search.store import articles_alias, make_client
@@ -71,10 +72,33 @@ class Hit(BaseModel):
     end: int | None = None
     chunks_matched: int = 1
     also_published_by: list[Copy] = []
+    entities: dict[str, list[str]] = Field(
+        default_factory=dict, description="people, organizations, groups, places tagged on the article"
+    )
+
+
+class FacetEntity(BaseModel):
+    name: str
+    type: str
+    count: int
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts over the hits returned: click one to filter (``entity=``, ``source=``, a month)."""
+
+    entities: list[FacetEntity] = []
+    sources: list[FacetValue] = []
+    months: list[FacetValue] = []
 
 
 class SearchResponse(BaseModel):
     hits: list[Hit]
+    facets: Facets = Field(default_factory=Facets)
 
 
 class EvidenceModel(BaseModel):
@@ -103,6 +127,7 @@ class AskFilters(BaseModel):
     since: date | None = None
     until: date | None = None
     doc_ids: list[Annotated[str, Field(max_length=512)]] | None = Field(None, max_length=100)
+    entities: list[Annotated[str, Field(max_length=256)]] | None = Field(None, max_length=20)
 
 
 class AskRequest(BaseModel):
@@ -320,19 +345,23 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
                 "for present-tense queries."
             ),
         ] = None,
+        entity: Annotated[
+            list[str] | None,
+            Query(max_length=20, description="Only articles tagged with every one of these entities."),
+        ] = None,
     ) -> dict[str, Any]:
         if since and until and since > until:
             raise APIError(400, "invalid_request", "since must not be after until")
-        filters = build_filters(source, since, until, doc_id)
+        filters = build_filters(source, since, until, doc_id, entities=entity)
         hits = await run_in_threadpool(
             state.searcher.search, q, mode=mode, top_k=top_k, filters=filters, group=group, as_of=as_of
         )
-        return {"hits": [h.to_dict() for h in hits]}
+        return {"hits": [h.to_dict() for h in hits], "facets": facet_counts(hits)}
 
     @app.post("/ask", response_model=AnswerResponse, tags=["search"])
     async def ask(req: AskRequest) -> dict[str, Any]:
         f = req.filters or AskFilters()
-        filters = build_filters(f.source, f.since, f.until, f.doc_ids, as_of=req.as_of)
+        filters = build_filters(f.source, f.since, f.until, f.doc_ids, as_of=req.as_of, entities=f.entities)
         answer = await run_in_threadpool(
             answer_question, req.question, state.searcher, top_k=req.top_k, filters=filters, mode=req.mode
         )

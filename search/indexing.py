@@ -29,6 +29,7 @@ from elasticsearch import Elasticsearch
 
 from ingest.chunking import chunk_text
 from ingest.dedupe import DuplicateIndex, minhash_bands, minhash_signature
+from ingest.entities import ENTITY_TYPES, all_entities, tag_entities
 from ingest.models import CleanArticle, chunk_id, normalise_text
 from search.analysis import stem_text
 from search.store import articles_alias, bulk_write
@@ -66,6 +67,7 @@ class IndexingOptions:
 
     embed: bool = True
     model_name: str = ""
+    entities: bool = False  # tag people, organisations, groups and places (ingest.entities)
     chunk_target_chars: int | None = None
     chunk_max_chars: int | None = None
     chunk_overlap: int | None = None
@@ -117,7 +119,7 @@ def index_articles(
     todo: list[CleanArticle] = []
     for doc_id, article in by_id.items():
         old = stored.get(doc_id)
-        if old and _is_unchanged(old, article, version, options.embed):
+        if old and _is_unchanged(old, article, version, options.embed, options.entities):
             report.unchanged += 1
             continue
         todo.append(article)
@@ -134,6 +136,14 @@ def index_articles(
     originals = [a for a in todo if a.doc_id not in canonical_of]
     chunks_by_doc = {a.doc_id: chunk_text(a.doc_id, a.text, **options.chunk_kwargs()) for a in originals}
     report.seconds["chunk"] = time.perf_counter() - t1
+
+    # --- entities -----------------------------------------------------------------------------
+    tagged: dict[str, dict[str, list[str]]] = {}
+    if options.entities and originals:
+        t_ent = time.perf_counter()
+        found = tag_entities([f"{a.title}\n{a.text}" if a.title else a.text for a in originals])
+        tagged = {a.doc_id: e for a, e in zip(originals, found, strict=True)}
+        report.seconds["entities"] = time.perf_counter() - t_ent
 
     # --- embed --------------------------------------------------------------------------------
     t2 = time.perf_counter()
@@ -152,7 +162,7 @@ def index_articles(
     actions: list[dict[str, Any]] = []
     for article in originals:
         chunks = chunks_by_doc[article.doc_id]
-        shared = _article_fields(article)
+        shared = _article_fields(article, tagged.get(article.doc_id))
         for c in chunks:
             src = _chunk_source(article, shared, c.index, len(chunks), c.text, c.start, c.end)
             if c.chunk_id in vectors:
@@ -188,6 +198,8 @@ def index_articles(
             continue
         canonical = canonical_of.get(article.doc_id)
         doc = _article_source(article, version, options.embed, now)
+        if options.entities:
+            doc.update(_entity_fields(tagged.get(article.doc_id)))
         doc["canonical_doc_id"] = canonical
         doc["chunk_count"] = 0 if canonical else len(chunks_by_doc[article.doc_id])
         old = stored.get(article.doc_id)
@@ -214,9 +226,13 @@ def index_articles(
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-def _is_unchanged(old: dict[str, Any], article: CleanArticle, version: str, embed: bool) -> bool:
+def _is_unchanged(
+    old: dict[str, Any], article: CleanArticle, version: str, embed: bool, entities: bool = False
+) -> bool:
     if old.get("content_hash") != article.content_hash or old.get("pipeline_version") != version:
         return False
+    if entities and "entities" not in old and not old.get("canonical_doc_id"):
+        return False  # indexed before entity tagging was on: tag it once
     return not (embed and not old.get("embedded") and not old.get("canonical_doc_id"))
 
 
@@ -317,10 +333,17 @@ def embedding_text(title: str | None, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
-def _article_fields(article: CleanArticle) -> dict[str, Any]:
+def _entity_fields(entities: dict[str, list[str]] | None) -> dict[str, Any]:
+    if entities is None:
+        return {}
+    return {**{k: entities.get(k, []) for k in ENTITY_TYPES}, "entities": all_entities(entities)}
+
+
+def _article_fields(article: CleanArticle, entities: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """Fields every chunk of ``article`` repeats, computed once per article (hashing the whole text
     and stemming the title per chunk was ~1.5 ms an article in the ``--no-embed`` profile)."""
     return {
+        **_entity_fields(entities),
         "doc_id": article.doc_id,
         "title": article.title,
         "title_stem": stem_text(article.title or ""),

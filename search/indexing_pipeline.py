@@ -67,7 +67,9 @@ class NewsIndexWriter:
         client = make_client(self.settings)
         ensure_indices(client, self.settings.index, embedding_dims=model_dims(self.settings))
         options = IndexingOptions(
-            embed=self.embed, model_name=resolve_model(self.settings)[1] if self.embed else ""
+            embed=self.embed,
+            model_name=resolve_model(self.settings)[1] if self.embed else "",
+            entities=self.settings.entities,
         )
         embed_fn = get_embedder(self.settings).embed_documents if self.embed else None
         report = index_articles(

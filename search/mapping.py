@@ -38,6 +38,14 @@ _SOURCE_COPY = {
 }
 
 
+# People, organisations, groups, places (ingest.entities), and all of them in ``entities`` for the
+# filter; keyword fields, so facets are terms aggregations and filters exact.
+ENTITY_FIELDS = {
+    name: {"type": "keyword", "ignore_above": 256}
+    for name in ("entities", "people", "organizations", "groups", "places")
+}
+
+
 def chunk_mapping(embedding_dims: int) -> dict:
     """Mapping of the chunk index; ``embedding_dims`` comes from the configured model."""
     return {
@@ -69,6 +77,7 @@ def chunk_mapping(embedding_dims: int) -> dict:
             "dateline": {"type": "keyword"},
             "authors": {"type": "keyword"},
             "content_hash": {"type": "keyword"},
+            **ENTITY_FIELDS,
             "embedding": {
                 "type": "dense_vector",
                 "dims": embedding_dims,
@@ -103,6 +112,7 @@ def article_mapping() -> dict:
             "removed": {"type": "object", "enabled": False},
             "ingested_at": {"type": "date"},
             "pipeline_version": {"type": "keyword"},
+            **ENTITY_FIELDS,
         },
     }
 

@@ -89,6 +89,10 @@ class SearchSettings(BaseSettings):
         1024 * 1024, ge=1024, description="Largest request body the API reads; larger ones get 413."
     )
 
+    entities: bool = Field(
+        True, description="Tag people, organisations, groups and places at ingestion (spaCy NER, offline)."
+    )
+
     # Ranking (search): see search/ranking.py and bench/eval_ranking.py for how these were chosen.
     fusion: Literal["rrf", "minmax", "zscore"] = Field(
         "rrf", description="How hybrid fuses the keyword and semantic article rankings."
@@ -126,7 +130,7 @@ class SearchSettings(BaseSettings):
         True, description="Drop wh-words, auxiliaries and pronouns from keyword queries."
     )
     keyword_emphasis_boost: float = Field(
-        0.0,
+        1.0,
         ge=0,
         description="Extra weight of quoted phrases, multi-word names and numbers matched verbatim; 0: off.",
     )

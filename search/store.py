@@ -16,7 +16,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
-from search.mapping import MAPPING_VERSION, article_mapping, chunk_mapping, index_settings
+from search.mapping import ENTITY_FIELDS, MAPPING_VERSION, article_mapping, chunk_mapping, index_settings
 from search.settings import SearchSettings
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,16 @@ def articles_alias(alias: str) -> str:
 
 
 @es_retry
+def _add_new_fields(client: Elasticsearch, alias: str) -> None:
+    """Fields added to the mapping since an index was created (adding fields needs no reindex)."""
+    current = client.indices.get_mapping(index=alias)
+    for concrete, body in current.items():
+        props = body.get("mappings", {}).get("properties", {})
+        missing = {k: v for k, v in ENTITY_FIELDS.items() if k not in props}
+        if missing:
+            client.indices.put_mapping(index=concrete, properties=missing)
+
+
 def ensure_indices(
     client: Elasticsearch,
     alias: str,
@@ -75,6 +85,7 @@ def ensure_indices(
     ]
     for name, mapping in targets:
         if client.indices.exists_alias(name=name):
+            _add_new_fields(client, name)
             continue
         if client.indices.exists(index=name):
             raise RuntimeError(

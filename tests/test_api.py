@@ -37,7 +37,7 @@ def index_demo_corpus(es_client: Elasticsearch, settings: SearchSettings) -> Cle
         published=date(2024, 6, 1),
         url="javascript:alert(1)",
     )
-    options = IndexingOptions(embed=True, model_name=embedder.model_name)
+    options = IndexingOptions(embed=True, model_name=embedder.model_name, entities=True)
     index_articles(es_client, settings.index, [seed, hostile], options, embedder.embed_documents)
     refresh(es_client, settings.index)
     return seed

@@ -118,6 +118,27 @@ def test_as_of_on_the_page_hides_later_articles_and_says_so(browser, site):
     _wait(browser, lambda d: "No answer found" in d.find_element(By.ID, "answer").text)
 
 
+def test_clicking_an_entity_facet_narrows_the_results_and_its_chip_lifts_it(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/")
+    browser.find_element(By.ID, "q").send_keys("Qaim border")
+    browser.find_element(By.ID, "search-btn").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#facets button.facet"))
+    facet = browser.find_element(By.CSS_SELECTOR, "#facets button.facet")
+    name = facet.text.rsplit(" (", 1)[0]
+    facet.click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#active-filters button.chip"))
+    chip = browser.find_element(By.CSS_SELECTOR, "#active-filters button.chip")
+    assert chip.text.startswith(name)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#results li.hit"))
+    assert "Iraq forces" in browser.find_element(By.CSS_SELECTOR, "#results li.hit").text
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "web-facets.png"))
+    chip.click()
+    _wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "#active-filters button.chip"))
+
+
 def test_script_in_an_article_is_shown_as_text_and_never_runs(browser, site):
     from selenium.webdriver.common.by import By
 

@@ -47,15 +47,57 @@ async function getJSON(url, options) {
   return body;
 }
 
+// Entities clicked in the facets narrow the search; each stays until its chip is clicked away.
+const activeEntities = [];
+
+function renderFilters() {
+  const box = $("active-filters");
+  box.replaceChildren();
+  for (const name of activeEntities) {
+    const chip = el("button", name + " ×", "chip");
+    chip.type = "button";
+    chip.title = "Remove this filter";
+    chip.addEventListener("click", () => {
+      activeEntities.splice(activeEntities.indexOf(name), 1);
+      runSearch();
+    });
+    box.appendChild(chip);
+  }
+}
+
+function renderFacets(facets) {
+  const box = $("facets");
+  box.replaceChildren();
+  if (!facets || !facets.entities || !facets.entities.length) return;
+  box.appendChild(el("span", "About: ", "muted"));
+  for (const f of facets.entities) {
+    if (activeEntities.includes(f.name)) continue;
+    const b = el("button", f.name + " (" + f.count + ")", "facet facet-" + f.type);
+    b.type = "button";
+    b.title = f.type + ": show only articles about " + f.name;
+    b.addEventListener("click", () => {
+      activeEntities.push(f.name);
+      runSearch();
+    });
+    box.appendChild(b);
+  }
+  const meta = [];
+  for (const s of facets.sources || []) meta.push(s.value + " " + s.count);
+  if (meta.length) box.appendChild(el("div", "Sources: " + meta.join(" · "), "muted facet-sources"));
+}
+
 async function runSearch(event) {
-  event.preventDefault();
+  if (event) event.preventDefault();
   const params = new URLSearchParams({ q: $("q").value, mode: $("mode").value, top_k: "10" });
   for (const f of ["source", "since", "until", "as_of"]) if ($(f).value) params.set(f, $(f).value);
+  for (const name of activeEntities) params.append("entity", name);
+  renderFilters();
   const list = $("results");
   list.replaceChildren();
   $("search-status").textContent = "Searching…";
   try {
     const data = await getJSON("/search?" + params.toString());
+    renderFacets(data.facets);
     $("search-status").textContent = data.hits.length
       ? data.hits.length + " result(s)" + ($("as_of").value ? " published by " + $("as_of").value : "")
       : "No article matches this query well enough" + ($("as_of").value ? " among those published by " + $("as_of").value : "") + ".";
@@ -142,7 +184,7 @@ async function showHealth() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("search-form").addEventListener("submit", runSearch);
+  $("search-form").addEventListener("submit", (e) => { activeEntities.length = 0; runSearch(e); });
   $("ask-form").addEventListener("submit", runAsk);
   showHealth();
 });
