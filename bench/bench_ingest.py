@@ -352,6 +352,21 @@ def main(argv: list[str] | None = None) -> int:
             for k, v in summary.items()
         ],
     )
+    stage_rows = []
+    for name in ("ours", "ours_no_embed"):
+        v = summary.get(name)
+        if not v or not v.get("stage_s_runs"):
+            continue
+        stages = v["stage_s_runs"][0]
+        for stage in ("clean", "chunk", "entities", "embed", "write"):
+            if stage in stages and v["articles"]:
+                stage_rows.append([name, stage, round(1000 * stages[stage] / v["articles"], 1)])
+    if stage_rows:
+        print_table(
+            "Where an article's ingestion time goes (first round; entity tagging next to embedding)",
+            ["variant", "stage", "ms per article"],
+            stage_rows,
+        )
     print_table(
         "Ratios (higher is better for ours)",
         ["ratio", "value", "goal", "met"],
