@@ -23,7 +23,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -346,7 +346,7 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
             ),
         ] = None,
         entity: Annotated[
-            list[str] | None,
+            list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None,
             Query(max_length=20, description="Only articles tagged with every one of these entities."),
         ] = None,
     ) -> dict[str, Any]:
