@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -474,20 +474,35 @@ def ask(
         return
     if result.answered:
         when = f" (as of {result.as_of})" if result.as_of else ""
-        out.print(f"[bold]Answer{when}:[/] {_esc(result.answer)}")
+        kind = f" [dim]{result.answer_type}[/]" if result.answer_type else ""
+        dated = f", {result.event_date}" if result.event_date else ""
+        out.print(f"[bold]Answer{when}:[/] [bold cyan]{_esc(result.answer)}[/]{kind}{dated}")
+        if result.answer_type and result.answer_sentence:
+            out.print(f"  [dim]{_esc(result.answer_sentence)}[/]", highlight=False)
         out.print(f"confidence {result.confidence:.2f}")
     else:
         out.print("[bold]No answer found[/] in the indexed articles; the closest passages:")
     for i, ev in enumerate(result.evidence[:5], 1):
         out.print(
-            f"  [{i}] {_esc(ev.sentence)}\n      — {_esc(ev.title)} ({(ev.published or '')[:10]}) "
+            f"  [{i}] {_marked_sentence(ev)}\n      — {_esc(ev.title)} ({(ev.published or '')[:10]}) "
             f"{ev.url or ev.doc_id} chars {ev.start}-{ev.end}",
             highlight=False,
         )
     if result.earlier:
         out.print("[bold]Earlier reports said:[/]")
         for ev in result.earlier:
-            out.print(f"  - ({(ev.published or '')[:10]}) {_esc(ev.sentence)}", highlight=False)
+            out.print(f"  - ({(ev.published or '')[:10]}) {_marked_sentence(ev)}", highlight=False)
+
+
+def _marked_sentence(ev: Any) -> str:
+    """The evidence sentence with the short answer in bold (escaped for rich markup)."""
+    if ev.answer_start is None or ev.answer_end is None:
+        return _esc(ev.sentence)
+    a, b = ev.answer_start - ev.start, ev.answer_end - ev.start
+    if not (0 <= a < b <= len(ev.sentence)):
+        return _esc(ev.sentence)
+    s = ev.sentence
+    return f"{_esc(s[:a])}[bold yellow]{_esc(s[a:b])}[/]{_esc(s[b:])}"
 
 
 @app.command()

@@ -86,6 +86,8 @@ class Evidence:
     start: int
     end: int
     score: float
+    answer_start: int | None = None  # the short answer inside the article, like start/end
+    answer_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +104,9 @@ class Answer:
     evidence: list[Evidence] = field(default_factory=list)
     earlier: list[Evidence] = field(default_factory=list)
     reader: str = "sentence"
+    answer_type: str | None = None  # person | organization | group | place | date | number | other
+    answer_sentence: str = ""  # the sentence-level answer; ``answer`` when no short answer qualifies
+    event_date: str | None = None  # the day (or month, year) the evidence dates the fact to
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -244,14 +249,26 @@ def _supports(c: _Candidate, keys: list[str]) -> bool:
     return c.lexical >= MIN_COVERAGE
 
 
-def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10) -> Answer:
-    """Turn scored sentences into the answer object; pure, so it is tested on its own."""
+def has_word_content(question: str) -> bool:
+    """A question with no word of three letters or more ("what is 2+2?") names nothing to look up."""
+    return any(len(t) >= 3 and t.isalpha() for t in question_terms(question))
+
+
+def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, short: bool = True) -> Answer:
+    """Turn scored sentences into the answer object; pure, so it is tested on its own.
+
+    With ``short`` the phrase that answers is read from the supporting sentences
+    (``search.short_answer``); the sentence-level answer stays as ``answer_sentence`` and is the
+    answer when no typed candidate is good enough.
+    """
     if not ranked:
         return Answer(False, "", None, 0.0, [])
     best = ranked[0]
     present = is_present_question(question)
     keys = key_terms(question)
     supporting = [c for c in ranked if _supports(c, keys) and c.score >= 0.6 * best.score]
+    if not has_word_content(question):
+        supporting = []
     earlier: list[_Candidate] = []
     if present and supporting:
         newest = max((c.published or "") for c in supporting)
@@ -260,16 +277,32 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10) -> 
         supporting = current
     answered = bool(supporting)
     evidence_c = (supporting or ranked)[:top_k]
+    marks: dict[int, tuple[int, int]] = {}  # id(candidate) -> answer offsets in its sentence
+    answer_type = event = None
+    sentence_answer = ""
     if answered:
         chosen = _answer_sentences(supporting)
         focus = keys or [
             max(question_terms(question), key=lambda t: sum(t in c.stems for c in chosen), default="")
         ]
-        answer = " … ".join(dict.fromkeys(focus_clause(c.sentence, focus) for c in chosen))
+        sentence_answer = " … ".join(dict.fromkeys(focus_clause(c.sentence, focus) for c in chosen))
+        answer = sentence_answer
         as_of = chosen[0].published
         confidence = min(1.0, chosen[0].score)
         # Evidence: the sentences the answer is made of first, then the rest.
         evidence_c = chosen + [c for c in supporting if c not in chosen]
+        found = _short_answer(question, supporting, keys) if short else None
+        if found is not None:
+            phrase, answer_type, score, carriers = found
+            answer, confidence = phrase, score
+            carried = [c for c, _ in carriers]
+            evidence_c = carried + [c for c in evidence_c if all(c is not x for x in carried)]
+            marks = {id(c): span for c, span in carriers}
+            first, span = carriers[0]
+            as_of = first.published
+            event = _event_date(first, span, answer_type)
+        if short and earlier:
+            marks.update(_earlier_marks(question, earlier[:5], keys))
     else:
         answer, as_of, confidence = "", None, round(best.score, 4)
     return Answer(
@@ -277,9 +310,59 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10) -> 
         answer=answer,
         as_of=_date_only(as_of),
         confidence=round(confidence, 4),
-        evidence=[c.evidence() for c in evidence_c[:top_k]],
-        earlier=[c.evidence() for c in earlier[:5]],
+        evidence=[_marked(c, marks) for c in evidence_c[:top_k]],
+        earlier=[_marked(c, marks) for c in earlier[:5]],
+        answer_type=answer_type,
+        answer_sentence=sentence_answer,
+        event_date=event,
     )
+
+
+def _short_answer(
+    question: str, supporting: list[_Candidate], keys: list[str]
+) -> tuple[str, str, float, list[tuple[_Candidate, tuple[int, int]]]] | None:
+    """The short answer, its type and score, and the sentences carrying it (best first) with its
+    offsets in each."""
+    from search.short_answer import READ_SENTENCES, read_short_answer
+
+    pool = supporting[:READ_SENTENCES]
+    best = read_short_answer(question, [c.sentence for c in pool], [c.score for c in pool], set(keys))
+    if best is None:
+        return None
+    carriers: list[tuple[_Candidate, tuple[int, int]]] = []
+    seen: set[int] = set()
+    display = next(m for m in best.mentions if m.text == best.text)
+    for m in [display, *sorted(best.mentions, key=lambda m: -m.score)]:
+        if m.sentence_index in seen:
+            continue
+        seen.add(m.sentence_index)
+        carriers.append((pool[m.sentence_index], (m.start, m.end)))
+    return best.text, best.kind, best.score, carriers
+
+
+def _earlier_marks(question: str, earlier: list[_Candidate], keys: list[str]) -> dict[int, tuple[int, int]]:
+    from search.short_answer import best_per_sentence, scored_mentions
+
+    mentions = scored_mentions(question, [c.sentence for c in earlier], [c.score for c in earlier], set(keys))
+    return {id(earlier[i]): (m.start, m.end) for i, m in best_per_sentence(mentions).items()}
+
+
+def _event_date(c: _Candidate, span: tuple[int, int], answer_type: str | None) -> str | None:
+    from search.short_answer import event_date
+
+    if answer_type == "date":
+        return event_date(c.sentence[span[0] : span[1]], c.published) or event_date(
+            c.sentence, c.published, near=span
+        )
+    return event_date(c.sentence, c.published, near=span)
+
+
+def _marked(c: _Candidate, marks: dict[int, tuple[int, int]]) -> Evidence:
+    ev = c.evidence()
+    span = marks.get(id(c))
+    if span is not None:
+        ev.answer_start, ev.answer_end = c.start + span[0], c.start + span[1]
+    return ev
 
 
 def _answer_sentences(supporting: list[_Candidate], limit: int = 2) -> list[_Candidate]:

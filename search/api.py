@@ -110,11 +110,16 @@ class EvidenceModel(BaseModel):
     start: int
     end: int
     score: float
+    answer_start: int | None = Field(None, description="The short answer's offsets in the article.")
+    answer_end: int | None = None
 
 
 class AnswerResponse(BaseModel):
     answered: bool
-    answer: str
+    answer: str = Field(..., description="The phrase that answers; the answer sentence when none qualifies.")
+    answer_type: Literal["person", "organization", "group", "place", "date", "number", "other"] | None = None
+    answer_sentence: str = Field("", description="The sentence-level answer (verbatim clauses).")
+    event_date: str | None = Field(None, description="When the evidence says it happened (ISO).")
     as_of: str | None
     confidence: float
     evidence: list[EvidenceModel]

@@ -65,8 +65,10 @@ class _FakeChatAPI(BaseHTTPRequestHandler):
             text = "Iraqi forces hold it."
         elif hit is None:
             text = NO_ANSWER
-        else:
-            text = f"{hit[1]} [{hit[0]}]"
+        elif self.mode == "paraphrase":
+            text = f"the town's new rulers [{hit[0]}]"
+        else:  # a short phrase copied from the sentence it cites, as the prompt asks
+            text = f"{word} [{hit[0]}]"
         reply = {
             "id": "chatcmpl-test",
             "object": "chat.completion",
@@ -108,14 +110,23 @@ def test_chat_reader_answers_only_from_retrieved_sentences_and_cites_them(chat_a
     ans = read("who holds Qaim", chunks, _chat_settings(chat_api))
     assert ans.answered and ans.reader == "openai"
     assert ans.as_of == "2017-11-05"
-    assert re.search(r"\[\d+\]", ans.answer)
+    assert ans.answer == "Qaim" and ans.answer_type is not None  # the phrase, citations stripped
     ev = ans.evidence[0]
     assert "Qaim" in ev.sentence and seed_article.text[ev.start : ev.end] == ev.sentence
+    assert seed_article.text[ev.answer_start : ev.answer_end] == "Qaim"
+    assert ans.answer_sentence and ev.sentence in ans.answer_sentence
     sent = _FakeChatAPI.requests[0]
     assert sent["auth"] == "Bearer sk-test"
     assert sent["body"]["messages"][0]["content"] == SYSTEM_PROMPT
     numbered = re.findall(r"^\[\d+\] \([^)]*\) (.*)$", sent["body"]["messages"][1]["content"], re.MULTILINE)
     assert numbered and all(s in seed_article.text for s in numbered)
+
+
+def test_chat_reader_answer_not_found_verbatim_is_kept_but_not_typed_or_marked(chat_api, chunks):
+    _FakeChatAPI.mode = "paraphrase"
+    ans = read("who holds Qaim", chunks, _chat_settings(chat_api))
+    assert ans.answered and ans.answer == "the town's new rulers"
+    assert ans.answer_type is None and all(ev.answer_start is None for ev in ans.evidence)
 
 
 def test_chat_reader_rejects_an_answer_without_citations(chat_api, chunks):
@@ -165,6 +176,10 @@ def test_extractive_reader_wiring_maps_its_span_to_a_cited_sentence(tiny_qa_mode
         k += 1
     assert any(ans.answer.strip() in seed_article.text[ev[0].start : ev[j].end] for j in range(k))
     assert all(seed_article.text[e.start : e.end] == e.sentence for e in ans.evidence)
+    # The span's own offsets, typed, with the sentences it was read from.
+    assert seed_article.text[ev[0].answer_start : ev[0].answer_end] == ans.answer
+    assert ans.answer_type in ("person", "organization", "group", "place", "date", "number", "other")
+    assert ans.answer_sentence
 
 
 def _chunk(doc_id: str, text: str) -> Document:

@@ -126,6 +126,21 @@ async function runSearch(event) {
   }
 }
 
+// The evidence sentence as text nodes, with the short answer (article offsets) in a <mark>.
+function markedSentence(e, cls) {
+  const q = el("q", null, cls);
+  const a = e.answer_start == null ? -1 : e.answer_start - e.start;
+  const b = e.answer_end == null ? -1 : e.answer_end - e.start;
+  if (a < 0 || b <= a || b > e.sentence.length) {
+    q.textContent = e.sentence;
+    return q;
+  }
+  q.appendChild(document.createTextNode(e.sentence.slice(0, a)));
+  q.appendChild(el("mark", e.sentence.slice(a, b), "answer-span"));
+  q.appendChild(document.createTextNode(e.sentence.slice(b)));
+  return q;
+}
+
 async function runAsk(event) {
   event.preventDefault();
   const box = $("answer");
@@ -142,8 +157,11 @@ async function runAsk(event) {
     if (data.answered) {
       const head = el("p", null, "answer-head");
       head.appendChild(el("strong", "Answer" + (data.as_of ? " (as of " + data.as_of + ")" : "") + ": "));
-      head.appendChild(el("span", data.answer, "answer-text"));
+      head.appendChild(el("strong", data.answer, "answer-text"));
+      if (data.answer_type) head.appendChild(el("span", data.answer_type, "answer-type"));
+      if (data.event_date) head.appendChild(el("span", data.event_date, "answer-date"));
       card.appendChild(head);
+      if (data.answer_type && data.answer_sentence) card.appendChild(el("p", data.answer_sentence, "answer-sentence muted"));
       card.appendChild(el("p", "confidence " + data.confidence.toFixed(2), "muted"));
     } else {
       card.appendChild(el("p", "No answer found in the indexed articles. Closest passages:", "answer-none"));
@@ -151,7 +169,7 @@ async function runAsk(event) {
     const ev = el("ol", null, "evidence");
     for (const e of data.evidence.slice(0, 5)) {
       const li = el("li");
-      li.appendChild(el("q", e.sentence, "evidence-sentence"));
+      li.appendChild(markedSentence(e, "evidence-sentence"));
       const src = el("div", null, "meta");
       src.appendChild(document.createTextNode("— "));
       src.appendChild(link(e.url, e.title || e.doc_id));
@@ -162,8 +180,13 @@ async function runAsk(event) {
     card.appendChild(ev);
     if (data.earlier && data.earlier.length) {
       card.appendChild(el("p", "Earlier reports said:", "muted"));
-      const older = el("ul");
-      for (const e of data.earlier) older.appendChild(el("li", "(" + (e.published || "").slice(0, 10) + ") " + e.sentence));
+      const older = el("ul", null, "earlier");
+      for (const e of data.earlier) {
+        const li = el("li");
+        li.appendChild(el("span", (e.published || "undated").slice(0, 10) + " ", "answer-date"));
+        li.appendChild(markedSentence(e, "earlier-sentence"));
+        older.appendChild(li);
+      }
       card.appendChild(older);
     }
     box.replaceChildren(card);

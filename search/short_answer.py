@@ -1,0 +1,603 @@
+"""The short answer: the phrase that answers a question, typed and dated, read from evidence sentences.
+
+The sentence reader (``search.answers``) finds the sentences that speak to a question; a person
+wants the phrase inside them that answers it ("Iraq", "34", "Madonna"), with the sentences that
+say so. This module reads that phrase with spaCy's English pipeline from its PyPI package
+(``ingest.nlp``: entities and dependency parse, no network), in four steps:
+
+1. **What kind of answer the question wants** (``expected_type``): the wh-word and the noun it
+   asks about ("which *singer*" → person, "which *state*" → place, "how many" → number, "when" →
+   date). A "who" question about control ("who holds / controls / runs …") wants a state, force or
+   organisation as much as a person.
+2. **Candidate spans** in the best sentences: named entities mapped to the answer types, numbers
+   and dates, and for "what/which <thing>" questions short noun phrases. A candidate whose words
+   all occur in the question only repeats it and is dropped.
+3. **Scoring a mention** by how well its type fits, how close it sits in the parse to the words
+   the question is about (the dependency path from the candidate to the question's named things),
+   whether the question's relation (its verb, or a paraphrase from one family: hold ~ retake ~
+   reclaim) is carried near it, and by the sentence's own score. In an actor question the source
+   of a movement ("reclaimed *from* the Islamic State") is the previous holder, not the answer.
+4. **Aggregating across passages**: mentions of one answer ("Iraq", "Iraqi") are pooled; an
+   answer several sentences or articles support outranks a one-off.
+
+When no candidate scores well enough the caller keeps the sentence-level answer: a short answer is
+offered only when the evidence supports it. Dates in the answer's sentence are resolved against the
+article's date (``ingest.relative_dates``) into ``event_date``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from search.analysis import stem_tokens
+
+if TYPE_CHECKING:  # spaCy loads on first use, never for keyword search
+    from spacy.tokens import Doc, Span, Token
+
+ANSWER_TYPES = ("person", "organization", "group", "place", "date", "number", "other")
+LABEL_TYPE = {
+    "PERSON": "person",
+    "ORG": "organization",
+    "NORP": "group",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "DATE": "date",
+    "TIME": "date",
+    "CARDINAL": "number",
+    "MONEY": "number",
+    "PERCENT": "number",
+    "QUANTITY": "number",
+    "EVENT": "other",
+    "WORK_OF_ART": "other",
+    "PRODUCT": "other",
+    "LAW": "other",
+    "LANGUAGE": "other",
+}
+
+# The noun a "which/what <noun>" question asks about, by answer type (lemmas).
+_PERSON_NOUNS = frozenset(
+    """person man woman boy girl singer star superstar actor actress player athlete politician
+    president leader minister senator governor lawmaker candidate author writer director ceo
+    executive founder billionaire king queen prince princess pope rapper musician artist comedian
+    host judge official celebrity coach quarterback pitcher driver golfer footballer lawyer scientist
+    astronaut chef designer model journalist anchor reporter justice mayor representative
+    congressman congresswoman speaker chancellor monarch royal daughter son wife husband mother father
+    brother sister figure personality entrepreneur investor influencer youtuber creator producer
+    composer poet novelist dancer boxer fighter wrestler rider skier swimmer runner champion winner
+    nominee chief spokesperson spokesman spokeswoman secretary member royal heir suspect victim
+    doctor physician nurse teacher professor economist activist candidate premier dictator tycoon
+    mogul billionaire""".split()
+)
+_PLACE_NOUNS = frozenset(
+    """country nation state city town village region province county island continent capital place
+    area location territory border park airport port river lake mountain ocean sea neighborhood
+    neighbourhood district site venue stadium street building landmark kingdom republic destination
+    municipality suburb coast peninsula desert volcano""".split()
+)
+_ORG_NOUNS = frozenset(
+    """company firm organization organisation agency team club party newspaper network bank brand band
+    union league airline automaker carmaker retailer university college school court chain outlet
+    publication magazine broadcaster channel studio startup manufacturer maker giant corporation
+    business store restaurant platform service institution department ministry government body
+    committee council charity foundation exchange station conglomerate label publisher developer
+    operator carrier insurer lender regulator watchdog""".split()
+)
+_GROUP_NOUNS = frozenset("group militia faction nationality tribe religion community force".split())
+_DATE_NOUNS = frozenset("year day month date decade century week season weekday".split())
+_NUMBER_NOUNS = frozenset("number percentage percent amount age price cost total share rate".split())
+_HOW_NUMBER = frozenset("many much old long far big tall large high deep".split())
+
+# Verbs of holding and taking control: a question about one is answered by a sentence with another.
+RELATION_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset(
+        """hold control occupy rule govern run retake recapture capture seize reclaim liberate take
+        conquer annex keep regain recover""".split()
+    ),
+    frozenset("lead head chair run direct helm command manage".split()),
+    frozenset("win beat defeat clinch claim triumph top".split()),
+    frozenset("buy acquire purchase take own".split()),
+    frozenset("kill die slay murder shoot".split()),
+    frozenset("name appoint nominate choose pick select elect tap".split()),
+    frozenset("announce unveil reveal launch introduce release".split()),
+    frozenset("sue file charge indict accuse".split()),
+)
+# Heads that turn a nationality into a force or an authority: "Iraqi forces", "Syrian troops".
+_GROUP_HEADS = frozenset(
+    """forces force troops army military government militia fighters police authorities navy soldiers
+    militants rebels insurgents separatists jihadists""".split()
+)
+# "Who holds / controls / retook …" asks for a state, force or organisation as much as a person.
+_ACTOR_VERBS = frozenset(
+    """hold control occupy rule govern retake recapture capture seize reclaim liberate conquer annex
+    regain""".split()
+)
+_WH_STEMS = frozenset(
+    stem
+    for w in "who whom whose what which when where why how is are was were did does do has have had".split()
+    for stem in stem_tokens(w)
+)
+_ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\s*[’']s?$")
+MIN_SHORT_SCORE = 0.3  # below this the sentence-level answer stands (chosen on the dev split)
+MAX_CANDIDATE_TOKENS = 8
+READ_SENTENCES = 12  # sentences parsed per question: the parse is what a short answer costs
+UNRELATED = 0.35  # weight of a mention in a sentence that shares only the question's named things
+RELATION_REACH = 3  # edges between the question's relation word and its named thing in a sentence
+
+
+@dataclass(frozen=True)
+class ExpectedType:
+    """What kind of phrase answers the question, and the words it turns on."""
+
+    kind: str  # an ANSWER_TYPES entry, "actor" (who + a verb of control), or "none" (yes/no, why)
+    weights: dict[str, float]
+    focus: str | None = None  # lemma of the noun asked about ("singer")
+    relation: str | None = None  # lemma of the verb asked about ("hold")
+
+
+_WEIGHTS: dict[str, dict[str, float]] = {
+    "person": {"person": 1.0, "organization": 0.5, "group": 0.35},
+    "organization": {"organization": 1.0, "group": 0.6, "person": 0.55, "place": 0.3, "other": 0.3},
+    "group": {"group": 1.0, "organization": 0.8, "place": 0.5},
+    "place": {"place": 1.0, "group": 0.45, "organization": 0.2},
+    "actor": {"group": 1.0, "organization": 1.0, "place": 0.9, "person": 0.6},
+    "who": {"person": 1.0, "organization": 0.8, "group": 0.6, "place": 0.5},
+    "date": {"date": 1.0},
+    "number": {"number": 1.0},
+    "other": {"other": 1.0, "organization": 0.7, "person": 0.6, "place": 0.6, "group": 0.6},
+    "none": {},
+}
+
+
+def _kind_of_noun(lemma: str) -> str | None:
+    for kind, nouns in (
+        ("person", _PERSON_NOUNS),
+        ("place", _PLACE_NOUNS),
+        ("organization", _ORG_NOUNS),
+        ("group", _GROUP_NOUNS),
+        ("date", _DATE_NOUNS),
+        ("number", _NUMBER_NOUNS),
+    ):
+        if lemma in nouns:
+            return kind
+    return None
+
+
+def expected_type(question: str) -> ExpectedType:
+    """The answer type a question asks for, read from its wh-word and the noun that word governs.
+
+    The wh-word may stand anywhere ("… co-host Eurovision with which star?"); "which of these
+    teams" asks about teams; "what is the name of …" asks for a name of the thing after "of".
+    """
+    from ingest.nlp import load_nlp
+
+    doc = load_nlp()(question.strip())
+    tokens = list(doc)
+    low = [t.lower_ for t in tokens]
+    relation = _relation_lemma(doc)
+
+    def result(kind: str, focus: str | None = None) -> ExpectedType:
+        return ExpectedType(kind, _WEIGHTS[kind], focus, relation)
+
+    for i, t in enumerate(tokens):
+        if low[i] == "how" and i + 1 < len(tokens) and low[i + 1] in _HOW_NUMBER:
+            return result("number", tokens[i + 1].lemma_.lower())
+        if low[i] == "when":
+            return result("date")
+        if low[i] == "where":
+            return result("place")
+        if low[i] in ("which", "what", "whose"):
+            noun = _governed_noun(t)
+            if noun is not None:
+                lemma = noun.lemma_.lower()
+                kind = _kind_of_noun(lemma)
+                return result(kind or "other", lemma)
+            if low[i] == "whose":
+                return result("person")
+            nxt = low[i + 1] if i + 1 < len(tokens) else ""
+            if nxt in ("is", "was", "are", "were", "'s"):
+                return result("other")
+        if low[i] in ("who", "whom"):
+            return result("actor" if relation in _ACTOR_VERBS else "who")
+    if low and low[0] in ("why", "how"):
+        return result("none")
+    if re.search(r"\btrue or false\b|^(?:is|are|was|were|did|does|do|has|have|can|will)\b", question, re.I):
+        return result("none")
+    return result("other")
+
+
+def _governed_noun(wh: Token) -> Token | None:
+    """The noun a which/what word determines: "which singer", "which of these teams"."""
+    if wh.dep_ in ("det", "attr") and wh.head.pos_ in ("NOUN", "PROPN") and wh.head.i > wh.i:
+        return wh.head
+    for child in wh.children:
+        if child.lower_ == "of":
+            for pobj in child.children:
+                if pobj.pos_ in ("NOUN", "PROPN"):
+                    return pobj
+    nxt = wh.nbor(1) if wh.i + 1 < len(wh.doc) else None
+    if nxt is not None and nxt.pos_ in ("NOUN", "PROPN"):
+        # "what year", parsed oddly: take the last noun of the run after the wh-word
+        run = nxt
+        while (
+            run.i + 1 < len(wh.doc)
+            and run.nbor(1).pos_ in ("NOUN", "PROPN")
+            and run.nbor(1).dep_ == "compound"
+        ):
+            run = run.nbor(1)
+        return run
+    if nxt is not None and nxt.lower_ in ("is", "was", "are", "were"):
+        # "what is the capital of Australia", "what is the name of the plan ...": the noun after the
+        # copula is asked about; a "name of X" asks for a name of the thing X
+        for tok in wh.doc[wh.i + 2 :]:
+            if tok.pos_ in ("DET", "ADJ") or tok.dep_ in ("det", "poss", "case", "amod", "compound"):
+                continue
+            if tok.pos_ not in ("NOUN", "PROPN"):
+                return None
+            if tok.lemma_.lower() == "name":
+                for child in tok.children:
+                    if child.lower_ == "of":
+                        return next((p for p in child.children if p.pos_ in ("NOUN", "PROPN")), tok)
+            return tok
+    return None
+
+
+def _relation_lemma(doc: Doc) -> str | None:
+    """The verb the question asks about: its root verb, unless that is a light verb ("is")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    if root.pos_ in ("VERB",) and root.lemma_.lower() not in ("be", "do", "have"):
+        return root.lemma_.lower()
+    verbs = [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in ("be", "do", "have")]
+    return verbs[0].lemma_.lower() if verbs else None
+
+
+# Past forms the small model's lemmatizer does not always undo ("retook" stays "retook").
+_IRREGULAR = {
+    "hold": ("held",),
+    "take": ("took", "taken"),
+    "retake": ("retook", "retaken"),
+    "win": ("won",),
+    "run": ("ran",),
+    "lead": ("led",),
+    "buy": ("bought",),
+    "beat": ("beaten",),
+    "choose": ("chose", "chosen"),
+    "keep": ("kept",),
+    "shoot": ("shot",),
+    "slay": ("slew", "slain"),
+}
+
+
+def relation_family(lemma: str | None) -> frozenset[str]:
+    """The verb, the verbs that say the same relation in news text, and their irregular forms."""
+    if not lemma:
+        return frozenset()
+    out = {lemma}
+    for family in RELATION_FAMILIES:
+        if lemma in family:
+            out |= family
+    for word in list(out):
+        out.update(_IRREGULAR.get(word, ()))
+    return frozenset(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# candidates in parsed sentences
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Mention:
+    """One candidate answer span inside one sentence."""
+
+    text: str
+    kind: str
+    sentence_index: int
+    start: int  # character offsets inside the sentence
+    end: int
+    label: str
+    score: float = 0.0
+
+
+@dataclass
+class ShortAnswer:
+    text: str
+    kind: str
+    score: float
+    support: int  # distinct sentences that carry it
+    mentions: list[Mention] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "type": self.kind, "score": self.score, "support": self.support}
+
+
+def _content_stems(text: str) -> set[str]:
+    return {s for s in stem_tokens(text) if len(s) > 1 or s.isdigit()}
+
+
+def normalise_answer(text: str) -> str:
+    """One key per answer: no article, no possessive, case and spacing folded."""
+    text = re.sub(r"\s+", " ", text).strip(' \t.,;:-–—"“”()[]')
+    text = _POSSESSIVE.sub("", text)
+    return _ARTICLES.sub("", text).casefold()
+
+
+def _trim(span: Span) -> Span:
+    """A span without leading determiners/possessives and trailing punctuation or possessive marks."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].pos_ in ("DET", "PRON") or doc[start].dep_ in ("det", "poss")):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].tag_ == "POS"):
+        end -= 1
+    return doc[start:end]
+
+
+def candidates_in(
+    doc: Doc, sentence_index: int, want: ExpectedType, question_stems: set[str]
+) -> list[Mention]:
+    """Typed candidate spans of one parsed sentence (not ones that only repeat the question)."""
+    out: list[Mention] = []
+    taken: set[int] = set()
+
+    def add(span: Span, kind: str, label: str) -> None:
+        span = _trim(span)
+        if not len(span) or len(span) > MAX_CANDIDATE_TOKENS:
+            return
+        if any(t.i in taken for t in span):
+            return
+        stems = _content_stems(span.text)
+        if not stems or stems <= question_stems:
+            return
+        if kind not in want.weights:
+            return
+        taken.update(t.i for t in span)
+        out.append(Mention(span.text, kind, sentence_index, span.start_char, span.end_char, label))
+
+    for ent in doc.ents:
+        kind = LABEL_TYPE.get(ent.label_)
+        if kind is None:
+            continue
+        if kind == "group":
+            expanded = _force_phrase(ent)
+            if expanded is not None:
+                add(expanded, "group", "NORP+")
+                continue
+        add(ent, kind, ent.label_)
+        taken.update(t.i for t in ent)  # a date or number is never re-read as a noun phrase
+    if want.kind == "other" or (want.kind in ("organization", "person") and want.focus):
+        for chunk in doc.noun_chunks:
+            if chunk.root.pos_ == "PRON":
+                continue
+            if want.focus and chunk.root.lemma_.lower() == want.focus:
+                continue  # "the new plan" names the kind asked about, not the answer
+            if chunk.root.pos_ == "PROPN" or want.kind == "other":
+                add(chunk, "other" if want.kind == "other" else want.kind, "NP")
+    return out
+
+
+def _force_phrase(ent: Span) -> Span | None:
+    """'Iraqi' in 'Iraqi (security) forces', 'Islamic' in 'Islamic State militants' → the whole
+    phrase, which names an actor."""
+    tok = ent.root
+    for _ in range(3):
+        if tok.dep_ not in ("amod", "compound") or tok.head.i <= tok.i:
+            return None
+        tok = tok.head
+        if tok.lower_ in _GROUP_HEADS:
+            return ent.doc[ent.start : tok.i + 1]
+    return None
+
+
+def _depth_chain(tok: Token) -> list[Token]:
+    return [tok, *tok.ancestors]
+
+
+def tree_distance(a: Token, b: Token) -> int:
+    """Edges on the dependency path between two tokens of one sentence."""
+    if a.i == b.i:
+        return 0
+    chain_a = _depth_chain(a)
+    pos_a = {t.i: n for n, t in enumerate(chain_a)}
+    for n, t in enumerate(_depth_chain(b)):
+        if t.i in pos_a:
+            return pos_a[t.i] + n
+    return len(chain_a) + len(list(b.ancestors)) + 1  # different sentences of one parse
+
+
+def _closeness(d: int | None) -> float:
+    if d is None:
+        return 0.0
+    return 1.0 / (1.0 + 0.5 * max(0, d - 1))
+
+
+def _span_tokens(doc: Doc, m: Mention) -> Span | None:
+    return doc.char_span(m.start, m.end, alignment_mode="expand")
+
+
+def _is_source(span: Span) -> bool:
+    """'... reclaimed from the Islamic State': the span's noun phrase is what something moved away from."""
+    tok = span.root
+    while tok.dep_ in ("compound", "amod", "det", "poss", "nmod", "conj") and tok.head.i != tok.i:
+        tok = tok.head  # up to the head of the noun phrase (or the first conjunct)
+    head = tok.head
+    return tok.dep_ == "pobj" and head.dep_ == "prep" and head.lower_ in ("from", "against")
+
+
+def score_mentions(
+    docs: Sequence[Doc],
+    sentence_scores: Sequence[float],
+    mentions: list[Mention],
+    want: ExpectedType,
+    key_stems: set[str],
+    question_stems: set[str],
+    question_has_from: bool,
+) -> None:
+    """Score each mention in place (see the module docstring, step 3)."""
+    family = relation_family(want.relation)
+    family_stems = {s for w in family for s in stem_tokens(w)}
+    best_sentence = max(sentence_scores, default=0.0) or 1.0
+    # what the question says about its named things: its relation and the other content words
+    relation_stems = (question_stems - key_stems - _WH_STEMS) | family_stems
+    for m in mentions:
+        doc = docs[m.sentence_index]
+        span = _span_tokens(doc, m)
+        if span is None or not len(span):
+            continue
+        root = span.root
+        inside = {t.i for t in span}
+        stems = [(t, set(stem_tokens(t.text))) for t in doc if t.i not in inside and not t.is_punct]
+        keys = [t for t, s in stems if s & key_stems]
+        anchors = keys or [t for t, s in stems if s & question_stems]
+        prox = _closeness(min((tree_distance(root, t) for t in anchors), default=None)) if anchors else 0.1
+        # the relation counts only where it is said of the thing asked about (near a named anchor)
+        relation_tokens = [
+            t
+            for t, s in stems
+            if (t.lemma_.lower() in family or (s & family_stems and t.pos_ in ("VERB", "NOUN")))
+            and (not keys or min(tree_distance(t, k) for k in keys) <= RELATION_REACH)
+        ]
+        rel = _closeness(min((tree_distance(root, t) for t in relation_tokens), default=None))
+        penalty = 0.4 if want.kind in ("actor", "who") and not question_has_from and _is_source(span) else 1.0
+        if relation_stems and not relation_tokens and not any(s & relation_stems for _, s in stems):
+            penalty *= UNRELATED  # only the named thing is shared: a list of countries is no capital
+        sentence = sentence_scores[m.sentence_index] / best_sentence
+        m.score = want.weights.get(m.kind, 0.0) * (0.35 * sentence + 0.4 * prox + 0.25 * rel) * penalty
+
+
+def _same_answer(a: str, b: str) -> bool:
+    """'Iraq'/'Iraqi', 'Abadi'/'Haider al-Abadi': one names the other."""
+    if a == b:
+        return True
+    ta, tb = a.split(), b.split()
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    if len(short) < len(long_) and all(w in long_ for w in short) and len(" ".join(short)) >= 3:
+        return True
+    if len(ta) == 1 and len(tb) == 1:
+        x, y = sorted((a, b), key=len)
+        common = len(next((p for p in (x[:n] for n in range(len(x), 0, -1)) if y.startswith(p)), ""))
+        return len(x) >= 4 and common >= len(x) - 1 and len(y) - len(x) <= 3
+    return False
+
+
+def aggregate(mentions: list[Mention], minimum: float = MIN_SHORT_SCORE) -> ShortAnswer | None:
+    """Pool the mentions of one answer across sentences; the best pooled answer, if good enough."""
+    scored = sorted((m for m in mentions if m.score > 0), key=lambda m: -m.score)
+    groups: list[tuple[str, list[Mention]]] = []
+    for m in scored:
+        key = normalise_answer(m.text)
+        for gkey, members in groups:
+            if _same_answer(key, gkey):
+                members.append(m)
+                break
+        else:
+            groups.append((key, [m]))
+    best: ShortAnswer | None = None
+    for _, members in groups:
+        per_sentence: dict[int, float] = {}
+        for m in members:
+            per_sentence[m.sentence_index] = max(per_sentence.get(m.sentence_index, 0.0), m.score)
+        ordered = sorted(per_sentence.values(), reverse=True)
+        pooled = min(1.0, ordered[0] + 0.35 * sum(ordered[1:5]))
+        display = _display_mention(members)
+        candidate = ShortAnswer(display.text, display.kind, round(pooled, 4), len(per_sentence), members)
+        if best is None or candidate.score > best.score:
+            best = candidate
+    if best is None or best.score < minimum:
+        return None
+    return best
+
+
+def _display_mention(members: list[Mention]) -> Mention:
+    """The best-scored mention, but a name over a nationality adjective ("Iraq" over "Iraqi")."""
+    top = members[0]
+    if top.label == "NORP":
+        nouns = [
+            m for m in members if m.label in ("GPE", "ORG", "LOC", "NORP+") and m.score >= 0.5 * top.score
+        ]
+        if nouns:
+            return nouns[0]
+    return top
+
+
+def scored_mentions(
+    question: str,
+    sentences: Sequence[str],
+    sentence_scores: Sequence[float],
+    key_stems: set[str] | None = None,
+) -> list[Mention]:
+    """Every typed candidate of the best sentences, scored (``sentence_index`` into ``sentences``)."""
+    from ingest.nlp import load_nlp
+
+    want = expected_type(question)
+    if want.kind == "none" or not sentences:
+        return []
+    sentences = list(sentences)[:READ_SENTENCES]
+    scores = list(sentence_scores)[: len(sentences)]
+    question_stems = _content_stems(question)
+    docs = list(load_nlp().pipe(sentences, batch_size=16))
+    mentions: list[Mention] = []
+    for i, doc in enumerate(docs):
+        mentions.extend(candidates_in(doc, i, want, question_stems))
+    score_mentions(
+        docs,
+        scores,
+        mentions,
+        want,
+        key_stems if key_stems is not None else set(),
+        question_stems,
+        question_has_from=bool(re.search(r"\bfrom\b", question, re.I)),
+    )
+    return mentions
+
+
+def read_short_answer(
+    question: str,
+    sentences: Sequence[str],
+    sentence_scores: Sequence[float],
+    key_stems: set[str] | None = None,
+) -> ShortAnswer | None:
+    """The short answer to ``question`` from scored sentences (best first), or None.
+
+    Usage::
+
+        best = read_short_answer("who holds Qaim?", [c.sentence for c in ranked], [c.score for c in ranked])
+        best.text, best.kind, [(m.sentence_index, m.start, m.end) for m in best.mentions]
+    """
+    return aggregate(scored_mentions(question, sentences, sentence_scores, key_stems))
+
+
+def best_per_sentence(mentions: list[Mention]) -> dict[int, Mention]:
+    """Each sentence's best-scored mention (for answers marked in ``earlier`` evidence)."""
+    out: dict[int, Mention] = {}
+    for m in mentions:
+        if m.score > 0 and (m.sentence_index not in out or m.score > out[m.sentence_index].score):
+            out[m.sentence_index] = m
+    return out
+
+
+def event_date(sentence: str, published: str | None, near: tuple[int, int] | None = None) -> str | None:
+    """The date a sentence gives its fact, resolved against the article date (ISO, or None).
+
+    With several dates the one nearest the answer span (``near``, sentence offsets) wins.
+    """
+    if not published:
+        return None
+    try:
+        reference = date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    from ingest.relative_dates import find_dates
+
+    found = find_dates(sentence, reference)
+    if not found:
+        return None
+    if near is not None:
+        a, b = near
+        found.sort(key=lambda r: min(abs(r.start - b), abs(a - r.end)))
+    return found[0].iso()
