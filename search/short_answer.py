@@ -126,6 +126,10 @@ _POSSESSIVE = re.compile(r"\s*[’']s?$")
 MIN_SHORT_SCORE = 0.3  # below this the sentence-level answer stands (chosen on the dev split)
 MAX_CANDIDATE_TOKENS = 8
 READ_SENTENCES = 12  # sentences parsed per question: the parse is what a short answer costs
+# Weights of a mention's score (sentence score, parse distance to the named things, relation
+# nearby) and of each further sentence that carries the same answer; chosen on the dev split.
+W_SENTENCE, W_PROXIMITY, W_RELATION = 0.35, 0.4, 0.25
+POOLING = 0.35
 UNRELATED = 0.35  # weight of a mention in a sentence that shares only the question's named things
 RELATION_REACH = 3  # edges between the question's relation word and its named thing in a sentence
 
@@ -186,7 +190,9 @@ def expected_type(question: str) -> ExpectedType:
 
     for i, t in enumerate(tokens):
         if low[i] == "how" and i + 1 < len(tokens) and low[i + 1] in _HOW_NUMBER:
-            return result("number", tokens[i + 1].lemma_.lower())
+            # "how many criminal charges": the unit counted is the focus
+            unit = next((u for u in tokens[i + 2 : i + 6] if u.pos_ == "NOUN"), None)
+            return result("number", (unit.lemma_ if unit is not None else tokens[i + 1].lemma_).lower())
         if low[i] == "when":
             return result("date")
         if low[i] == "where":
@@ -212,25 +218,27 @@ def expected_type(question: str) -> ExpectedType:
 
 
 def _governed_noun(wh: Token) -> Token | None:
-    """The noun a which/what word determines: "which singer", "which of these teams"."""
-    if wh.dep_ in ("det", "attr") and wh.head.pos_ in ("NOUN", "PROPN") and wh.head.i > wh.i:
-        return wh.head
-    for child in wh.children:
-        if child.lower_ == "of":
-            for pobj in child.children:
-                if pobj.pos_ in ("NOUN", "PROPN"):
-                    return pobj
-    nxt = wh.nbor(1) if wh.i + 1 < len(wh.doc) else None
-    if nxt is not None and nxt.pos_ in ("NOUN", "PROPN"):
-        # "what year", parsed oddly: take the last noun of the run after the wh-word
-        run = nxt
-        while (
-            run.i + 1 < len(wh.doc)
-            and run.nbor(1).pos_ in ("NOUN", "PROPN")
-            and run.nbor(1).dep_ == "compound"
-        ):
-            run = run.nbor(1)
-        return run
+    """The noun a which/what word determines: "which superstar singer", "which of these teams".
+
+    Read from the words after the wh-word (the last noun of the adjective/noun run is the head of
+    the phrase in English); the parse of a question is the small model's weakest point.
+    """
+    doc = wh.doc
+    k = wh.i + 1
+    if k < len(doc) and doc[k].lower_ == "of":  # "which of these teams"
+        k += 1
+        while k < len(doc) and doc[k].pos_ in ("DET", "PRON") and doc[k].lower_ in ("these", "the", "those"):
+            k += 1
+    head = None
+    while k < len(doc) and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or doc[k].tag_ == "POS"):
+        if doc[k].pos_ in ("NOUN", "PROPN"):
+            head = doc[k]
+        elif head is not None and doc[k].pos_ == "ADJ":
+            break
+        k += 1
+    if head is not None:
+        return head
+    nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
     if nxt is not None and nxt.lower_ in ("is", "was", "are", "were"):
         # "what is the capital of Australia", "what is the name of the plan ...": the noun after the
         # copula is asked about; a "name of X" asks for a name of the thing X
@@ -331,7 +339,12 @@ def _trim(span: Span) -> Span:
     """A span without leading determiners/possessives and trailing punctuation or possessive marks."""
     start, end = span.start, span.end
     doc = span.doc
-    while start < end and (doc[start].pos_ in ("DET", "PRON") or doc[start].dep_ in ("det", "poss")):
+    while start < end and (
+        doc[start].pos_ in ("DET", "PRON")
+        or doc[start].dep_ in ("det", "poss", "case")
+        or doc[start].tag_ == "POS"
+        or doc[start].is_punct
+    ):
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].tag_ == "POS"):
         end -= 1
@@ -466,8 +479,26 @@ def score_mentions(
         penalty = 0.4 if want.kind in ("actor", "who") and not question_has_from and _is_source(span) else 1.0
         if relation_stems and not relation_tokens and not any(s & relation_stems for _, s in stems):
             penalty *= UNRELATED  # only the named thing is shared: a list of countries is no capital
+        penalty *= _fit(span, m, want)
         sentence = sentence_scores[m.sentence_index] / best_sentence
-        m.score = want.weights.get(m.kind, 0.0) * (0.35 * sentence + 0.4 * prox + 0.25 * rel) * penalty
+        fit = W_SENTENCE * sentence + W_PROXIMITY * prox + W_RELATION * rel
+        m.score = want.weights.get(m.kind, 0.0) * fit * penalty
+
+
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
+
+
+def _fit(span: Span, m: Mention, want: ExpectedType) -> float:
+    """How well a candidate fits the noun the question asks about, beyond its type."""
+    if m.label == "NP" and span.root.pos_ != "PROPN":
+        return 0.5  # a common noun phrase answers less often than a name
+    if want.kind == "number" and want.focus and want.focus not in _HOW_NUMBER:
+        doc = span.doc
+        near = [*span, *doc[span.end : span.end + 3], span.root.head]
+        return 1.0 if any(t.lemma_.lower() == want.focus for t in near) else 0.6
+    if want.kind == "date" and want.focus == "year":
+        return 1.0 if _YEAR.search(m.text) else 0.5
+    return 1.0
 
 
 def _same_answer(a: str, b: str) -> bool:
@@ -503,7 +534,7 @@ def aggregate(mentions: list[Mention], minimum: float = MIN_SHORT_SCORE) -> Shor
         for m in members:
             per_sentence[m.sentence_index] = max(per_sentence.get(m.sentence_index, 0.0), m.score)
         ordered = sorted(per_sentence.values(), reverse=True)
-        pooled = min(1.0, ordered[0] + 0.35 * sum(ordered[1:5]))
+        pooled = min(1.0, ordered[0] + POOLING * sum(ordered[1:5]))
         display = _display_mention(members)
         candidate = ShortAnswer(display.text, display.kind, round(pooled, 4), len(per_sentence), members)
         if best is None or candidate.score > best.score:
