@@ -74,6 +74,10 @@ _PRESENT = re.compile(
 )
 MIN_COVERAGE = 0.45  # share of the question's term weight a sentence must contain (no named things)
 MIN_KEYED_COVERAGE = 0.3  # ... when it mentions every named thing the question asks about
+# Expected answer kinds a sentence answers when no short phrase qualifies (search.short_answer):
+# "none" is why / how / yes-no. Not "other" ("what …" without a typed noun): on the dev quiz
+# questions such sentence answers held the answer for 4 of 25.
+SENTENCE_KINDS = frozenset({"none"})
 
 
 @dataclass
@@ -264,24 +268,25 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, sho
     if not ranked:
         return Answer(False, "", None, 0.0, [])
     best = ranked[0]
-    present = is_present_question(question)
     keys = key_terms(question)
-    supporting = [c for c in ranked if _supports(c, keys) and c.score >= 0.6 * best.score]
-    if not has_word_content(question):
-        supporting = []
-    earlier: list[_Candidate] = []
-    if present and supporting:
-        newest = max((c.published or "") for c in supporting)
-        current = [c for c in supporting if (c.published or "") == newest]
-        earlier = [c for c in supporting if (c.published or "") != newest]
-        supporting = current
-    answered = bool(supporting)
+    supporting, earlier, pool = reading_pool(question, ranked, keys)
+    found = (
+        _short_answer(question, pool, keys, supporting, ranked)
+        if short and has_word_content(question)
+        else None
+    )
+    if short and found is None and supporting and not wants_sentence(question):
+        # a question that asks for a name, place, date or number is answered by one: sentences
+        # that only share its words are evidence, not an answer
+        supporting, earlier = [], []
+    answered = found is not None or bool(supporting)
     evidence_c = (supporting or ranked)[:top_k]
     marks: dict[int, tuple[int, int]] = {}  # id(candidate) -> answer offsets in its sentence
     answer_type = event = None
     sentence_answer = ""
+    answer, as_of, confidence = "", None, round(best.score, 4)
     if answered:
-        chosen = _answer_sentences(supporting)
+        chosen = _answer_sentences(supporting or [c for c, _ in found[3]])  # type: ignore[index]
         focus = keys or [
             max(question_terms(question), key=lambda t: sum(t in c.stems for c in chosen), default="")
         ]
@@ -291,24 +296,17 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, sho
         confidence = min(1.0, chosen[0].score)
         # Evidence: the sentences the answer is made of first, then the rest.
         evidence_c = chosen + [c for c in supporting if c not in chosen]
-        # The phrase may stand in a retrieved sentence just under the support bar (dev split:
-        # short-answer hits 0.059 -> 0.098 of questions); older reports stay in ``earlier``.
-        skip = {id(c) for c in earlier} | {id(c) for c in supporting}
-        pool = supporting + [c for c in ranked if id(c) not in skip]
-        found = _short_answer(question, pool, keys) if short else None
         if found is not None:
             phrase, answer_type, score, carriers = found
             answer, confidence = phrase, score
             carried = [c for c, _ in carriers]
             evidence_c = carried + [c for c in evidence_c if all(c is not x for x in carried)]
             marks = {id(c): span for c, span in carriers}
-            first, span = carriers[0]
-            as_of = first.published
-            event = _event_date(first, span, answer_type)
+            as_of = carriers[0][0].published
+            # the first sentence carrying the answer that dates it (not every report repeats "on Friday")
+            event = next(filter(None, (_event_date(c, span, answer_type) for c, span in carriers[:5])), None)
         if short and earlier:
             marks.update(_earlier_marks(question, earlier[:5], keys))
-    else:
-        answer, as_of, confidence = "", None, round(best.score, 4)
     return Answer(
         answered=answered,
         answer=answer,
@@ -322,15 +320,58 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, sho
     )
 
 
+def reading_pool(
+    question: str, ranked: list[_Candidate], keys: list[str]
+) -> tuple[list[_Candidate], list[_Candidate], list[_Candidate]]:
+    """The sentences that support an answer, the older ones of a present-tense question, and the
+    sentences a short answer is read from: the support first, then the next retrieved ones (the
+    phrase may stand in a sentence just under the support bar; dev split: short-answer hits
+    0.059 -> 0.098 of questions), older reports kept apart."""
+    best = ranked[0]
+    supporting = [c for c in ranked if _supports(c, keys) and c.score >= 0.6 * best.score]
+    if not has_word_content(question):
+        supporting = []
+    earlier: list[_Candidate] = []
+    if is_present_question(question) and supporting:
+        newest = max((c.published or "") for c in supporting)
+        current = [c for c in supporting if (c.published or "") == newest]
+        earlier = [c for c in supporting if (c.published or "") != newest]
+        supporting = current
+    skip = {id(c) for c in earlier} | {id(c) for c in supporting}
+    pool = supporting + [c for c in ranked if id(c) not in skip]
+    return supporting, earlier, pool
+
+
+def wants_sentence(question: str) -> bool:
+    """Why/how/yes-no questions and "what did … say/do" are answered by a sentence, not a name."""
+    from search.short_answer import expected_type
+
+    return expected_type(question).kind in SENTENCE_KINDS
+
+
 def _short_answer(
-    question: str, supporting: list[_Candidate], keys: list[str]
+    question: str,
+    pool: list[_Candidate],
+    keys: list[str],
+    supporting: list[_Candidate],
+    ranked: list[_Candidate],
 ) -> tuple[str, str, float, list[tuple[_Candidate, tuple[int, int]]]] | None:
-    """The short answer, its type and score, and the sentences carrying it (best first) with its
-    offsets in each."""
+    """The short answer, its type and probability, and the sentences carrying it (best first) with
+    its offsets in each."""
     from search.short_answer import READ_SENTENCES, read_short_answer
 
-    pool = supporting[:READ_SENTENCES]
-    best = read_short_answer(question, [c.sentence for c in pool], [c.score for c in pool], set(keys))
+    pool = pool[:READ_SENTENCES]
+    support = {id(c) for c in supporting}
+    best = read_short_answer(
+        question,
+        [c.sentence for c in pool],
+        [c.score for c in pool],
+        set(keys),
+        sentence_docs=[c.doc.meta.get("doc_id", c.doc.id.split("#")[0]) for c in pool],
+        supported=[id(c) in support for c in pool],
+        coverage=[c.lexical for c in pool],
+        context="\n".join(c.sentence for c in ranked).casefold(),
+    )
     if best is None:
         return None
     carriers: list[tuple[_Candidate, tuple[int, int]]] = []

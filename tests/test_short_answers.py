@@ -68,7 +68,8 @@ def test_an_actor_question_answers_with_who_took_the_place_not_whom_it_was_taken
             "2017-07-12",
             "Iraqi forces retook Mosul from the Islamic State after nine months of fighting. "
             "The city lies on the Tigris river.",
-        )
+        ),
+        ("b", "2017-07-12", "Iraqi forces now hold Mosul, the Islamic State's former stronghold."),
     )
     ans = _ask("Who holds Mosul?", docs)
     assert ans.answered and ans.answer == "Iraqi forces" and ans.answer_type == "group"
@@ -83,7 +84,8 @@ def test_a_number_question_answers_with_the_number_not_the_whole_sentence() -> N
             "2023-03-10",
             "At least 34 people died in the warehouse fire in Lagos, officials said on Thursday. "
             "The blaze started late at night.",
-        )
+        ),
+        ("wire", "2023-03-10", "The warehouse fire in Lagos killed 34 people, the fire service said."),
     )
     ans = _ask("How many people died in the warehouse fire in Lagos?", docs)
     assert ans.answered and ans.answer_type == "number" and "34" in ans.answer
@@ -98,7 +100,12 @@ def test_a_when_question_answers_with_the_date_resolved_against_the_article() ->
             "2023-03-10",
             "The Harbour Bridge in Duluth collapsed on Wednesday during the morning rush hour. "
             "No one was hurt.",
-        )
+        ),
+        (
+            "local",
+            "2023-03-10",
+            "Since the Harbour Bridge in Duluth collapsed on Wednesday, traffic is slow.",
+        ),
     )
     ans = _ask("When did the Harbour Bridge in Duluth collapse?", docs)
     assert ans.answered and ans.answer_type == "date" and "Wednesday" in ans.answer
@@ -118,11 +125,34 @@ def test_an_answer_several_articles_support_outranks_a_one_off() -> None:
 
 
 def test_a_candidate_that_only_repeats_the_question_is_not_the_answer() -> None:
-    docs = _docs(
-        ("deal", "2023-01-20", "Microsoft agreed to buy Activision Blizzard for $69 billion in January."),
+    best = read_short_answer(
+        "Which company did Microsoft agree to buy?",
+        [
+            "Microsoft agreed to buy Activision Blizzard for $69 billion in January.",
+            "Microsoft's deal to buy Activision Blizzard faces a review.",
+        ],
+        [1.0, 0.9],
+        {"microsoft"},
+        bar=0.0,
     )
-    ans = _ask("Which company did Microsoft agree to buy?", docs)
-    assert ans.answered and ans.answer == "Activision Blizzard"
+    assert best is not None and best.text == "Activision Blizzard"
+
+
+def test_hedged_numbers_are_one_answer() -> None:
+    assert normalise_answer("At least 34") == normalise_answer("34")
+    assert normalise_answer("nearly $1 billion") == normalise_answer("$1 billion")
+    assert normalise_answer("about a dozen") == "about a dozen"  # no number: nothing to strip
+
+
+def test_one_uncorroborated_sentence_is_read_but_not_offered_as_the_answer() -> None:
+    # on the dev quiz questions a short answer carried by a single sentence is right about one
+    # time in five, under the learned ranker's bar: the reader ranks it but does not answer with it
+    sentence = "Iraqi forces retook Mosul from the Islamic State after nine months of fighting."
+    ranked = read_short_answer("Who holds Mosul?", [sentence], [1.0], {"mosul"}, bar=0.0)
+    assert ranked is not None and ranked.text == "Iraqi forces"
+    assert read_short_answer("Who holds Mosul?", [sentence], [1.0], {"mosul"}) is None
+    ans = _ask("Who holds Mosul?", _docs(("a", "2017-07-12", sentence)))
+    assert not ans.answered and ans.answer == "" and ans.evidence[0].sentence == sentence
 
 
 def test_no_typed_candidate_falls_back_to_the_sentence_answer() -> None:
