@@ -1,14 +1,19 @@
-"""Draw the documents for the hand-labelled cleaning sample (reproducible: fixed seed).
+"""Draw the documents for the hand-labelled cleaning samples (reproducible: fixed seeds).
 
-Picks documents per source from the scraped corpus, 5–30 non-empty lines each (so every line can be
-read and labelled by a person), and prints them with line numbers for labelling. Labels are written
-by hand into ``tests/fixtures/cleaning_labels/<id>.json``; this script never labels anything.
+``v1`` (``tests/fixtures/cleaning_labels/``): documents per host, 5–30 non-empty lines each.
+``v2`` (``tests/fixtures/cleaning_labels_v2/``, issue 15): 128 documents from 14 sources (host and
+site section, e.g. ``usatoday.com/opinion``), 5–40 non-empty lines, none of them in v1, split
+dev/sealed alternately within each source *before* any rule is written. Every line can be read
+and labelled by a person; labels are written by hand into ``<dir>/<id>.json``; this script never
+labels anything.
 
     .venv/bin/python bench/sample_for_labels.py > /tmp/to_label.txt
+    .venv/bin/python bench/sample_for_labels.py --set v2 --manifest /tmp/v2.json > /tmp/to_label_v2.txt
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import random
@@ -16,7 +21,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 PER_SOURCE = {
     "cnn.com": 13,
     "usatoday.com": 15,
@@ -25,27 +31,114 @@ PER_SOURCE = {
     "usatodaysportsplus.com": 2,
 }
 SEED = 20261124
+# v2: sources are host + section, so opinion, sports, money, travel pages are each a stratum
+PER_SECTION_V2 = {
+    "usatoday.com/news": 14,
+    "usatoday.com/sports": 12,
+    "usatoday.com/entertainment": 10,
+    "usatoday.com/money": 10,
+    "usatoday.com/life": 8,
+    "usatoday.com/opinion": 10,
+    "usatoday.com/travel": 6,
+    "usatoday.com/tech": 6,
+    "cnn.com/politics": 10,
+    "cnn.com/us": 8,
+    "cnn.com/health": 6,
+    "cnn.com/business": 8,
+    "cnn.com/world": 8,  # world, europe, asia, middleeast, ...
+    "theweek.co.uk/news": 12,
+}
+CNN_WORLD = {
+    "world",
+    "europe",
+    "asia",
+    "middleeast",
+    "americas",
+    "africa",
+    "china",
+    "uk",
+    "india",
+    "australia",
+}
+SEED_V2 = 20261203
 
 
-def main() -> None:
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def section_of(url: str) -> str:
+    """``host/section`` from the URL: usatoday's /story/<section>/, cnn's /<yyyy>/<mm>/<dd>/<section>/."""
+    parts = urlsplit(url)
+    host = host_of(url)
+    words = [p for p in parts.path.split("/") if p and not p.isdigit()]
+    if host == "usatoday.com" and len(words) > 1 and words[0] == "story":
+        section = words[1]
+    else:
+        section = words[0] if words else ""
+    if host == "cnn.com" and section in CNN_WORLD:
+        section = "world"
+    return f"{host}/{section}"
+
+
+def _lines(row: dict) -> list[str]:
+    return [x.strip() for x in row["text"].splitlines() if x.strip()]
+
+
+def _print(row: dict, source: str, split: str | None = None) -> None:
+    tag = f" {split}" if split else ""
+    print(f"=== {row['id']} {source}{tag} {row['url']}\nTITLE: {row['title']}\nAUTHORS: {row['authors']}")
+    for i, text in enumerate(_lines(row)):
+        shown = text if len(text) <= 240 else text[:150] + " [...] " + text[-80:]
+        print(f"{i:3d} {shown}")
+    sys.stdout.flush()
+
+
+def draw_v1() -> None:
     by_source: dict[str, list[dict]] = {}
     with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            host = (urlsplit(row["url"]).hostname or "").removeprefix("www.")
-            n = sum(1 for x in row["text"].splitlines() if x.strip())
-            if host in PER_SOURCE and 5 <= n <= 30:
+            host = host_of(row["url"])
+            if host in PER_SOURCE and 5 <= len(_lines(row)) <= 30:
                 by_source.setdefault(host, []).append(row)
     rng = random.Random(SEED)
     for host, k in PER_SOURCE.items():
         rows = sorted(by_source.get(host, []), key=lambda r: r["id"])
         for row in rng.sample(rows, min(k, len(rows))):
-            lines = [x.strip() for x in row["text"].splitlines() if x.strip()]
-            print(f"=== {row['id']} {host} {row['url']}\nTITLE: {row['title']}\nAUTHORS: {row['authors']}")
-            for i, text in enumerate(lines):
-                shown = text if len(text) <= 240 else text[:150] + " [...] " + text[-80:]
-                print(f"{i:3d} {shown}")
-            sys.stdout.flush()
+            _print(row, host)
+
+
+def draw_v2(manifest: Path | None) -> None:
+    v1 = {p.stem for p in (ROOT / "tests" / "fixtures" / "cleaning_labels").glob("rt-*.json")}
+    by_source: dict[str, list[dict]] = {}
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            source = section_of(row["url"])
+            if source in PER_SECTION_V2 and row["id"] not in v1 and 5 <= len(_lines(row)) <= 40:
+                by_source.setdefault(source, []).append(row)
+    rng = random.Random(SEED_V2)
+    chosen = []
+    for source, k in PER_SECTION_V2.items():
+        rows = sorted(by_source.get(source, []), key=lambda r: r["id"])
+        for n, row in enumerate(rng.sample(rows, min(k, len(rows)))):
+            split = "dev" if n % 2 == 0 else "sealed"
+            chosen.append({"id": row["id"], "source": source, "split": split})
+            _print(row, source, split)
+    if manifest:
+        manifest.write_text(json.dumps(chosen, indent=1) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--set", choices=("v1", "v2"), default="v1")
+    ap.add_argument("--manifest", type=Path, default=None, help="v2: write ids, sources and splits here")
+    args = ap.parse_args()
+    if args.set == "v1":
+        draw_v1()
+    else:
+        draw_v2(args.manifest)
 
 
 if __name__ == "__main__":
