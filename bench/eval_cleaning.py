@@ -12,15 +12,23 @@ Systems, all in one run:
   per document, and per source with the source's labelled documents as form-feed-separated pages
   (so repeated headers/footers across documents are visible to it).
 
-Prints a table per system and split (dev / holdout / all) and writes
-``bench/results/cleaning_eval.json``.
+Labelled sets: the old sample (``tests/fixtures/cleaning_labels/``, 44 documents, the rules were
+written on it) and the issue-15 set (``tests/fixtures/cleaning_labels_v2/``, 128 documents from 14
+sources, each with a ``kind``), split into a development half and a sealed half before any rule
+was written. The sealed half is scored only with ``--sealed``: run that once, at the end.
 
-    .venv/bin/python bench/eval_cleaning.py
+Prints a table per system and set (old sample: dev / holdout / all; new: dev, and sealed with
+``--sealed``), per source and per kind for the new set, cleaning throughput (documents/s on one
+core), and writes ``bench/results/cleaning_eval.json``.
+
+    .venv/bin/python bench/eval_cleaning.py            # old sample + new dev half
+    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the sealed half
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import sys
@@ -37,12 +45,19 @@ from ingest.models import IngestError, RawRecord, normalise_text  # noqa: E402
 from ingest.settings import IngestSettings  # noqa: E402
 
 LABELS = REPO / "tests" / "fixtures" / "cleaning_labels"
+LABELS_V2 = REPO / "tests" / "fixtures" / "cleaning_labels_v2"
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 
 
-def load_labels() -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(LABELS.glob("rt-*.json"))]
+def load_labels(directory: Path = LABELS) -> list[dict]:
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("rt-*.json"))]
+    unlabelled = [
+        d["id"] for d in docs if any(line["label"] not in ("keep", "remove") for line in d["lines"])
+    ]
+    if unlabelled:
+        sys.exit(f"{directory}: {len(unlabelled)} documents have unlabelled lines, e.g. {unlabelled[:3]}")
+    return docs
 
 
 def record_of(doc: dict) -> tuple[RawRecord, list[tuple[int, int]]]:
@@ -130,60 +145,124 @@ def learn_profiles(corpus: Path, directory: Path) -> tuple[SourceProfiles, float
     return profiles, time.perf_counter() - t0, n
 
 
+def measure_throughput(corpus: Path, profiles: SourceProfiles | None, limit: int) -> dict:
+    """Documents per second through ``clean_record`` on one core (this process), corpus order."""
+    from ingest.loaders import iter_records
+
+    records = []
+    for rec in iter_records([corpus]):
+        if isinstance(rec, RawRecord):
+            records.append(rec)
+            if len(records) >= limit:
+                break
+    t0 = time.perf_counter()
+    for rec in records:
+        with contextlib.suppress(IngestError):  # an all-boilerplate page is a result, not a failure
+            clean_record(rec, profiles)
+    secs = time.perf_counter() - t0
+    return {"documents": len(records), "seconds": round(secs, 2), "docs_per_s": round(len(records) / secs, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--corpus", type=Path, default=CORPUS, help="corpus to learn per-source boilerplate from"
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--show-errors", action="store_true", help="print each wrong line")
+    parser.add_argument(
+        "--show-errors", action="store_true", help="print each wrong line (never the sealed half)"
+    )
+    parser.add_argument("--sealed", action="store_true", help="also score the sealed half (once, at the end)")
+    parser.add_argument("--throughput-docs", type=int, default=2000, help="corpus documents timed")
     args = parser.parse_args()
 
-    docs = load_labels()
+    old = load_labels()
+    new = load_labels(LABELS_V2) if any(LABELS_V2.glob("rt-*.json")) else []
+    sets: dict[str, list[dict]] = {
+        "old/dev": [d for d in old if d["split"] == "dev"],
+        "old/holdout": [d for d in old if d["split"] == "holdout"],
+        "old/all": old,
+        "new/dev": [d for d in new if d["split"] == "dev"],
+    }
+    if args.sealed:
+        sets["new/sealed"] = [d for d in new if d["split"] == "sealed"]
+    docs = [d for d in old + new if args.sealed or d["split"] != "sealed"]
     systems: dict[str, dict[str, list[bool]]] = {}
     systems["newsdesk (rules)"] = {d["id"]: newsdesk_predictions(d, None) for d in docs}
     learned_info = None
+    profiles = None
     if args.corpus.exists():
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
             profiles, secs, n = learn_profiles(args.corpus, Path(tmp))
-        learned_info = {"corpus": args.corpus.name, "documents": n, "seconds": round(secs, 1)}
-        systems["newsdesk (rules+learned)"] = {d["id"]: newsdesk_predictions(d, profiles) for d in docs}
+            learned_info = {"corpus": args.corpus.name, "documents": n, "seconds": round(secs, 1)}
+            systems["newsdesk (rules+learned)"] = {d["id"]: newsdesk_predictions(d, profiles) for d in docs}
+            throughput = measure_throughput(args.corpus, profiles, args.throughput_docs)
     else:
         print(f"corpus {args.corpus} not found: skipping learned boilerplate", file=sys.stderr)
+        throughput = None
+    # Haystack sees each set's documents by themselves (per source: that set's pages of a source)
     systems["haystack DocumentCleaner (per doc)"] = haystack_predictions(docs, per_source=False)
-    systems["haystack DocumentCleaner (per source, pages)"] = haystack_predictions(docs, per_source=True)
+    systems["haystack DocumentCleaner (per source, pages)"] = {
+        **haystack_predictions(old, per_source=True),
+        **haystack_predictions([d for d in new if d in docs], per_source=True),
+    }
 
     results: dict = {}
     cols = f"{'lines':>5} {'gold':>5} {'tp':>4} {'fp':>4} {'fn':>4} {'prec':>6} {'rec':>6}"
-    header = f"{'system':46} {'split':8} {cols}"
+    header = f"{'system':46} {'set':11} {cols}"
     print(header)
     print("-" * len(header))
-    for name, preds in systems.items():
+
+    def pairs_of(name: str, subset: list[dict]) -> list[tuple[bool, bool]]:
+        return [
+            (p, line["label"] == "remove")
+            for d in subset
+            for p, line in zip(systems[name][d["id"]], d["lines"], strict=True)
+        ]
+
+    for name in systems:
         results[name] = {}
-        for split in ("dev", "holdout", "all"):
-            pairs = [
-                (p, line["label"] == "remove")
-                for d in docs
-                if split == "all" or d["split"] == split
-                for p, line in zip(preds[d["id"]], d["lines"], strict=True)
-            ]
-            s = score(pairs)
-            results[name][split] = s
+        for set_name, subset in sets.items():
+            s = score(pairs_of(name, subset))
+            results[name][set_name] = s
             print(
-                f"{name:46} {split:8} {s['lines']:5d} {s['gold_remove']:5d} {s['tp']:4d} {s['fp']:4d} "
+                f"{name:46} {set_name:11} {s['lines']:5d} {s['gold_remove']:5d} {s['tp']:4d} {s['fp']:4d} "
                 f"{s['fn']:4d} {s['precision']:6.3f} {s['recall']:6.3f}"
             )
-        by_source: dict[str, list] = defaultdict(list)
-        for d in docs:
-            for p, line in zip(preds[d["id"]], d["lines"], strict=True):
-                by_source[d["source"]].append((p, line["label"] == "remove"))
-        results[name]["by_source"] = {src: score(pairs) for src, pairs in sorted(by_source.items())}
+        for set_name in [k for k in sets if k.startswith("new/")]:
+            for field in ("source", "kind"):
+                groups: dict[str, list[dict]] = defaultdict(list)
+                for d in sets[set_name]:
+                    groups[d.get(field) or "?"].append(d)
+                results[name][f"{set_name}/by_{field}"] = {
+                    g: score(pairs_of(name, ds)) for g, ds in sorted(groups.items())
+                }
+        results[name]["old/by_source"] = {
+            src: score(pairs_of(name, [d for d in old if d["source"] == src]))
+            for src in sorted({d["source"] for d in old})
+        }
+    best = "newsdesk (rules+learned)" if "newsdesk (rules+learned)" in systems else "newsdesk (rules)"
+    for set_name in [k for k in sets if k.startswith("new/")]:
+        for field in ("source", "kind"):
+            print(f"\n{best}, {set_name}, by {field}")
+            for g, sc in results[best][f"{set_name}/by_{field}"].items():
+                print(
+                    f"  {g:30} lines {sc['lines']:4d} gold {sc['gold_remove']:4d} "
+                    f"prec {sc['precision']:6.3f} rec {sc['recall']:6.3f}"
+                )
+    if throughput:
+        print(
+            f"\nthroughput (one core, rules+learned): {throughput['docs_per_s']:.0f} documents/s "
+            f"over {throughput['documents']} corpus documents"
+        )
     if args.show_errors:
         for name in [n for n in systems if n.startswith("newsdesk")]:
             print(f"\n== errors of {name}")
             for d in docs:
+                if d["split"] == "sealed":
+                    continue
                 for p, line in zip(systems[name][d["id"]], d["lines"], strict=True):
                     gold = line["label"] == "remove"
                     if p != gold:
@@ -193,9 +272,11 @@ def main() -> None:
     import haystack
 
     payload = {
-        "labelled_documents": len(docs),
-        "labelled_lines": sum(len(d["lines"]) for d in docs),
+        "labelled_documents": {k: len(v) for k, v in sets.items()},
+        "labelled_lines": {k: sum(len(d["lines"]) for d in v) for k, v in sets.items()},
         "sources": sorted({d["source"] for d in docs}),
+        "sealed_scored": args.sealed,
+        "throughput": throughput,
         "learned_from": learned_info,
         "python": platform.python_version(),
         "haystack": haystack.__version__,

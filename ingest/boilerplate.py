@@ -452,6 +452,8 @@ RULES: tuple[Rule, ...] = (
             r"^(?:this|the) (?:story|article|report|post) (?:originally appeared|was originally published|"
             r"first appeared|is republished|was produced|was published) (?:on|in|by|from|as|with)\b",
             r"^\(?this (?:story|article) was (?:produced|reported|written) (?:by|in partnership|in collaboration)\b",
+            r"^(?:this|the) (?:story|article|report) (?:includes|contains|uses) (?:information|reporting|material)s? from\b",
+            r"^(?:this|the) (?:story|article|report) (?:was|has been) adapted from\b",
         ),
         max_words=60,
         moved_to="credits",
@@ -487,6 +489,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:\d+ )?photos|replay|play video|watch video|listen to this article|all rights reserved.*|"
             r"©.{0,80}|copyright ©?.{0,80})\W*$",
             r"^(?:[^|»›>•]{1,30}\s*[|»›>•]\s*){3,}[^|»›>•]{0,30}$",
+            r"^(?:the )?(?:story|article) continues (?:below|after)\b.{0,40}$",
         ),
         max_words=25,
     ),
@@ -564,6 +567,7 @@ def apply_rules(
     known_captions: Iterable[str] = (),
     authors: Iterable[str] = (),
     min_duplicate_chars: int = 50,
+    structure: bool = True,
 ) -> RuleResult:
     """Run the general rules over ``text``; offsets in removals index ``text``.
 
@@ -618,7 +622,30 @@ def apply_rules(
                 continue
             seen.add(norm)
         result.kept.append(line)
+    if structure:
+        _apply_structure(result)
     return result
+
+
+def _apply_structure(result: RuleResult) -> None:
+    """Furniture told by the shape and place of the lines left (``ingest.structure``)."""
+    from ingest.structure import detect
+
+    findings = {f.index: f for f in detect(result.kept)}
+    if not findings:
+        return
+    kept = []
+    for i, line in enumerate(result.kept):
+        f = findings.get(i)
+        if f is None:
+            kept.append(line)
+            continue
+        if f.moved_to == "captions":
+            _add_once(result.captions, line.text)
+        elif f.moved_to == "credits":
+            _add_once(result.credits, line.text)
+        result.removed.append(Removal(f.rule, line.text, line.start, line.end, f.reason, f.moved_to))
+    result.kept = kept
 
 
 def _continues_on_next_line(lines: list[Line], i: int) -> bool:

@@ -1,0 +1,239 @@
+"""Site furniture recognised by the *shape* of lines and where they stand, not by their wording.
+
+``ingest.boilerplate`` knows how sites phrase furniture ("Sign up for …", "Jane Doe/AP"); on
+articles it was not written on it misses what is phrased differently. What holds across sites is
+structure:
+
+* **glued links** — a site's inline related-story link loses the space between its label and the
+  linked headline when scraped ("Wanna bet?Cincinnati Reds approved …", "March 30:Teachers are
+  striking …"): a short label glued to a capitalised headline does not happen in prose;
+* **headline runs** — related-story lists are runs of short lines that end without a full stop
+  (headlines), next to a line recognised as a link or a "Label: Headline" line; a single such line
+  between paragraphs is a section heading and stays;
+* **tail bios** — the last lines of a guest piece introduce its author ("Rachel Beale, MBA, is a
+  long COVID-19 advocate …"): a one-sentence line that opens with a name and "is a/an/the",
+  whose person is not otherwise in the article (a news story's last line about someone it
+  reported on names a person the story has already met);
+* **credit tails** — a caption sentence followed by a lower-case credit ("… in 2019. courtesy
+  Justin Wang").
+
+Each detector is a plain function over the document's lines (``Line``) and returns the indices it
+removes; ``detect`` runs them over the lines the per-line rules kept. Detectors never remove the
+first line (the lead) and never a line of more than ``MAX_WORDS`` words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Protocol
+
+MAX_WORDS = 40
+HEADLINE_MAX_WORDS = 20
+LABEL_MAX_WORDS = 8
+TAIL = 3  # lines from the end where an author bio stands
+
+
+class _Line(Protocol):
+    text: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line a structure detector removes, with the rule name and reason for the audit trail."""
+
+    index: int
+    rule: str
+    reason: str
+    moved_to: str | None = None
+
+
+# "Wanna bet?Cincinnati", "March 30:Teachers", "still here.The 'tripledemic'": a label glued to a headline
+_GLUED = re.compile(r"^(?P<label>[^\n]{2,80}?[\w’'”\")])[:?!.](?P<head>[‘“\"']?[A-Z][a-z’']\S*)")
+_LABEL_COLON = re.compile(r"^(?P<label>[A-Z][\w’'&.,-]*(?:\s+[\w’'&.,-]+){0,5}):\s+[A-Z‘“\"']")
+_NAME = r"[A-Z][\w’'.-]+"
+_BIO = re.compile(
+    rf"^(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})"
+    r"(?:,\s*[A-Z][\w.,' -]{1,40}?)?,?\s+(?:is|serves as)\s+"  # a bio is in the present tense
+    # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation"
+    r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z])"
+)
+_CREDIT_TAIL = re.compile(
+    r"[a-z\d)][.!?][”\"’]?\s+(?P<credit>(?i:courtesy(?: of)?|photo(?:graph)? by|photos? courtesy|credit:?|"
+    r"provided (?:to|by))\s+"
+    # the credit is names: capitalised words, slashes ("Courtesy Brandon Diebold/Black Rose Films")
+    r"[A-Z][\w.'’&-]*(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|of|and|de|van|von|the)){0,8}(?<![.]))$"
+)
+_SENTENCE_END = re.compile(r"[.!?][”\"’)]?\s+[A-Z]")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def is_headline_shaped(text: str) -> bool:
+    """A short line that ends without a full stop, or a question: how headlines are written."""
+    n = _words(text)
+    if not 3 <= n <= HEADLINE_MAX_WORDS:
+        return False
+    end = text.rstrip("”\"’'")[-1:]
+    return end.isalnum() or end in "?)"
+
+
+def glued_link(text: str) -> bool:
+    """A short label glued to a capitalised headline, as scraped inline related-story links are."""
+    if not 4 <= _words(text) <= 30 or re.search(r"\bwww\.|\.(?:com|org|net|gov)\b", text, re.I):
+        return False  # a web address's dots are not a lost space
+    if re.match(r"^(?:\d{1,3}[.)]|[•\-*▪►])\s", text):
+        return False  # "11. CVS:The drugstore chain …": an item of the article's own list
+    m = _GLUED.match(text)
+    if m is None:
+        return False
+    label = m.group("label")
+    if _words(label) > LABEL_MAX_WORDS or (label[-1:] == "." and label.split()[-1][:-1].isupper()):
+        return False
+    # "U.S.Army", "p.m.Monday": an abbreviation's dots, not a lost space
+    last = label.split()[-1]
+    return not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?", last + ".")
+
+
+def labelled_headline(text: str) -> bool:
+    """A short label, then a headline: "Dining: Where to eat, drink outdoors in Dutchess County".
+
+    The headline has six words or more with lower-case words in it, not a name, a number or a
+    list of names or figures ("Trainer: Yoshito Yahagi", "Top returning performers: Hannah Whitman,
+    …", "All-time Receiving Leader: Jerry Rice 1,281 rec, 19,247 yds, 176 TD").
+    """
+    m = _LABEL_COLON.match(text)
+    if m is None or not is_headline_shaped(text) or _words(m.group("label")) > 4:
+        return False
+    rest = text[m.end("label") + 1 :]
+    head = rest.split()
+    lower = sum(1 for w in head if w[:1].islower())
+    digits = sum(1 for w in head if any(ch.isdigit() for ch in w))
+    return len(head) >= 6 and lower >= 2 and digits * 3 <= len(head)  # not a line of figures
+
+
+def related_links(lines: Sequence[_Line]) -> list[int]:
+    """Glued links; runs of two or more labelled headlines; and the headline-shaped lines
+    between two glued links.
+
+    A labelled headline alone ("Background: what we know") may be the story's own subhead, and a
+    run of "Label: value" lines whose values are not headlines is a fact box: only a headline
+    after the label counts, and only in company. Headline-shaped lines join only between glued
+    links, the strongest sign of a scraped link list (lists of nominees or results are runs of
+    short lines too).
+    """
+    texts = [line.text for line in lines]
+    glued = {i for i, t in enumerate(texts) if i > 0 and glued_link(t)}
+    labelled = {i for i, t in enumerate(texts) if i > 0 and labelled_headline(t)}
+    out = set(glued)
+    # a label used twice ("Last start:", "Possible next start:"), or labels on nearly every line, make
+    # the labelled lines field names of a fact box, not links
+    labels = [m.group("label").lower() for t in texts if (m := _LABEL_COLON.match(t))]
+    if len(labels) * 4 > len(texts) * 3 or len(set(labels)) < len(labels):
+        labelled = set()
+    seeds = glued | labelled
+    for i in sorted(seeds):
+        a = b = i
+        while a - 1 > 0 and a - 1 in seeds:
+            a -= 1
+        while b + 1 < len(texts) and b + 1 in seeds:
+            b += 1
+        if b > a:
+            out.update(range(a, b + 1))
+    ordered = sorted(glued)
+    for x, y in pairwise(ordered):
+        between = range(x + 1, y)
+        if y - x <= 4 and all(is_headline_shaped(texts[k]) or _is_link_like(texts[k]) for k in between):
+            out.update(between)
+    return sorted(out)
+
+
+def _is_link_like(text: str) -> bool:
+    """A line of headline length with at most two sentences (a headline with a full stop)."""
+    return _words(text) <= HEADLINE_MAX_WORDS and text.count(". ") <= 1
+
+
+def _surname_elsewhere(name: str, texts: Sequence[str], skip: int) -> bool:
+    surname = name.split()[-1].strip("’'.,").lower()
+    return any(surname in t.lower() for k, t in enumerate(texts) if k != skip)
+
+
+def tail_bios(lines: Sequence[_Line]) -> list[int]:
+    """One-sentence author introductions among the last lines, about someone the article never names."""
+    texts = [line.text for line in lines]
+    out = []
+    for i in range(max(1, len(texts) - TAIL), len(texts)):
+        t = texts[i]
+        if _words(t) > MAX_WORDS or _SENTENCE_END.search(t.rstrip()[:-1] if t[-1:] in ".!?" else t):
+            continue
+        m = _BIO.match(t)
+        if m and not _surname_elsewhere(m.group("name"), texts, i):
+            out.append(i)
+    return out
+
+
+def credit_tails(lines: Sequence[_Line]) -> list[int]:
+    """Captions that end in a lower-case credit ("… in 2019. courtesy Justin Wang")."""
+    return [
+        i
+        for i, line in enumerate(lines)
+        if i > 0 and _words(line.text) <= MAX_WORDS + 20 and _CREDIT_TAIL.search(line.text)
+    ]
+
+
+_PROMPT_THING = re.compile(r"\b(?:newsletters?|podcasts?|our app|daily digest)\b", re.I)
+_READER = re.compile(r"\b(?:you|your|our)\b", re.I)
+
+
+def reader_prompts(lines: Sequence[_Line]) -> list[int]:
+    """Short lines that speak to the reader about a newsletter, podcast or app ("The WeekDay
+    newsletter provides you with a daily digest …", "Our newsletter has the best concerts …")."""
+    return [
+        i
+        for i, line in enumerate(lines)
+        if i > 0
+        and _words(line.text) <= 30
+        and _PROMPT_THING.search(line.text)
+        and _READER.search(line.text)
+        and not re.search(r"[“\"]", line.text)  # a quote about a newsletter is reporting
+    ]
+
+
+def detect(lines: Sequence[_Line]) -> list[Finding]:
+    """Every structure finding over ``lines`` (the lines the per-line rules kept), by index."""
+    found: dict[int, Finding] = {}
+    for i in credit_tails(lines):
+        found.setdefault(
+            i,
+            Finding(
+                i, "caption", "photo caption ending in a credit (kept once in metadata.captions)", "captions"
+            ),
+        )
+    for i in related_links(lines):
+        found.setdefault(
+            i,
+            Finding(
+                i,
+                "related_link",
+                "related-story link: a headline glued to its label or in a run of headlines",
+            ),
+        )
+    for i in reader_prompts(lines):
+        found.setdefault(
+            i, Finding(i, "newsletter_prompt", "a newsletter/podcast/app prompt addressed to the reader")
+        )
+    for i in tail_bios(lines):
+        found.setdefault(
+            i,
+            Finding(
+                i,
+                "author_bio",
+                "author introduction among the last lines (kept in metadata.credits)",
+                "credits",
+            ),
+        )
+    return sorted(found.values(), key=lambda f: f.index)
