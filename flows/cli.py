@@ -377,6 +377,7 @@ def search(
         list[str] | None,
         typer.Option("--entity", help="Only articles tagged with this person, organisation, group or place."),
     ] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Only articles with this author.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search the index: one hit per article, ranked from all its matching chunks."""
@@ -386,7 +387,7 @@ def search(
     from search.facets import facet_counts
     from search.retrieval import build_filters
 
-    filters = build_filters(source, since_d, until_d, entities=entity)
+    filters = build_filters(source, since_d, until_d, entities=entity, author=author)
     try:
         hits = _searcher().search(
             query, mode=mode, top_k=top_k, filters=filters, group=not chunks, as_of=as_of_d

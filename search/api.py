@@ -133,6 +133,7 @@ class AskFilters(BaseModel):
     until: date | None = None
     doc_ids: list[Annotated[str, Field(max_length=512)]] | None = Field(None, max_length=100)
     entities: list[Annotated[str, Field(max_length=256)]] | None = Field(None, max_length=20)
+    author: str | None = Field(None, max_length=200)
 
 
 class AskRequest(BaseModel):
@@ -354,10 +355,14 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
             list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None,
             Query(max_length=20, description="Only articles tagged with every one of these entities."),
         ] = None,
+        author: Annotated[
+            str | None,
+            Query(max_length=200, description="Only articles with this author (as in their byline)."),
+        ] = None,
     ) -> dict[str, Any]:
         if since and until and since > until:
             raise APIError(400, "invalid_request", "since must not be after until")
-        filters = build_filters(source, since, until, doc_id, entities=entity)
+        filters = build_filters(source, since, until, doc_id, entities=entity, author=author)
         hits = await run_in_threadpool(
             state.searcher.search, q, mode=mode, top_k=top_k, filters=filters, group=group, as_of=as_of
         )
@@ -366,7 +371,9 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
     @app.post("/ask", response_model=AnswerResponse, tags=["search"])
     async def ask(req: AskRequest) -> dict[str, Any]:
         f = req.filters or AskFilters()
-        filters = build_filters(f.source, f.since, f.until, f.doc_ids, as_of=req.as_of, entities=f.entities)
+        filters = build_filters(
+            f.source, f.since, f.until, f.doc_ids, as_of=req.as_of, entities=f.entities, author=f.author
+        )
         answer = await run_in_threadpool(
             answer_question, req.question, state.searcher, top_k=req.top_k, filters=filters, mode=req.mode
         )

@@ -95,8 +95,11 @@ def build_filters(
     doc_ids: list[str] | None = None,
     as_of: date | None = None,
     entities: list[str] | None = None,
+    author: str | None = None,
 ) -> dict[str, Any] | None:
-    """Haystack filter dict on the real ``published`` date, source, doc ids and entities.
+    """Haystack filter dict on the real ``published`` date, source, doc ids, entities and author.
+
+    ``author``: one of the article's ``authors`` as stored (the byline the cleaner moved to metadata).
 
     ``entities``: every one must be tagged on the article (clicking two facets narrows twice).
 
@@ -114,6 +117,8 @@ def build_filters(
         conditions.append({"field": "meta.published", "operator": "<=", "value": until.isoformat()})
     if doc_ids:
         conditions.append({"field": "meta.doc_id", "operator": "in", "value": list(doc_ids)})
+    if author:
+        conditions.append({"field": "meta.authors", "operator": "==", "value": author})
     for name in entities or []:
         conditions.append({"field": "meta.entities", "operator": "==", "value": name})
     if not conditions:

@@ -96,11 +96,18 @@ def test_bbc_copy_loses_only_author_bios_and_a_stray_dot() -> None:
             by_rule.setdefault(r.rule, []).append((d["id"], r.text))
     # 2,225 stories: before the fix 19 caption and 7 author_bio removals, most of them reporting.
     assert removed["caption"] == 0, by_rule.get("caption")
-    assert sum(removed.values()) <= 8, removed
+    # the structure detectors (ingest/structure.py) find 5 more sign-offs that lack a final full stop
+    assert sum(removed.values()) <= 12, removed
     # Hand-read: every remaining bio is the writer's sign-off line, moved to credits.
     bios = by_rule.get("author_bio", [])
     assert bios and all(
-        t.startswith(("Clark Boyd is technology correspondent", "Owain Bennallack is the editor"))
+        t.startswith(
+            (
+                "Clark Boyd is technology correspondent",
+                "Owain Bennallack is the editor",
+                "Simon Perry is the editor of the Digital Lifestyles website",
+            )
+        )
         for _, t in bios
     ), bios
     assert not any(i == "bbc-sport-054" for i, _ in bios)  # the Thanou story keeps its lead
