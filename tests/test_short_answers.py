@@ -196,3 +196,14 @@ def test_answers_are_pooled_under_one_spelling() -> None:
         {"qaim"},
     )
     assert best is not None and best.text in ("Iraq", "Iraqi") and best.support == 2
+
+
+def test_the_learned_ranker_ships_weights_for_every_feature_and_a_probability_bar() -> None:
+    from search.short_answer import FEATURES, load_ranker, ranker_probability
+
+    ranker = load_ranker()
+    assert ranker is not None and set(ranker["weights"]) == set(FEATURES)
+    assert 0.0 < ranker["bar"] < 1.0
+    weak = dict.fromkeys(FEATURES, 0.0)
+    strong = {**weak, "pooled": 1.0, "exact_type": 1.0, "coverage": 1.0, "rank": 1.0, "best": 1.0}
+    assert ranker_probability(weak, ranker) < ranker["bar"] < ranker_probability(strong, ranker)
