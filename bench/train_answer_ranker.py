@@ -2,7 +2,8 @@
 
 For every dev question (odd question number, quiz weeks in ``--from``/``--to``) the sentences are
 retrieved and scored as ``ask`` does, the short-answer candidates of the reading pool are grouped
-and described by ``search.short_answer.group_features``, and each group is labelled by whether it
+and described by ``search.short_answer.candidate_answers`` (the product's own features), and each
+group is labelled by whether it
 matches a correct answer (``eval_answers.short_hit``). A logistic regression over those features
 ranks the groups; its weights, and the probability bar for ``answered`` chosen on the dev
 questions, are written to ``search/answer_ranker.json``, which the product reads. Test questions
@@ -41,13 +42,7 @@ def collect(index: str, start: str, end: str, cache: Path | None) -> list[dict[s
     from search.answers import candidate_sentences, key_terms, reading_pool, score_candidates
     from search.retrieval import Searcher, build_filters
     from search.settings import SearchSettings
-    from search.short_answer import (
-        READ_SENTENCES,
-        _content_stems,
-        answer_groups,
-        group_features,
-        scored_mentions,
-    )
+    from search.short_answer import READ_SENTENCES, candidate_answers
 
     es_url = os.environ.setdefault("NEWSDESK_ES_URL", "http://127.0.0.1:9200")
     settings = SearchSettings(es_url=es_url, index=index)
@@ -64,20 +59,18 @@ def collect(index: str, start: str, end: str, cache: Path | None) -> list[dict[s
             keys = key_terms(q["question"])
             supporting, _, pool = reading_pool(q["question"], ranked, keys)
             pool = pool[:READ_SENTENCES]
-            mentions = scored_mentions(
-                q["question"], [c.sentence for c in pool], [c.score for c in pool], set(keys)
+            candidates = candidate_answers(
+                q["question"],
+                [c.sentence for c in pool],
+                [c.score for c in pool],
+                set(keys),
+                [c.lexical for c in pool],
             )
-            support_ids = {id(c) for c in supporting}
-            docs = [c.doc.meta.get("doc_id", "") for c in pool]
-            flags = [id(c) in support_ids for c in pool]
-            qstems = _content_stems(q["question"])
-            coverage = [c.lexical for c in pool]
-            context = "\n".join(c.sentence for c in ranked).casefold()
-            for members in answer_groups(mentions):
+            for members, features in candidates:
                 row["groups"].append(
                     {
                         "text": members[0].text,
-                        "features": group_features(members, docs, flags, qstems, coverage, context),
+                        "features": features,
                         "hit": short_hit(members[0].text, q["answers"]),
                     }
                 )

@@ -270,11 +270,7 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, sho
     best = ranked[0]
     keys = key_terms(question)
     supporting, earlier, pool = reading_pool(question, ranked, keys)
-    found = (
-        _short_answer(question, pool, keys, supporting, ranked)
-        if short and has_word_content(question)
-        else None
-    )
+    found = _short_answer(question, pool, keys) if short and has_word_content(question) else None
     if short and found is None and supporting and not wants_sentence(question):
         # a question that asks for a name, place, date or number is answered by one: sentences
         # that only share its words are evidence, not an answer
@@ -286,7 +282,8 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, sho
     sentence_answer = ""
     answer, as_of, confidence = "", None, round(best.score, 4)
     if answered:
-        chosen = _answer_sentences(supporting or [c for c, _ in found[3]])  # type: ignore[index]
+        carried = [c for c, _ in found[3]] if found is not None else []
+        chosen = _answer_sentences(supporting or carried)
         focus = keys or [
             max(question_terms(question), key=lambda t: sum(t in c.stems for c in chosen), default="")
         ]
@@ -299,7 +296,6 @@ def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, sho
         if found is not None:
             phrase, answer_type, score, carriers = found
             answer, confidence = phrase, score
-            carried = [c for c, _ in carriers]
             evidence_c = carried + [c for c in evidence_c if all(c is not x for x in carried)]
             marks = {id(c): span for c, span in carriers}
             as_of = carriers[0][0].published
@@ -343,34 +339,22 @@ def reading_pool(
 
 
 def wants_sentence(question: str) -> bool:
-    """Why/how/yes-no questions and "what did … say/do" are answered by a sentence, not a name."""
+    """Why/how/yes-no questions are answered by a sentence, not a phrase (``SENTENCE_KINDS``)."""
     from search.short_answer import expected_type
 
     return expected_type(question).kind in SENTENCE_KINDS
 
 
 def _short_answer(
-    question: str,
-    pool: list[_Candidate],
-    keys: list[str],
-    supporting: list[_Candidate],
-    ranked: list[_Candidate],
+    question: str, pool: list[_Candidate], keys: list[str]
 ) -> tuple[str, str, float, list[tuple[_Candidate, tuple[int, int]]]] | None:
     """The short answer, its type and probability, and the sentences carrying it (best first) with
     its offsets in each."""
     from search.short_answer import READ_SENTENCES, read_short_answer
 
     pool = pool[:READ_SENTENCES]
-    support = {id(c) for c in supporting}
     best = read_short_answer(
-        question,
-        [c.sentence for c in pool],
-        [c.score for c in pool],
-        set(keys),
-        sentence_docs=[c.doc.meta.get("doc_id", c.doc.id.split("#")[0]) for c in pool],
-        supported=[id(c) in support for c in pool],
-        coverage=[c.lexical for c in pool],
-        context="\n".join(c.sentence for c in ranked).casefold(),
+        question, [c.sentence for c in pool], [c.score for c in pool], set(keys), [c.lexical for c in pool]
     )
     if best is None:
         return None

@@ -186,6 +186,7 @@ def _kind_of_noun(lemma: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def expected_type(question: str) -> ExpectedType:
     """The answer type a question asks for, read from its wh-word and the noun that word governs.
 
@@ -324,7 +325,7 @@ class Mention:
     end: int
     label: str
     score: float = 0.0
-    parts: dict[str, float] = field(default_factory=dict)  # the score's components (ranker features)
+    parts: dict[str, float] = field(default_factory=dict)  # what the ranker reads of the mention
 
 
 @dataclass
@@ -494,45 +495,11 @@ def score_mentions(
         penalty = 0.4 if want.kind in ("actor", "who") and not question_has_from and _is_source(span) else 1.0
         if relation_stems and not relation_tokens and not any(s & relation_stems for _, s in stems):
             penalty *= UNRELATED  # only the named thing is shared: a list of countries is no capital
-        fit_noun = _fit(span, m, want)
-        unrelated = bool(
-            relation_stems and not relation_tokens and not any(s & relation_stems for _, s in stems)
-        )
-        penalty *= fit_noun
+        penalty *= _fit(span, m, want)
         sentence = sentence_scores[m.sentence_index] / best_sentence
         fit = W_SENTENCE * sentence + W_PROXIMITY * prox + W_RELATION * rel
         m.score = want.weights.get(m.kind, 0.0) * fit * penalty
-        m.parts = {
-            "type": want.weights.get(m.kind, 0.0),
-            "sentence": sentence,
-            "proximity": prox,
-            "relation": rel,
-            "source": float(want.kind in ("actor", "who") and not question_has_from and _is_source(span)),
-            "unrelated": float(unrelated),
-            "fit": fit_noun,
-            "anchored": float(bool(keys)),
-            "key_share": (
-                len({k for t in keys for k in stem_tokens(t.text)} & key_stems) / len(key_stems)
-                if key_stems
-                else 0.0
-            ),
-            "common_np": float(m.label == "NP" and span.root.pos_ != "PROPN"),
-            "tokens": float(len(span)),
-            "window": _window_share(doc, span, question_stems),
-            "focus_near": float(_focus_near(span, want.focus)),
-        }
-
-
-WINDOW = 8  # tokens either side of a candidate that count as its neighbourhood
-
-
-def _window_share(doc: Doc, span: Span, question_stems: set[str]) -> float:
-    """Share of the question's content words said within a few tokens of the candidate."""
-    if not question_stems:
-        return 0.0
-    near = doc[max(0, span.start - WINDOW) : span.end + WINDOW]
-    found = {s for t in near if t.i not in range(span.start, span.end) for s in stem_tokens(t.text)}
-    return len(found & question_stems) / len(question_stems)
+        m.parts = {"type": want.weights.get(m.kind, 0.0), "focus_near": float(_focus_near(span, want.focus))}
 
 
 def _focus_near(span: Span, focus: str | None) -> bool:
@@ -592,51 +559,56 @@ def answer_groups(mentions: list[Mention]) -> list[list[Mention]]:
     return [members for _, members in groups]
 
 
-_LABELS = ("PERSON", "ORG", "GPE", "NORP", "NORP+", "DATE", "CARDINAL", "NP")
-# What the learned ranker weighs (dev, 5-fold CV: this set ranks as well as all 30 described by
-# group_features, and leaves out counts that grow with the size of the corpus: support, docs,
-# frequency would make a one-article answer improbable).
+# What the learned ranker weighs. Dev, 5-fold CV: this set ranked as well as a wider one (support
+# and article counts, frequency in the retrieved text, entity labels, the parse score's parts) and
+# leaves out counts that grow with the size of the corpus, which would make a one-article answer
+# improbable.
 FEATURES = ("best", "pooled", "exact_type", "coverage", "rank", "focus_near", "in_question")
 
 
-def group_features(
-    members: list[Mention],
-    sentence_docs: Sequence[str] | None = None,
-    supported: Sequence[bool] | None = None,
-    question_stems: set[str] | None = None,
-    coverage: Sequence[float] | None = None,
-    context: str = "",
-) -> dict[str, float]:
-    """What the answer ranker sees of one candidate answer: its best mention's score parts, how
-    many sentences and articles carry it, where it stands, what kind of phrase it is."""
-    top = members[0]
+def _pooled(members: list[Mention]) -> tuple[float, int]:
+    """An answer's pooled score (its best sentence plus a share of the next four) and the number
+    of sentences that carry it."""
     per_sentence: dict[int, float] = {}
     for m in members:
         per_sentence[m.sentence_index] = max(per_sentence.get(m.sentence_index, 0.0), m.score)
     ordered = sorted(per_sentence.values(), reverse=True)
-    docs = {sentence_docs[i] for i in per_sentence} if sentence_docs else set(per_sentence)
+    return min(1.0, ordered[0] + POOLING * sum(ordered[1:5])), len(per_sentence)
+
+
+def group_features(
+    members: list[Mention],
+    question_stems: set[str] | None = None,
+    coverage: Sequence[float] | None = None,
+) -> dict[str, float]:
+    """What the answer ranker sees of one candidate answer (``FEATURES``): its best mention's
+    score and type fit, the pooled score, where it stands, the noun asked about beside it, its
+    sentence's share of the question and its own overlap with the question."""
+    top = members[0]
     stems = _content_stems(top.text)
-    f = {
+    return {
         "best": top.score,
-        "pooled": min(1.0, ordered[0] + POOLING * sum(ordered[1:5])),
-        "support": min(per_sentence and len(per_sentence), 6) / 6,
-        "docs": min(len(docs), 6) / 6,
-        **{k: top.parts.get(k, 0.0) for k in ("type", "sentence", "proximity", "relation", "source")},
-        **{k: top.parts.get(k, 0.0) for k in ("unrelated", "fit", "anchored", "key_share", "common_np")},
+        "pooled": _pooled(members)[0],
         "exact_type": float(top.parts.get("type", 0.0) >= 1.0),
-        "tokens": min(top.parts.get("tokens", 1.0), 8.0) / 8,
-        "rank": 1.0 / (1.0 + min(m.sentence_index for m in members)),
-        "supported": float(bool(supported) and any(supported[i] for i in per_sentence if i < len(supported))),
-        "in_question": len(stems & question_stems) / len(stems) if question_stems and stems else 0.0,
-        "window": top.parts.get("window", 0.0),
-        "focus_near": max(m.parts.get("focus_near", 0.0) for m in members),
         "coverage": coverage[top.sentence_index] if coverage and top.sentence_index < len(coverage) else 0.0,
-        "frequency": min(context.count(top.text.casefold()), 10) / 10 if context else 0.0,
+        "rank": 1.0 / (1.0 + min(m.sentence_index for m in members)),
+        "focus_near": max(m.parts.get("focus_near", 0.0) for m in members),
+        "in_question": len(stems & question_stems) / len(stems) if question_stems and stems else 0.0,
     }
-    label = top.label if top.label in _LABELS else ""
-    for name in _LABELS:
-        f[f"label_{name}"] = float(label == name)
-    return f
+
+
+def candidate_answers(
+    question: str,
+    sentences: Sequence[str],
+    sentence_scores: Sequence[float],
+    key_stems: set[str] | None = None,
+    coverage: Sequence[float] | None = None,
+) -> list[tuple[list[Mention], dict[str, float]]]:
+    """Each candidate answer (its mentions, best first) with the features the ranker weighs;
+    what ``read_short_answer`` ranks and ``bench/train_answer_ranker.py`` learns from."""
+    mentions = scored_mentions(question, sentences, sentence_scores, key_stems)
+    qstems = _content_stems(question)
+    return [(members, group_features(members, qstems, coverage)) for members in answer_groups(mentions)]
 
 
 RANKER_FILE = Path(__file__).with_name("answer_ranker.json")
@@ -661,23 +633,16 @@ def ranker_probability(features: dict[str, float], ranker: dict[str, Any]) -> fl
 
 
 def rank_answers(
-    mentions: list[Mention],
-    sentence_docs: Sequence[str] | None = None,
-    supported: Sequence[bool] | None = None,
-    question_stems: set[str] | None = None,
-    coverage: Sequence[float] | None = None,
-    context: str = "",
-    bar: float | None = None,
+    candidates: list[tuple[list[Mention], dict[str, float]]], bar: float | None = None
 ) -> ShortAnswer | None:
     """The best candidate answer by the learned ranker, if it reaches ``bar`` (default: the bar
     chosen with the weights); the hand-weighted pooling (``aggregate``) where no ranker is
     installed."""
     ranker = load_ranker()
     if ranker is None:
-        return aggregate(mentions)
+        return aggregate([m for members, _ in candidates for m in members])
     best: ShortAnswer | None = None
-    for members in answer_groups(mentions):
-        features = group_features(members, sentence_docs, supported, question_stems, coverage, context)
+    for members, features in candidates:
         p = ranker_probability(features, ranker)
         if best is None or p > best.score:
             display = _display_mention(members)
@@ -690,16 +655,11 @@ def rank_answers(
 
 def aggregate(mentions: list[Mention], minimum: float = MIN_SHORT_SCORE) -> ShortAnswer | None:
     """Pool the mentions of one answer across sentences; the best pooled answer, if good enough."""
-    groups = [("", members) for members in answer_groups(mentions)]
     best: ShortAnswer | None = None
-    for _, members in groups:
-        per_sentence: dict[int, float] = {}
-        for m in members:
-            per_sentence[m.sentence_index] = max(per_sentence.get(m.sentence_index, 0.0), m.score)
-        ordered = sorted(per_sentence.values(), reverse=True)
-        pooled = min(1.0, ordered[0] + POOLING * sum(ordered[1:5]))
+    for members in answer_groups(mentions):
+        pooled, support = _pooled(members)
         display = _display_mention(members)
-        candidate = ShortAnswer(display.text, display.kind, round(pooled, 4), len(per_sentence), members)
+        candidate = ShortAnswer(display.text, display.kind, round(pooled, 4), support, members)
         if best is None or candidate.score > best.score:
             best = candidate
     if best is None or best.score < minimum:
@@ -755,27 +715,20 @@ def read_short_answer(
     sentences: Sequence[str],
     sentence_scores: Sequence[float],
     key_stems: set[str] | None = None,
-    sentence_docs: Sequence[str] | None = None,
-    supported: Sequence[bool] | None = None,
     coverage: Sequence[float] | None = None,
-    context: str = "",
     bar: float | None = None,
 ) -> ShortAnswer | None:
     """The short answer to ``question`` from scored sentences (best first), or None.
 
-    ``sentence_docs`` (the article of each sentence), ``supported`` (whether the sentence reader
-    counts it as support), ``coverage`` (its share of the question's terms) and ``context`` (all
-    retrieved text) are what the learned ranker weighs besides the parse. ``score`` is the
-    ranker's probability that the answer is right.
+    ``coverage`` (each sentence's share of the question's terms) is what the learned ranker
+    weighs besides the parse; ``score`` is its probability that the answer is right.
 
     Usage::
 
         best = read_short_answer("who holds Qaim?", [c.sentence for c in ranked], [c.score for c in ranked])
         best.text, best.kind, [(m.sentence_index, m.start, m.end) for m in best.mentions]
     """
-    mentions = scored_mentions(question, sentences, sentence_scores, key_stems)
-    qstems = _content_stems(question)
-    return rank_answers(mentions, sentence_docs, supported, qstems, coverage, context, bar)
+    return rank_answers(candidate_answers(question, sentences, sentence_scores, key_stems, coverage), bar)
 
 
 def best_per_sentence(mentions: list[Mention]) -> dict[int, Mention]:
