@@ -190,7 +190,6 @@ def main() -> None:
     systems: dict[str, dict[str, list[bool]]] = {}
     systems["newsdesk (rules)"] = {d["id"]: newsdesk_predictions(d, None) for d in docs}
     learned_info = None
-    profiles = None
     if args.corpus.exists():
         import tempfile
 

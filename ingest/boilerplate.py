@@ -567,7 +567,6 @@ def apply_rules(
     known_captions: Iterable[str] = (),
     authors: Iterable[str] = (),
     min_duplicate_chars: int = 50,
-    structure: bool = True,
 ) -> RuleResult:
     """Run the general rules over ``text``; offsets in removals index ``text``.
 
@@ -613,7 +612,7 @@ def apply_rules(
         if rule is not None and rule.open_end and _continues_on_next_line(lines, i):
             rule = None  # "... in third. And" + "won the women's 800m": one sentence cut in two
         if rule is not None:
-            _record_move(result, rule, line.text)
+            _record_move(result, rule.name, rule.moved_to, line.text)
             remove(line, rule.name, rule.reason, rule.moved_to)
             continue
         if len(norm) >= min_duplicate_chars and not _LIST_OR_QUESTION.search(line.text):
@@ -622,8 +621,7 @@ def apply_rules(
                 continue
             seen.add(norm)
         result.kept.append(line)
-    if structure:
-        _apply_structure(result)
+    _apply_structure(result)
     return result
 
 
@@ -640,10 +638,7 @@ def _apply_structure(result: RuleResult) -> None:
         if f is None:
             kept.append(line)
             continue
-        if f.moved_to == "captions":
-            _add_once(result.captions, line.text)
-        elif f.moved_to == "credits":
-            _add_once(result.credits, line.text)
+        _record_move(result, f.rule, f.moved_to, line.text)
         result.removed.append(Removal(f.rule, line.text, line.start, line.end, f.reason, f.moved_to))
     result.kept = kept
 
@@ -668,18 +663,18 @@ def _in_hyphen_list(lines: list[Line], i: int) -> bool:
     return any(n.startswith(("- ", "– ", "— ", "− ", "-", "•")) and len(n.split()) <= 12 for n in neighbours)
 
 
-def _record_move(result: RuleResult, rule: Rule, text: str) -> None:
-    if rule.moved_to == "captions":
+def _record_move(result: RuleResult, rule: str, moved_to: str | None, text: str) -> None:
+    if moved_to == "captions":
         _add_once(result.captions, text)
-    elif rule.moved_to == "credits":
+    elif moved_to == "credits":
         _add_once(result.credits, text)
-    elif rule.moved_to == "authors":
+    elif moved_to == "authors":
         name = re.sub(r"^(?:by\s+|[–—−-]{1,2}\s*)", "", text, flags=I).split(",")[0].strip()
         if name:
             _add_once(result.authors, name)
-    elif rule.moved_to == "dateline":
+    elif moved_to == "dateline":
         result.datelines.append(text)
-    if rule.name == "print_edition":
+    if rule == "print_edition":
         result.print_edition.append(text)
 
 

@@ -25,7 +25,7 @@ first line (the lead) and never a line of more than ``MAX_WORDS`` words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Protocol
@@ -203,37 +203,35 @@ def reader_prompts(lines: Sequence[_Line]) -> list[int]:
     ]
 
 
+# Each detector with the rule name, reason and metadata field its findings carry in the audit
+# trail; the first detector to claim a line names it.
+DETECTORS: tuple[tuple[Callable[[Sequence[_Line]], list[int]], str, str, str | None], ...] = (
+    (
+        credit_tails,
+        "caption",
+        "photo caption ending in a credit (kept once in metadata.captions)",
+        "captions",
+    ),
+    (
+        related_links,
+        "related_link",
+        "related-story link: a headline glued to its label or in a run of headlines",
+        None,
+    ),
+    (reader_prompts, "newsletter_prompt", "a newsletter/podcast/app prompt addressed to the reader", None),
+    (
+        tail_bios,
+        "author_bio",
+        "author introduction among the last lines (kept in metadata.credits)",
+        "credits",
+    ),
+)
+
+
 def detect(lines: Sequence[_Line]) -> list[Finding]:
     """Every structure finding over ``lines`` (the lines the per-line rules kept), by index."""
     found: dict[int, Finding] = {}
-    for i in credit_tails(lines):
-        found.setdefault(
-            i,
-            Finding(
-                i, "caption", "photo caption ending in a credit (kept once in metadata.captions)", "captions"
-            ),
-        )
-    for i in related_links(lines):
-        found.setdefault(
-            i,
-            Finding(
-                i,
-                "related_link",
-                "related-story link: a headline glued to its label or in a run of headlines",
-            ),
-        )
-    for i in reader_prompts(lines):
-        found.setdefault(
-            i, Finding(i, "newsletter_prompt", "a newsletter/podcast/app prompt addressed to the reader")
-        )
-    for i in tail_bios(lines):
-        found.setdefault(
-            i,
-            Finding(
-                i,
-                "author_bio",
-                "author introduction among the last lines (kept in metadata.credits)",
-                "credits",
-            ),
-        )
+    for detector, rule, reason, moved_to in DETECTORS:
+        for i in detector(lines):
+            found.setdefault(i, Finding(i, rule, reason, moved_to))
     return sorted(found.values(), key=lambda f: f.index)
