@@ -27,7 +27,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from haystack import Document
+from search.lazy_torch import haystack_without_torch
+
+with haystack_without_torch():  # see search/lazy_torch.py: torch loads only when a model runs
+    from haystack import Document
 
 from ingest.sentences import split_sentences
 from search.analysis import stem_tokens

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from haystack import Document
-from haystack_integrations.document_stores.elasticsearch import ElasticsearchDocumentStore
-from haystack_integrations.document_stores.elasticsearch.filters import _normalize_filters
+from search.lazy_torch import haystack_without_torch
+
+with haystack_without_torch():  # see search/lazy_torch.py: torch loads only when a model runs
+    from haystack import Document
+    from haystack_integrations.document_stores.elasticsearch import ElasticsearchDocumentStore
+    from haystack_integrations.document_stores.elasticsearch.filters import _normalize_filters
 
 from search.analysis import stem_text
 from search.query import emphasis_clauses, keyword_text

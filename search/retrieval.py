@@ -22,16 +22,20 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from elasticsearch import Elasticsearch
-from haystack import Document, Pipeline, component
-from haystack.components.joiners import DocumentJoiner
-from haystack.core.errors import PipelineRuntimeError
-from haystack_integrations.components.retrievers.elasticsearch import (
-    ElasticsearchBM25Retriever,
-    ElasticsearchEmbeddingRetriever,
-)
 
 from ingest.entities import ENTITY_TYPES
-from search.docstore import NewsDocumentStore
+from search.lazy_torch import haystack_without_torch
+
+with haystack_without_torch():  # keyword search never embeds: torch loads with the first query vector
+    from haystack import Document, Pipeline, component
+    from haystack.components.joiners import DocumentJoiner
+    from haystack.core.errors import PipelineRuntimeError
+    from haystack_integrations.components.retrievers.elasticsearch import (
+        ElasticsearchBM25Retriever,
+        ElasticsearchEmbeddingRetriever,
+    )
+
+    from search.docstore import NewsDocumentStore
 from search.ranking import ArticleScore, fuse, recency_rerank, score_articles
 from search.settings import SearchSettings
 from search.store import articles_alias, make_client
