@@ -17,8 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ingest.models import Removal, normalise_text
+
+if TYPE_CHECKING:
+    from ingest.structure import Context
 
 I = re.IGNORECASE  # noqa: E741
 TAIL_LINES = 4  # how many last lines count as the end of a document for tail-only rules
@@ -245,7 +249,6 @@ RULES: tuple[Rule, ...] = (
             r"\bif you wish to object to the use of your data\b",
             r"^['‘]?we['’]? includes\b",
             r"\bby (?:clicking|signing up|submitting|continuing)\b.{0,80}\b(?:agree|accept|consent)\b",
-            r"\b(?:privacy (?:policy|notice|statement)|terms of (?:use|service))\b.{0,40}$",
         ),
         max_words=90,
         keywords=(
@@ -261,6 +264,26 @@ RULES: tuple[Rule, ...] = (
             "privacy",
             "terms of",
         ),
+    ),
+    Rule(
+        "cookie_notice",
+        "link to a privacy policy or terms of use",
+        # a short line: "… according to the club's privacy notice." in a story is reporting
+        _p(r"\b(?:privacy (?:policy|notice|statement)|terms of (?:use|service))\b.{0,40}$"),
+        max_words=15,
+    ),
+    Rule(
+        "author_bio",
+        "editor's note introducing the author (kept in metadata.credits)",
+        _p(rf"^\(?editor[’']?s[’']? note:\s+{_NAME}(?:\s+{_NAME}){{0,3}},?\s+is\s"),
+        max_words=80,
+        moved_to="credits",
+    ),
+    Rule(
+        "editorial_note",
+        "editor's note framing the article (series, disclosure, correction), not news",
+        _p(r"^\(?editor[’']?s[’']? note\b"),
+        max_words=80,
     ),
     Rule(
         "ad_feedback",
@@ -397,7 +420,9 @@ RULES: tuple[Rule, ...] = (
         "author bio / contact line (kept in metadata.credits)",
         _p(
             r"^(?:contact|reach|follow|email|e-mail|tweet|got a tip|have an idea)\b.{0,200}(?:@|\.com\b|\(\d{3}\) ?\d{3}-\d{4}|\d{3}-\d{3}-\d{4})",
-            r"\b(?:reach|contact|email|e-mail) (?:him|her|them|me|the reporter)\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
+            r"\b(?:reach|contact|email|e-mail) (?:him|her|them|the reporter)\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
+            # "Email me at …" closing a column; "… visit their website or contact me at …" is the column
+            r"^(?:you can )?(?:reach|contact|email|e-mail) me\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
             r"\bis an? (?:[\w-]+ ){0,5}(?:reporter|writer|editor|correspondent|columnist|journalist|producer|"
             r"contributor)\b.{0,200}(?:@|\.com\b)",
             r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
@@ -629,7 +654,7 @@ def _apply_structure(result: RuleResult) -> None:
     """Furniture told by the shape and place of the lines left (``ingest.structure``)."""
     from ingest.structure import detect
 
-    findings = {f.index: f for f in detect(result.kept)}
+    findings = {f.index: f for f in detect(result.kept, _context(result))}
     if not findings:
         return
     kept = []
@@ -641,6 +666,30 @@ def _apply_structure(result: RuleResult) -> None:
         _record_move(result, f.rule, f.moved_to, line.text)
         result.removed.append(Removal(f.rule, line.text, line.start, line.end, f.reason, f.moved_to))
     result.kept = kept
+
+
+_LINK_RULES = frozenset({"read_more"})
+
+
+def _context(result: RuleResult) -> Context:
+    """What the structure detectors need to know of the lines the per-line rules took out."""
+    from ingest.structure import Context
+
+    links = any(r.rule in _LINK_RULES for r in result.removed)
+    return Context(_beside_links(result) if links else frozenset(), links_removed=links)
+
+
+def _beside_links(result: RuleResult) -> frozenset[int]:
+    """Indices of kept lines that stood right before or after a line removed as a story link."""
+    order = sorted(
+        [(line.start, i) for i, line in enumerate(result.kept)]
+        + [(r.start, -1 if r.rule in _LINK_RULES else -2) for r in result.removed]
+    )
+    beside = set()
+    for k, (_, i) in enumerate(order):
+        if i >= 0 and any(0 <= j < len(order) and order[j][1] == -1 for j in (k - 1, k + 1)):
+            beside.add(i)
+    return frozenset(beside)
 
 
 def _continues_on_next_line(lines: list[Line], i: int) -> bool:
@@ -718,7 +767,7 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
 
 
 _OUTLET = re.compile(
-    r"\b(?:news|journal|times|post|press|herald|tribune|republic|gazette|register|enquirer|star|"
+    r"\b(?:news|newspapers?|media|journal|times|post|press|herald|tribune|republic|gazette|register|enquirer|star|"
     r"sentinel|inquirer|chronicle|daily|today|network|reports?|\.com|sports|magazine|observer|"
     r"contributor|correspondent|writer|reporter|columnist|university|college|institute)\b",
     I,

@@ -41,6 +41,16 @@ class _Line(Protocol):
 
 
 @dataclass(frozen=True)
+class Context:
+    """What the per-line rules saw that the kept lines no longer show: the indices (into the kept
+    lines) of lines that stood next to a related-story link the rules removed, and whether the
+    rules removed any such link from the page."""
+
+    beside_links: frozenset[int] = frozenset()
+    links_removed: bool = False
+
+
+@dataclass(frozen=True)
 class Finding:
     """One line a structure detector removes, with the rule name and reason for the audit trail."""
 
@@ -51,7 +61,9 @@ class Finding:
 
 
 # "Wanna bet?Cincinnati", "March 30:Teachers", "still here.The 'tripledemic'": a label glued to a headline
-_GLUED = re.compile(r"^(?P<label>[^\n]{2,80}?[\w’'”\")])[:?!.](?P<head>[‘“\"']?[A-Z][a-z’']\S*)")
+_GLUED = re.compile(
+    r"^(?P<label>[^\n]{2,80}?(?:[\w’'”\")]|\.(?=:)))(?P<sep>[:?!.])(?P<head>[‘“\"']?[A-Z][a-z’']\S*)"
+)
 _LABEL_COLON = re.compile(r"^(?P<label>[A-Z][\w’'&.,-]*(?:\s+[\w’'&.,-]+){0,5}):\s+[A-Z‘“\"']")
 _NAME = r"[A-Z][\w’'.-]+"
 _BIO = re.compile(
@@ -92,10 +104,15 @@ def glued_link(text: str) -> bool:
     if m is None:
         return False
     label = m.group("label")
-    if _words(label) > LABEL_MAX_WORDS or (label[-1:] == "." and label.split()[-1][:-1].isupper()):
+    if _words(label) > LABEL_MAX_WORDS:
         return False
-    # "U.S.Army", "p.m.Monday": an abbreviation's dots, not a lost space
+    if m.group("sep") != ".":
+        return True  # "in the U.S.:Military": no prose puts a colon against the next word
+    # "U.S.Army", "p.m.Monday": an abbreviation's dots, not a lost space; "Long jump: 1.Tobi
+    # Tella": a results list's numbering
     last = label.split()[-1]
+    if last[-1:].isdigit():
+        return False
     return not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?", last + ".")
 
 
@@ -109,6 +126,8 @@ def labelled_headline(text: str) -> bool:
     m = _LABEL_COLON.match(text)
     if m is None or not is_headline_shaped(text) or _words(m.group("label")) > 4:
         return False
+    if any(ch.isdigit() for ch in m.group("label")):
+        return False  # "Game 6: Bucks vs. Heat …", "Aug. 18: … plays the State Fair": a schedule's entry
     rest = text[m.end("label") + 1 :]
     head = rest.split()
     lower = sum(1 for w in head if w[:1].islower())
@@ -116,9 +135,20 @@ def labelled_headline(text: str) -> bool:
     return len(head) >= 6 and lower >= 2 and digits * 3 <= len(head)  # not a line of figures
 
 
-def related_links(lines: Sequence[_Line]) -> list[int]:
-    """Glued links; runs of two or more labelled headlines; and the headline-shaped lines
-    between two glued links.
+def _beside_link_headline(text: str) -> bool:
+    """ "Walmart to stop selling ammo: CEO Doug McMillon outlines … in memo": a label of up to six
+    words, then a headline of five words or more, the whole without a full stop."""
+    m = _LABEL_COLON.match(text)
+    if m is None or not is_headline_shaped(text) or text.rstrip()[-1:] == "?":
+        return False
+    head = text[m.end("label") + 1 :].split()
+    return len(head) >= 5 and sum(1 for w in head if w[:1].islower()) >= 2
+
+
+def related_links(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """Glued links; runs of two or more labelled headlines; the headline-shaped lines between two
+    glued links; and a "Label: headline" line next to a link (a glued one, or one the per-line
+    rules took out: ``context.beside_links``).
 
     A labelled headline alone ("Background: what we know") may be the story's own subhead, and a
     run of "Label: value" lines whose values are not headlines is a fact box: only a headline
@@ -144,6 +174,10 @@ def related_links(lines: Sequence[_Line]) -> list[int]:
             b += 1
         if b > a:
             out.update(range(a, b + 1))
+    beside = set(context.beside_links) if context else set()
+    for i, t in enumerate(texts):
+        if i > 0 and i not in out and (i in beside or {i - 1, i + 1} & glued) and _beside_link_headline(t):
+            out.add(i)
     ordered = sorted(glued)
     for x, y in pairwise(ordered):
         between = range(x + 1, y)
@@ -162,7 +196,7 @@ def _surname_elsewhere(name: str, texts: Sequence[str], skip: int) -> bool:
     return any(surname in t.lower() for k, t in enumerate(texts) if k != skip)
 
 
-def tail_bios(lines: Sequence[_Line]) -> list[int]:
+def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
     """One-sentence author introductions among the last lines, about someone the article never names."""
     texts = [line.text for line in lines]
     out = []
@@ -176,7 +210,7 @@ def tail_bios(lines: Sequence[_Line]) -> list[int]:
     return out
 
 
-def credit_tails(lines: Sequence[_Line]) -> list[int]:
+def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
     """Captions that end in a lower-case credit ("… in 2019. courtesy Justin Wang")."""
     return [
         i
@@ -189,7 +223,7 @@ _PROMPT_THING = re.compile(r"\b(?:newsletters?|podcasts?|our app|daily digest)\b
 _READER = re.compile(r"\b(?:you|your|our)\b", re.I)
 
 
-def reader_prompts(lines: Sequence[_Line]) -> list[int]:
+def reader_prompts(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
     """Short lines that speak to the reader about a newsletter, podcast or app ("The WeekDay
     newsletter provides you with a daily digest …", "Our newsletter has the best concerts …")."""
     return [
@@ -203,9 +237,85 @@ def reader_prompts(lines: Sequence[_Line]) -> list[int]:
     ]
 
 
+_URL = re.compile(r"https?://\S+|\bwww\.\S+")
+
+
+def link_lines(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """Lines of web addresses ("More AP soccer: https://apnews.com/hub/soccer and
+    https://twitter.com/AP_Sports"): a pointer elsewhere, not text."""
+    out = []
+    for i, line in enumerate(lines):
+        t = line.text
+        if i == 0 or _words(t) > 30:
+            continue
+        urls = _URL.findall(t)
+        rest = _URL.sub(" ", t).split()
+        # two addresses or more behind a short label, or an address alone; a correction or a
+        # sentence that ends in an address ("… apply by visiting https://…") is text
+        if urls and (not rest or (len(urls) >= 2 and len(rest) <= 6)):
+            out.append(i)
+    return out
+
+
+# how a teaser opens ("The latest …", "A look at …", "Why …", "Sign up …"); a brief behind a label
+# opens with its subject ("RED CARD: Aleksandar Dragovic of Austria gets a second yellow card.")
+_TEASER_OPENING = re.compile(
+    r"(?:the latest|a look|why|how|what|who|where|when|join|get|sign|follow|download|watch|listen|see|"
+    r"read|everything|here['’]s|here are|stay|track|catch up|find out)\b",
+    re.I,
+)
+_CAPS_LABEL = re.compile(r"^(?P<label>[A-Z][A-Z\d.'’&-]*(?:\s+[A-Z\d][A-Z\d.'’&-]*)+):\s+(?P<rest>\S.*)$")
+
+
+def caps_promos(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """A site's promotion behind an all-capitals label of two words or more ("NFL STATS CENTRAL:
+    The latest NFL scores …", "TV SCHEDULE: How and what to watch …"): one headline-length
+    sentence with lower-case words in it. A fact box ("CREW CHIEF: Chad Knaus", "NUMBER OF THE
+    DAY: $1.26 million") has a name or a figure after its label, a brief opens with its subject
+    ("RED CARD: Aleksandar Dragovic … is sent off"), and a transcript's speaker labels come many
+    to a page."""
+    found = []
+    for i, line in enumerate(lines):
+        m = _CAPS_LABEL.match(line.text)
+        if i == 0 or m is None or not any(len(w) > 1 and w.isalpha() for w in m.group("label").split()):
+            continue
+        rest = m.group("rest")
+        words = rest.split()
+        if not 4 <= len(words) <= HEADLINE_MAX_WORDS or _SENTENCE_END.search(rest):
+            continue
+        teaser = is_headline_shaped(rest) or _TEASER_OPENING.match(rest) or " | " in rest
+        if teaser and sum(1 for w in words if w[:1].islower()) >= 2:
+            found.append(i)
+    return found if len(found) <= 3 else []
+
+
+_OPEN_WORDS = frozenset(
+    "a an the of on in at to for from by with and or but as that which who is was are were be".split()
+)
+
+
+def trailing_headline(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """The last line, when it is headline-shaped and follows prose: a heading with nothing under
+    it is a link to another story ("King Charles celebrates 75th birthday with food project,
+    Prince William tribute"). After another headline-shaped line it is the end of a list.
+
+    Only on a page that shows other story links (glued, or taken out by the rules): a wire story's
+    closing note ("Halo 2 is out now for the PC", "Referee: P O'Brien (New Zealand)") has the same
+    shape, on pages without any."""
+    texts = [line.text for line in lines]
+    if len(texts) < 3 or not ((context and context.links_removed) or any(map(glued_link, texts))):
+        return []
+    last, before = texts[-1], texts[-2]
+    if last.split()[-1].lower() in _OPEN_WORDS or last[:1].islower():
+        return []  # "… were reported in Vermont on": a sentence the scrape cut short
+    if is_headline_shaped(last) and not is_headline_shaped(before) and not before.rstrip().endswith(":"):
+        return [len(texts) - 1]
+    return []
+
+
 # Each detector with the rule name, reason and metadata field its findings carry in the audit
 # trail; the first detector to claim a line names it.
-DETECTORS: tuple[tuple[Callable[[Sequence[_Line]], list[int]], str, str, str | None], ...] = (
+DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], str, str, str | None], ...] = (
     (
         credit_tails,
         "caption",
@@ -219,6 +329,14 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line]], list[int]], str, str, str | N
         None,
     ),
     (reader_prompts, "newsletter_prompt", "a newsletter/podcast/app prompt addressed to the reader", None),
+    (link_lines, "link_list", "a line of web addresses: a pointer to other pages", None),
+    (caps_promos, "promo_label", "a site promotion behind an all-capitals label", None),
+    (
+        trailing_headline,
+        "related_link",
+        "a headline after the article's last paragraph: a link to another story",
+        None,
+    ),
     (
         tail_bios,
         "author_bio",
@@ -228,10 +346,10 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line]], list[int]], str, str, str | N
 )
 
 
-def detect(lines: Sequence[_Line]) -> list[Finding]:
+def detect(lines: Sequence[_Line], context: Context | None = None) -> list[Finding]:
     """Every structure finding over ``lines`` (the lines the per-line rules kept), by index."""
     found: dict[int, Finding] = {}
     for detector, rule, reason, moved_to in DETECTORS:
-        for i in detector(lines):
+        for i in detector(lines, context):
             found.setdefault(i, Finding(i, rule, reason, moved_to))
     return sorted(found.values(), key=lambda f: f.index)
