@@ -361,6 +361,42 @@ def _require_index() -> None:
         _fail(exc)
 
 
+def _running_api() -> tuple[str | None, str]:
+    """``(base URL, "")`` of a newsdesk API serving this index, else ``(None, why not)``.
+
+    Why: through the API a query costs an HTTP round trip instead of importing Haystack, torch
+    and the model in a fresh process.
+    """
+    from search.client import find_api
+
+    return find_api(get_settings())
+
+
+def _said_in_process(why_not: str) -> None:
+    """Say once, on stderr (``--json`` stdout stays clean), that the work ran here and why.
+
+    Printed after the work succeeded: a failure stays the one line that says what to fix.
+    """
+    if why_not:
+        console.print(
+            f"[dim]Ran in this process: no newsdesk API to ask ({_esc(why_not)}). "
+            "`newsdesk up` (or `newsdesk serve`) answers in about a second.[/]",
+            highlight=False,
+        )
+
+
+def _api_failed(exc: BaseException) -> None:
+    """An error the API answered with, as the in-process path would report it (line and exit code)."""
+    from search.client import ApiRequestError
+
+    if isinstance(exc, ApiRequestError):
+        code = 2 if exc.status in (400, 404, 422) else 1
+        message = f"invalid request: {exc.message}" if code == 2 else exc.message
+        console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code) from None
+    _fail(exc)
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
@@ -380,26 +416,67 @@ def search(
     author: Annotated[str | None, typer.Option("--author", help="Only articles with this author.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search the index: one hit per article, ranked from all its matching chunks."""
+    """Search the index: one hit per article, ranked from all its matching chunks.
+
+    Goes to the running newsdesk API (NEWSDESK_API_URL) when there is one, else runs here.
+    """
     since_d, until_d = _parse_date(since, "since"), _parse_date(until, "until")
     as_of_d = _parse_date(as_of, "as-of")
+    body: dict[str, Any] | None = None
+    base, why_not = _running_api()
+    if base is not None:
+        from search.client import ApiUnreachable, search_via_api
+
+        params = {
+            "q": query, "mode": mode, "top_k": top_k, "source": source, "since": since, "until": until,
+            "group": "false" if chunks else None, "as_of": as_of, "entity": entity or None, "author": author,
+        }  # fmt: skip
+        try:
+            body = search_via_api(base, params, get_settings().api_timeout_s)
+        except ApiUnreachable as exc:
+            why_not = str(exc)
+        except Exception as exc:
+            _api_failed(exc)
+    if body is None:
+        body = _search_here(query, mode, top_k, source, since_d, until_d, chunks, as_of_d, entity, author)
+        _said_in_process(why_not)
+    if json_out:
+        out.print_json(json.dumps(body, default=str))
+        return
+    _print_hits(body, query, mode)
+
+
+def _search_here(
+    query: str,
+    mode: str,
+    top_k: int,
+    source: str | None,
+    since: Any,
+    until: Any,
+    chunks: bool,
+    as_of: Any,
+    entity: list[str] | None,
+    author: str | None,
+) -> dict[str, Any]:
+    """The search in this process: the same JSON object as ``GET /search`` returns."""
     _require_index()
     from search.facets import facet_counts
     from search.retrieval import build_filters
 
-    filters = build_filters(source, since_d, until_d, entities=entity, author=author)
+    filters = build_filters(source, since, until, entities=entity, author=author)
     try:
         hits = _searcher().search(
-            query, mode=mode, top_k=top_k, filters=filters, group=not chunks, as_of=as_of_d
+            query, mode=mode, top_k=top_k, filters=filters, group=not chunks, as_of=as_of
         )
     except Exception as exc:
         _fail(exc)
-    facets = facet_counts(hits)
-    if json_out:
-        out.print_json(json.dumps({"hits": [h.to_dict() for h in hits], "facets": facets}, default=str))
-        return
+    return {"hits": [h.to_dict() for h in hits], "facets": facet_counts(hits)}
+
+
+def _print_hits(body: dict[str, Any], query: str, mode: str) -> None:
     from rich.table import Table
 
+    hits, facets = body["hits"], body.get("facets") or {}
     table = Table(title=f"{len(hits)} result(s) for {query!r} ({mode})", show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
@@ -407,17 +484,21 @@ def search(
     table.add_column("source")
     table.add_column("title / snippet")
     for i, h in enumerate(hits, 1):
-        snippet = " … ".join(map(highlight_markup, h.highlights)) if h.highlights else _esc(h.text[:240])
-        extra = f" (+{len(h.also_published_by)} outlets)" if h.also_published_by else ""
+        highlights = h.get("highlights") or []
+        snippet = (
+            " … ".join(map(highlight_markup, highlights)) if highlights else _esc((h["text"] or "")[:240])
+        )
+        copies = h.get("also_published_by") or []
+        extra = f" (+{len(copies)} outlets)" if copies else ""
         table.add_row(
             str(i),
-            f"{h.score:.3f}",
-            (h.published or "")[:10],
-            (h.source or "") + extra,
-            f"[bold]{_esc(h.title)}[/]\n{snippet}",
+            f"{h['score']:.3f}",
+            (h.get("published") or "")[:10],
+            (h.get("source") or "") + extra,
+            f"[bold]{_esc(h.get('title'))}[/]\n{snippet}",
         )
     out.print(table)
-    if facets["entities"]:
+    if facets.get("entities"):
         named = ", ".join(f"{_esc(e['name'])} ({e['count']})" for e in facets["entities"])
         out.print(f"[dim]About:[/] {named}  [dim](narrow with --entity NAME)[/]")
 
@@ -458,51 +539,80 @@ def ask(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Answer a question from the indexed articles, citing the sentences it answers from."""
+    """Answer a question from the indexed articles, citing the sentences it answers from.
+
+    Goes to the running newsdesk API (NEWSDESK_API_URL) when there is one, else runs here.
+    """
     as_of_d = _parse_date(as_of, "as-of")
+    result: dict[str, Any] | None = None
+    base, why_not = _running_api()
+    if base is not None:
+        from search.client import ApiUnreachable, ask_via_api
+
+        body = {"question": question, "top_k": top_k, "mode": mode, "as_of": as_of}
+        try:
+            result = ask_via_api(base, body, get_settings().api_timeout_s)
+        except ApiUnreachable as exc:
+            why_not = str(exc)
+        except Exception as exc:
+            _api_failed(exc)
+    if result is None:
+        result = _ask_here(question, top_k, mode, as_of_d)
+        _said_in_process(why_not)
+    if json_out:
+        out.print_json(json.dumps(result, default=str))
+        return
+    _print_answer(result)
+
+
+def _ask_here(question: str, top_k: int, mode: str, as_of: Any) -> dict[str, Any]:
+    """The answer computed in this process: the same JSON object as ``POST /ask`` returns."""
     _require_index()
     from search.answers import answer_question
     from search.retrieval import build_filters
 
     try:
         result = answer_question(
-            question, _searcher(), top_k=top_k, mode=mode, filters=build_filters(as_of=as_of_d)
+            question, _searcher(), top_k=top_k, mode=mode, filters=build_filters(as_of=as_of)
         )
     except Exception as exc:
         _fail(exc)
-    if json_out:
-        out.print_json(json.dumps(result.to_dict(), default=str))
-        return
-    if result.answered:
-        when = f" (as of {result.as_of})" if result.as_of else ""
-        kind = f" [dim]{result.answer_type}[/]" if result.answer_type else ""
-        dated = f", {result.event_date}" if result.event_date else ""
-        out.print(f"[bold]Answer{when}:[/] [bold cyan]{_esc(result.answer)}[/]{kind}{dated}")
-        if result.answer_type and result.answer_sentence:
-            out.print(f"  [dim]{_esc(result.answer_sentence)}[/]", highlight=False)
-        out.print(f"confidence {result.confidence:.2f}")
+    return json.loads(json.dumps(result.to_dict(), default=str))
+
+
+def _print_answer(result: dict[str, Any]) -> None:
+    if result["answered"]:
+        when = f" (as of {result['as_of']})" if result.get("as_of") else ""
+        kind = f" [dim]{result['answer_type']}[/]" if result.get("answer_type") else ""
+        dated = f", {result['event_date']}" if result.get("event_date") else ""
+        out.print(f"[bold]Answer{when}:[/] [bold cyan]{_esc(result['answer'])}[/]{kind}{dated}")
+        if result.get("answer_type") and result.get("answer_sentence"):
+            out.print(f"  [dim]{_esc(result['answer_sentence'])}[/]", highlight=False)
+        out.print(f"confidence {result['confidence']:.2f}")
     else:
         out.print("[bold]No answer found[/] in the indexed articles; the closest passages:")
-    for i, ev in enumerate(result.evidence[:5], 1):
+    for i, ev in enumerate(result["evidence"][:5], 1):
         out.print(
-            f"  [{i}] {_marked_sentence(ev)}\n      — {_esc(ev.title)} ({(ev.published or '')[:10]}) "
-            f"{ev.url or ev.doc_id} chars {ev.start}-{ev.end}",
+            f"  [{i}] {_marked_sentence(ev)}\n      — {_esc(ev['title'])} "
+            f"({(ev.get('published') or '')[:10]}) {ev.get('url') or ev['doc_id']} "
+            f"chars {ev['start']}-{ev['end']}",
             highlight=False,
         )
-    if result.earlier:
+    if result.get("earlier"):
         out.print("[bold]Earlier reports said:[/]")
-        for ev in result.earlier:
-            out.print(f"  - ({(ev.published or '')[:10]}) {_marked_sentence(ev)}", highlight=False)
+        for ev in result["earlier"]:
+            out.print(f"  - ({(ev.get('published') or '')[:10]}) {_marked_sentence(ev)}", highlight=False)
 
 
-def _marked_sentence(ev: Any) -> str:
+def _marked_sentence(ev: dict[str, Any]) -> str:
     """The evidence sentence with the short answer in bold (escaped for rich markup)."""
-    if ev.answer_start is None or ev.answer_end is None:
-        return _esc(ev.sentence)
-    a, b = ev.answer_start - ev.start, ev.answer_end - ev.start
-    if not (0 <= a < b <= len(ev.sentence)):
-        return _esc(ev.sentence)
-    s = ev.sentence
+    start, end = ev.get("answer_start"), ev.get("answer_end")
+    if start is None or end is None:
+        return _esc(ev["sentence"])
+    a, b = start - ev["start"], end - ev["start"]
+    s = ev["sentence"]
+    if not (0 <= a < b <= len(s)):
+        return _esc(s)
     return f"{_esc(s[:a])}[bold yellow]{_esc(s[a:b])}[/]{_esc(s[b:])}"
 
 

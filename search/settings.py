@@ -74,6 +74,12 @@ class SearchSettings(BaseSettings):
     )
 
     # HTTP API.
+    api_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where the CLI looks for a running newsdesk API (search and ask go there when it "
+        "answers; empty: always in-process). `newsdesk up` serves the API at this host and port.",
+    )
+    api_timeout_s: float = Field(60.0, gt=0, description="Per-request timeout of the CLI's API client.")
     api_key: SecretStr | None = Field(
         None, description="Key for write/admin endpoints (X-API-Key header); unset disables them."
     )
