@@ -135,6 +135,15 @@ def _names_a_photographer_or_agency(m: re.Match[str]) -> bool:
     return not (len(words) >= 3 and credit.isupper())
 
 
+_TS_KEY = r"last updated|last update|updated(?: on| at)?|update|first published|originally published|published(?: on| at)?|posted(?: on| at)?"
+_TS_WORD = (
+    r"\d{1,4}(?::\d{2})?(?:st|nd|rd|th)?|[ap]\.?m\.?|noon|midnight|[ecmp][sd]?t|gmt|bst|utc|cet|at|on|"
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|"
+    r"thu(?:rs?|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+)
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "caption",
@@ -191,6 +200,19 @@ RULES: tuple[Rule, ...] = (
         ),
         max_words=10,
         moved_to="dateline",
+    ),
+    Rule(
+        "timestamp",
+        "stand-alone publication/update timestamp (kept in metadata.updated / published)",
+        # "Updated 2:50 p.m. Monday, July 19", "Last update: 9:45 p.m. ET.", "Published 10:00 AM EDT,
+        # Mon June 5, 2023 Updated 3:45 PM EDT, Tue June 6, 2023": a keyword, then only date and
+        # time words; a live blog's entry time ("8:25 p.m. update:") is the entry's own heading
+        _p(
+            rf"^\(?(?:(?:{_TS_KEY})\s*:?\s+(?:{_TS_WORD})(?:[\s,.|/–—-]+(?:{_TS_WORD}))*[\s,.]*)+\)?\.?"
+            r"(?::\s+(?:this|the) (?:story|article|post|page)\b.{0,100})?$"
+        ),
+        max_words=24,
+        moved_to="updated",
     ),
     Rule(
         "upcoming_events",
@@ -555,6 +577,7 @@ class RuleResult:
     credits: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     datelines: list[str] = field(default_factory=list)
+    timestamps: list[str] = field(default_factory=list)
     print_edition: list[str] = field(default_factory=list)
 
 
@@ -723,6 +746,8 @@ def _record_move(result: RuleResult, rule: str, moved_to: str | None, text: str)
             _add_once(result.authors, name)
     elif moved_to == "dateline":
         result.datelines.append(text)
+    elif moved_to == "updated":
+        result.timestamps.append(text)
     if rule == "print_edition":
         result.print_edition.append(text)
 

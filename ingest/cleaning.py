@@ -18,8 +18,10 @@ from ingest.metadata import (
     clean_author,
     dateline_from,
     detect_language,
+    parse_date,
     published_date,
     source_from,
+    stamped_dates,
 )
 from ingest.models import CleanArticle, IngestError, RawRecord, Removal, derive_doc_id, normalise_text
 from ingest.settings import IngestSettings
@@ -63,6 +65,7 @@ def clean_record(
     title = (record.title or "").strip()
     url = record.url
     published_raw = record.published
+    updated_raw = record.updated
     authors = list(record.authors)
     captions_html: list[str] = []
     extractor = None
@@ -80,6 +83,7 @@ def clean_record(
         title = title or (page.title or "")
         url = url or page.url
         published_raw = published_raw or page.published
+        updated_raw = updated_raw or page.updated
         authors = authors or page.authors
 
     source = source_from(record.source, url)
@@ -90,6 +94,12 @@ def clean_record(
         raise IngestError("nothing left after cleaning: the document is all boilerplate", **where)
 
     published, published_from = published_date(published_raw, result.print_edition, body)
+    stamped_pub, stamped_upd = stamped_dates(result.timestamps, published)
+    if published is None and stamped_pub is not None:
+        published, published_from = stamped_pub, "timestamp"
+    updated = parse_date(updated_raw) or stamped_upd
+    if updated is not None and published is not None and updated < published:
+        updated = None  # an "update" before publication is a misread field
     meta = {"published_from": published_from} if published_from else {}
     if extractor:
         meta["extractor"] = extractor
@@ -101,6 +111,7 @@ def clean_record(
         url=url,
         source=source,
         published=published,
+        updated=updated,
         authors=_dedupe(clean_author(a) for a in [*authors, *result.authors] if clean_author(a)),
         credits=_dedupe(result.credits),
         captions=_dedupe([*captions_html, *result.captions]),

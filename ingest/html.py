@@ -56,6 +56,7 @@ class HtmlExtract:
     title: str | None = None
     captions: list[str] = field(default_factory=list)
     published: str | None = None
+    updated: str | None = None
     authors: list[str] = field(default_factory=list)
     url: str | None = None
     method: str = "trafilatura"
@@ -221,6 +222,7 @@ def _meta(soup: BeautifulSoup) -> dict:
     return {
         "title": title or None,
         "published": content("article:published_time", "datePublished", "pubdate", "date", "dc.date"),
+        "updated": content("article:modified_time", "og:updated_time", "dateModified", "last-modified"),
         "authors": authors,
         "url": url,
     }

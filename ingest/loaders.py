@@ -37,7 +37,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSON_SUFFIXES + JSONL_SUFFIXES
 
 _DATE_FIELDS = ("publish_date", "published", "date")
-_KNOWN_FIELDS = {"id", "url", "title", "text", "html", "authors", "source", *_DATE_FIELDS}
+_UPDATED_FIELDS = ("updated", "modified", "date_modified", "dateModified", "last_modified", "updated_at")
+_KNOWN_FIELDS = {"id", "url", "title", "text", "html", "authors", "source", *_DATE_FIELDS, *_UPDATED_FIELDS}
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -330,6 +331,7 @@ def record_from_mapping(obj: Any, origin: str, record_no: int | None, source: st
         if obj.get(key) not in (None, ""):
             published = str(obj[key])
             break
+    updated = next((str(obj[k]) for k in _UPDATED_FIELDS if obj.get(k) not in (None, "")), None)
     authors = obj.get("authors") or []
     if isinstance(authors, str):
         authors = [a.strip() for a in authors.replace(" and ", ",").split(",") if a.strip()]
@@ -359,6 +361,7 @@ def record_from_mapping(obj: Any, origin: str, record_no: int | None, source: st
         text=text,
         html=html,
         published=published,
+        updated=updated,
         authors=authors,
         source=(_optional_str(obj, "source", origin, record_no) or "").strip() or source,
         extra={k: v for k, v in obj.items() if k not in _KNOWN_FIELDS},

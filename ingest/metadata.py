@@ -9,6 +9,7 @@ model inside the wheel).
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -81,6 +82,50 @@ def published_date(
         if found:
             return found, "text"
     return None, None
+
+
+_TS_KEYS = r"last updated|last update|updated|update|first published|originally published|published|posted"
+_TS_PART = re.compile(
+    rf"\b(?P<key>{_TS_KEYS})\b\s*:?\s*(?:on\s+|at\s+)?(?P<when>.*?)(?=\b(?:{_TS_KEYS})\b|:\s|$)", re.I
+)
+_HAS_DAY = re.compile(
+    rf"\b{_MONTHS}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}\b", re.I
+)
+
+
+def stamped_dates(lines: list[str], published: date | None) -> tuple[date | None, date | None]:
+    """``(published, updated)`` that stand-alone timestamp lines state ("Published 10:00 AM EDT,
+    Mon June 5, 2023 Updated 3:45 PM EDT, Tue June 6, 2023", "Updated 2:50 p.m. Monday, July 19").
+
+    A stamp without a year takes the publication year (a page says "Updated July 19" of the year it
+    ran); a time without a day names no date. An update before publication is a misreading, and
+    the latest stamp wins: pages that stamp each update show them all.
+    """
+    stamped_pub: date | None = None
+    updated: date | None = None
+    for line in lines:
+        for m in _TS_PART.finditer(line):
+            when = m.group("when").strip(" ,.|")
+            if not _HAS_DAY.search(when):
+                continue
+            has_year = re.search(r"\b(?:19|20)\d{2}\b", when) is not None
+            base = published or stamped_pub
+            if not has_year and base is None:
+                continue
+            year = base.year if (base and not has_year) else 2000
+            try:
+                with warnings.catch_warnings():  # "EDT": the zone is not needed for the day
+                    warnings.simplefilter("ignore")
+                    parsed = dateparser.parse(when, fuzzy=True, default=datetime(year, 1, 1)).date()
+            except (ValueError, OverflowError, TypeError):
+                continue
+            if not 1900 <= parsed.year <= 2100:
+                continue
+            if m.group("key").lower() in ("published", "posted", "first published", "originally published"):
+                stamped_pub = stamped_pub or parsed
+            elif (published or stamped_pub) is None or parsed >= (published or stamped_pub):
+                updated = max(updated, parsed) if updated else parsed
+    return stamped_pub, updated
 
 
 def dateline_from(lines: list[str], dateline_lines: list[str]) -> str | None:

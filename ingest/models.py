@@ -38,6 +38,7 @@ class RawRecord:
     text: str | None = None
     html: str | None = None
     published: str | None = None  # raw value of publish_date / published / date
+    updated: str | None = None  # raw value of updated / modified / date_modified
     authors: list[str] = field(default_factory=list)
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -76,6 +77,7 @@ class CleanArticle:
     url: str | None = None
     source: str | None = None
     published: date | None = None
+    updated: date | None = None  # last update the page states (record, page metadata or a timestamp line)
     authors: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
@@ -104,6 +106,8 @@ class CleanArticle:
         ):
             h.update(part.encode("utf-8"))
             h.update(b"\x1e")
+        if self.updated:  # only when known, so articles without one keep the hashes they had
+            h.update(b"updated\x1f" + self.updated.isoformat().encode())
         return h.hexdigest()
 
     def metadata_dict(self) -> dict[str, Any]:
@@ -113,6 +117,7 @@ class CleanArticle:
             "url": self.url,
             "source": self.source,
             "published": self.published.isoformat() if self.published else None,
+            "updated": self.updated.isoformat() if self.updated else None,
             "authors": self.authors,
             "credits": self.credits,
             "captions": self.captions,

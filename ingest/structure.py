@@ -283,7 +283,7 @@ def caps_promos(lines: Sequence[_Line], context: Context | None = None) -> list[
         words = rest.split()
         if not 4 <= len(words) <= HEADLINE_MAX_WORDS or _SENTENCE_END.search(rest):
             continue
-        teaser = is_headline_shaped(rest) or _TEASER_OPENING.match(rest) or " | " in rest
+        teaser = _TEASER_OPENING.match(rest) or rest.rstrip().endswith("?") or " | " in rest
         if teaser and sum(1 for w in words if w[:1].islower()) >= 2:
             found.append(i)
     return found if len(found) <= 3 else []

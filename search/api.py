@@ -75,6 +75,7 @@ class Hit(BaseModel):
     entities: dict[str, list[str]] = Field(
         default_factory=dict, description="people, organizations, groups, places tagged on the article"
     )
+    updated: str | None = Field(None, description="the last update the article states, if any")
 
 
 class FacetEntity(BaseModel):

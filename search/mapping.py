@@ -46,6 +46,13 @@ ENTITY_FIELDS = {
 }
 
 
+# The last update a page states (ingest: record field, page metadata or a timestamp line).
+UPDATED_FIELD = {"updated": {"type": "date", "format": "strict_date_optional_time||epoch_millis"}}
+
+# Fields added since version 1 of the mappings: put on existing indices at start (no reindex).
+ADDED_FIELDS = {**ENTITY_FIELDS, **UPDATED_FIELD}
+
+
 def chunk_mapping(embedding_dims: int) -> dict:
     """Mapping of the chunk index; ``embedding_dims`` comes from the configured model."""
     return {
@@ -73,6 +80,7 @@ def chunk_mapping(embedding_dims: int) -> dict:
             "url": {"type": "keyword", "ignore_above": 2048},
             "source": {"type": "keyword"},
             "published": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+            **UPDATED_FIELD,
             "language": {"type": "keyword"},
             "dateline": {"type": "keyword"},
             "authors": {"type": "keyword"},
@@ -99,6 +107,7 @@ def article_mapping() -> dict:
             "url": {"type": "keyword", "ignore_above": 2048},
             "source": {"type": "keyword"},
             "published": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+            **UPDATED_FIELD,
             "content_hash": {"type": "keyword"},
             "text_hash": {"type": "keyword"},
             "minhash_bands": {"type": "keyword"},

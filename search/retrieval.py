@@ -87,6 +87,7 @@ class SearchHit:
     chunks_matched: int = 1
     also_published_by: list[dict[str, Any]] = field(default_factory=list)
     entities: dict[str, list[str]] = field(default_factory=dict)
+    updated: str | None = None  # the last update the page states
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -307,6 +308,7 @@ def _hit(doc: Document) -> SearchHit:
         title=m.get("title") or "",
         url=m.get("url"),
         published=m.get("published"),
+        updated=m.get("updated"),
         source=m.get("source"),
         score=float(doc.score or 0.0),
         text=doc.content or "",

@@ -16,7 +16,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
-from search.mapping import ENTITY_FIELDS, MAPPING_VERSION, article_mapping, chunk_mapping, index_settings
+from search.mapping import ADDED_FIELDS, MAPPING_VERSION, article_mapping, chunk_mapping, index_settings
 from search.settings import SearchSettings
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _add_new_fields(client: Elasticsearch, alias: str) -> None:
     current = client.indices.get_mapping(index=alias)
     for concrete, body in current.items():
         props = body.get("mappings", {}).get("properties", {})
-        missing = {k: v for k, v in ENTITY_FIELDS.items() if k not in props}
+        missing = {k: v for k, v in ADDED_FIELDS.items() if k not in props}
         if missing:
             client.indices.put_mapping(index=concrete, properties=missing)
 

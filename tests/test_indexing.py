@@ -185,3 +185,17 @@ def test_haystack_indexing_pipeline_writes_the_same_ids_as_the_plain_functions(
     assert ids and all(i.startswith(direct.doc_id + "#") for i in ids)
     again = pipe.run({"cleaner": {"documents": [Document(content=seed_text, meta={"source": "ap.org"})]}})
     assert (again["writer"]["report"]["unchanged"], again["writer"]["report"]["chunks_written"]) == (1, 0)
+
+
+def test_the_updated_date_is_a_date_field_on_chunks_and_the_article(es, index_name, seed_text):
+    art = _article("seed", _body(seed_text), updated=date(2017, 11, 6))
+    index_articles(
+        es, index_name, [art, _article("other", _body(seed_text)[:900] + " Other story.")], NO_EMBED
+    )
+    es.indices.refresh(index=index_name)
+    chunks = _chunks(es, index_name, "seed")
+    assert chunks and {c["_source"]["updated"] for c in chunks} == {"2017-11-06"}
+    hits = es.search(index=index_name, query={"range": {"updated": {"gte": "2017-11-06"}}}, size=100)
+    assert {h["_source"]["doc_id"] for h in hits["hits"]["hits"]} == {"seed"}
+    record = es.get(index=f"{index_name}-articles", id="seed")["_source"]
+    assert record["updated"] == "2017-11-06" and record["metadata"]["updated"] == "2017-11-06"

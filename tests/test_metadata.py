@@ -77,3 +77,60 @@ def test_bylines_and_signatures_go_to_authors_and_contributor_lines_to_credits()
     assert article.authors == ["Jane Doe", "John Roe"]
     assert article.credits == ["Contributing: The Associated Press"]
     assert "Jane Doe" not in article.text and "Contributing" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("line", "published", "updated"),
+    [
+        (
+            "Published 10:00 AM EDT, Mon June 5, 2023 Updated 3:45 PM EDT, Tue June 6, 2023",
+            date(2023, 6, 5),
+            date(2023, 6, 6),
+        ),
+        ("Updated 2:50 p.m. Monday, July 19", date(2021, 7, 18), date(2021, 7, 19)),  # year from published
+        (
+            "Updated March 18, 2024: This article has been updated throughout.",
+            date(2024, 3, 1),
+            date(2024, 3, 18),
+        ),
+    ],
+)
+def test_a_stand_alone_timestamp_leaves_the_body_and_dates_the_update(line, published, updated):
+    body = "The council voted on Tuesday to close the bridge for repairs, officials said."
+    rec = RawRecord(
+        origin="t",
+        text=f"{line}\n\n{body}\n\nThe work will take six months.",
+        published=None if "Published" in line else published.isoformat(),
+    )
+    article = clean_record(rec)
+    assert [r.rule for r in article.removed] == ["timestamp"]
+    assert (article.published, article.updated) == (published, updated)
+    assert article.metadata_dict()["updated"] == updated.isoformat()
+
+
+def test_a_time_without_a_day_an_update_before_publication_and_prose_give_no_update():
+    body = "The council voted on Tuesday to close the bridge for repairs, officials said."
+    for line in ("Last update: 9:45 p.m. ET.", "Updated May 25"):
+        article = clean_record(RawRecord(origin="t", text=f"{line}\n\n{body}", published="2023-06-01"))
+        assert article.updated is None and [r.rule for r in article.removed] == ["timestamp"]
+    prose = "Published in 2019, the book sold a million copies in its first year."
+    article = clean_record(RawRecord(origin="t", text=f"{body}\n\n{prose}", published="2023-06-01"))
+    assert article.removed == [] and article.updated is None
+    assert clean_record(RawRecord(origin="t", text=f"8:25 p.m. update:\n\n{body}")).removed == []
+
+
+def test_the_updated_date_comes_from_the_record_or_the_page_metadata():
+    body = "The council voted on Tuesday to close the bridge for repairs, officials said."
+    rec = RawRecord(origin="t", text=body, published="2023-06-01", updated="2023-06-03T10:00:00Z")
+    assert clean_record(rec).updated == date(2023, 6, 3)
+    html = (
+        '<html><head><meta property="article:published_time" content="2023-06-01T08:00:00Z">'
+        '<meta property="article:modified_time" content="2023-06-04T09:30:00Z"></head>'
+        f"<body><article><h1>Bridge to close</h1><p>{body}</p><p>{body.replace('Tuesday', 'Monday')}</p>"
+        "</article></body></html>"
+    )
+    article = clean_record(RawRecord(origin="t.html", html=html))
+    assert (article.published, article.updated) == (date(2023, 6, 1), date(2023, 6, 4))
+    # a record with an update dated before its publication has a misread field: no update
+    rec = RawRecord(origin="t", text=body, published="2023-06-05", updated="2023-06-03")
+    assert clean_record(rec).updated is None

@@ -12,13 +12,17 @@ import pytest
 
 from ingest.boilerplate import apply_rules
 from ingest.structure import (
+    Context,
+    caps_promos,
     credit_tails,
     detect,
     glued_link,
     labelled_headline,
+    link_lines,
     reader_prompts,
     related_links,
     tail_bios,
+    trailing_headline,
 )
 
 
@@ -173,3 +177,101 @@ def test_structure_findings_reach_the_audit_trail_and_metadata() -> None:
     assert any("Justin Wang" in c for c in result.captions)
     assert any("Jay Watson" in c for c in result.credits)
     assert [line.text for line in result.kept][:2] == text.split("\n\n")[:2]
+
+
+def test_glued_links_after_an_abbreviation_count_but_a_results_list_does_not() -> None:
+    assert glued_link("Parents' rights in the U.S.:Military service members now have 12 weeks of paid leave")
+    assert not glued_link("Long jump: 1.Tobi Tella (McQuaid) 23-5, 2. Alex Siracusa (Churchville-Chili) 22-2")
+
+
+def test_a_schedule_entry_is_not_a_labelled_headline() -> None:
+    doc = _lines(
+        LEAD,
+        "Game 6: Bucks vs. Heat at Kaseya Center on Friday night (if necessary)",
+        "Game 7: Heat vs. Bucks at Fiserv Forum on Sunday night (if necessary)",
+        "The winner meets Boston in the conference finals.",
+    )
+    assert related_links(doc) == []
+
+
+def test_a_labelled_headline_beside_a_removed_link_is_a_link_but_a_quote_after_a_label_stays() -> None:
+    doc = _lines(
+        LEAD,
+        "Walmart to stop selling ammo: CEO Doug McMillon outlines mass shootings' response in memo",
+        "Officials said the store would reopen next week after the repairs.",
+    )
+    assert related_links(doc) == []  # alone it may be the story's own subhead
+    assert related_links(doc, Context(beside_links=frozenset({1}), links_removed=True)) == [1]
+    question = _lines(
+        LEAD, "Why now: What does the closure mean for the commuters who use it?", "It was quiet."
+    )
+    assert related_links(question, Context(beside_links=frozenset({1}), links_removed=True)) == []
+
+
+def test_lines_of_web_addresses_go_but_a_sentence_ending_in_one_stays() -> None:
+    doc = _lines(
+        LEAD,
+        "More AP soccer: https://apnews.com/hub/soccer and https://twitter.com/AP_Sports",
+        "https://www.instagram.com/p/BguZb7GlF9R/",
+        "Residents can apply for the grant by visiting https://example.gov/grants before March 1.",
+        "Correction: An earlier version misstated the cost. See https://example.com/fix",
+    )
+    assert link_lines(doc) == [1, 2]
+
+
+def test_an_all_caps_promo_goes_but_fact_boxes_and_briefs_behind_caps_labels_stay() -> None:
+    doc = _lines(
+        LEAD,
+        "NFL STATS CENTRAL: The latest NFL scores, schedules, odds, stats and more",
+        "CREW CHIEF: Chad Knaus",
+        "NUMBER OF THE DAY: $1.26 million",
+        "RED CARD: Aleksandar Dragovic of Austria is sent off after a second yellow card",
+        "TV SCHEDULE: How and what to watch on every network this weekend",
+    )
+    assert caps_promos(doc) == [1, 5]
+    transcript = _lines(
+        LEAD, *[f"SEN. JOHN SMITH: Why did you wait so long to tell us {n}" for n in range(4)]
+    )
+    assert caps_promos(transcript) == []  # speaker labels come many to a page
+
+
+def test_a_trailing_headline_goes_only_on_a_page_with_story_links() -> None:
+    texts = (
+        LEAD,
+        "The work will take six months and cost $4 million, the council's engineer said.",
+        "King Charles celebrates 75th birthday with food project, Prince William tribute",
+    )
+    assert trailing_headline(_lines(*texts)) == []  # a wire story's closing note has this shape too
+    assert trailing_headline(_lines(*texts), Context(links_removed=True)) == [2]
+    cut = _lines(LEAD, "It was quiet.", "Two more cases of the disease were reported in Vermont on")
+    assert trailing_headline(cut, Context(links_removed=True)) == []  # a sentence the scrape cut short
+    listed = _lines(LEAD, "Nominees for best film", "Triangle of Sadness by Ruben Ostlund")
+    assert trailing_headline(listed, Context(links_removed=True)) == []  # the end of a list
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Editor's note: Jane Doe is a professor of history at Rutgers University.", "author_bio"),
+        ("Editor’s Note: This story was originally published in March 2018.", "editorial_note"),
+        ("Read our privacy policy", "cookie_notice"),
+        ("Email me at jdoe@usatoday.com", "author_contact"),
+    ],
+)
+def test_notes_intros_and_short_policy_links_are_removed(line: str, rule: str) -> None:
+    result = apply_rules("\n\n".join([LEAD, "It was quiet on Wednesday.", line]))
+    assert [r.rule for r in result.removed] == [rule]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The club said the photos were shared in breach of its own privacy notice, which every fan "
+        "must accept before buying tickets.",
+        "Owners who need help can visit their website or contact me at the number in the listing.",
+        "The editors' notes on the manuscript were sold at auction for $40,000 on Friday.",
+    ],
+)
+def test_reporting_that_mentions_privacy_contact_or_editors_stays(line: str) -> None:
+    result = apply_rules("\n\n".join([LEAD, "It was quiet on Wednesday.", line]))
+    assert result.removed == []
