@@ -206,11 +206,35 @@ def ingest(
     ] = 64,
     index: Annotated[str | None, typer.Option(help="Alias to write to (default NEWSDESK_INDEX).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    in_process: Annotated[
+        bool, typer.Option("--in-process", help="Run the flow here even when the stack's worker is up.")
+    ] = False,
 ) -> None:
     """Run the ingestion flow: load, clean, chunk, embed, write to Elasticsearch.
 
-    Safe to re-run: unchanged articles are skipped, changed ones replaced, nothing duplicated.
+    With the stack up (`newsdesk up`) the run goes to its worker, which keeps the model loaded, and
+    shows in Prefect's UI. Safe to re-run: unchanged articles are skipped, nothing duplicated.
     """
+    s = get_settings()
+    prefect_url = _stack_prefect(need_worker=True) if not in_process else None
+    if prefect_url is not None:
+        report = _ingest_on_worker(
+            prefect_url, paths, source, batch_size, not no_embed, index or s.index, json_out
+        )
+    else:
+        report = _ingest_here(paths, source, batch_size, not no_embed, index, json_out)
+    if json_out:
+        out.print_json(json.dumps(report))
+    else:
+        _print_ingest_report(report)
+    if report["seen"] and report["quarantined"] == report["seen"]:
+        raise typer.Exit(2)
+
+
+def _ingest_here(
+    paths: list[str], source: str | None, batch_size: int, embed: bool, index: str | None, json_out: bool
+) -> dict:
+    """Run the flow in this process (against the stack's Prefect server when one answers)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from search.preflight import require_elasticsearch
@@ -221,6 +245,7 @@ def ingest(
         require_elasticsearch(get_settings())
     except Exception as exc:
         _fail(exc)
+    _stack_prefect(need_worker=False)  # no temporary Prefect server when the stack's answers
     from flows import ingestion
 
     with Progress(
@@ -238,8 +263,8 @@ def ingest(
 
         ingestion.set_progress_hook(hook)
         try:
-            report = ingestion.run_ingestion(
-                paths, source=source, batch_size=batch_size, embed=not no_embed, index=index
+            return ingestion.run_ingestion(
+                paths, source=source, batch_size=batch_size, embed=embed, index=index
             )
         except Exception as exc:
             console.print(f"ingestion failed: {type(exc).__name__}: {exc}", style="red", markup=False)
@@ -250,12 +275,100 @@ def ingest(
             raise typer.Exit(1) from exc
         finally:
             ingestion.set_progress_hook(None)
-    if json_out:
-        out.print_json(json.dumps(report))
-    else:
-        _print_ingest_report(report)
-    if report["seen"] and report["quarantined"] == report["seen"]:
-        raise typer.Exit(2)
+
+
+def _stack_prefect(need_worker: bool) -> str | None:
+    """The running stack's Prefect API, exported as ``PREFECT_API_URL`` for this process.
+
+    ``need_worker``: only when the ingestion deployment is registered (a worker serves it), so a
+    submitted run is sure to be picked up. None: no server answers (the caller works alone).
+    """
+    from search.prefect_runs import PrefectRuns, PrefectUnavailable, configured_prefect_url
+
+    url, named = configured_prefect_url(get_settings().prefect_port)
+    with PrefectRuns(url, timeout_s=2.0) as runs:
+        if not runs.healthy(timeout_s=1.0):
+            return None
+        if not named:
+            os.environ["PREFECT_API_URL"] = url
+        if not need_worker:
+            return url
+        try:
+            return url if runs.deployment_id() else None
+        except PrefectUnavailable:
+            return None
+
+
+def _absolute_inputs(paths: list[str]) -> list[str]:
+    """Local paths as absolute ones: the worker runs in its own directory."""
+    from flows.sources import is_url
+
+    return [p if is_url(p) else os.path.abspath(os.path.expanduser(p)) for p in paths]
+
+
+def _ingest_on_worker(
+    prefect_url: str,
+    paths: list[str],
+    source: str | None,
+    batch_size: int,
+    embed: bool,
+    index: str,
+    json_out: bool,
+    pickup_timeout_s: float = 30.0,
+) -> dict:
+    """Submit a run of the ``newsdesk-ingest`` deployment and follow it to its end."""
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from search.prefect_runs import TERMINAL_STATES, PrefectRuns
+
+    params = {
+        "paths": _absolute_inputs(paths), "source": source, "batch_size": batch_size, "embed": embed,
+        "index": index,
+    }  # fmt: skip
+    with PrefectRuns(prefect_url) as runs:
+        run = runs.submit(params)
+        console.print(f"[dim]flow run {run['name']} on the worker: {run['ui_url']}[/]", highlight=False)
+        submitted = time.monotonic()
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=json_out,
+        ) as progress:
+            bar = progress.add_task("queued", total=100)
+            while True:
+                run = runs.read(run["flow_run_id"])
+                progress.update(
+                    bar, description=(run["state_name"] or "").lower(), completed=run["progress"] or 0
+                )
+                if run["state"] in TERMINAL_STATES:
+                    break
+                if run["state"] == "SCHEDULED" and time.monotonic() - submitted > pickup_timeout_s:
+                    console.print(
+                        f"No worker picked up run {run['flow_run_id']} within {pickup_timeout_s:.0f} s; it "
+                        "stays queued and runs when a worker starts. See `newsdesk status`.",
+                        style="yellow",
+                        markup=False,
+                    )
+                    raise typer.Exit(1)
+                time.sleep(0.25)
+    if run["state"] != "COMPLETED" or run["report"] is None:
+        console.print(
+            f"ingestion failed: run {run['flow_run_id']} ended {run['state_name']}: {run['message'] or ''}",
+            style="red",
+            markup=False,
+        )
+        console.print(
+            f"Its logs: {run['ui_url']}. Nothing is lost: re-run the same command once the cause is "
+            "fixed; it resumes.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    return run["report"]
 
 
 def _print_ingest_report(report: dict) -> None:
@@ -701,6 +814,159 @@ def serve(
     uvicorn.run(
         "search.api:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# the running stack: up / down / status / worker / runs
+# --------------------------------------------------------------------------------------------
+def _stack():
+    from flows.stack import Stack
+
+    return Stack(get_settings(), say=lambda line: console.print(f"[dim]{_esc(line)}[/]", highlight=False))
+
+
+def _print_status(services: list, json_out: bool) -> None:
+    from rich.table import Table
+
+    if json_out:
+        ok = all(s.state in ("running", "external") for s in services)
+        out.print_json(json.dumps({"ok": ok, "services": [s.to_dict() for s in services]}))
+        return
+    table = Table(title="newsdesk stack", show_header=True)
+    table.add_column("service", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("url", no_wrap=True)
+    table.add_column("pid", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    colour = {"running": "green", "external": "cyan", "starting": "yellow"}
+    for s in services:
+        state = f"[{colour.get(s.state, 'red')}]{s.state}[/]"
+        table.add_row(s.name, state, s.url or "", str(s.pid or ""), _esc(s.detail))
+    out.print(table)
+    stack = _stack()
+    for s in services:
+        if s.state in ("down", "stopped") and s.managed:
+            out.print(f"[red]{s.name} is {s.state}[/]; its log ({_esc(s.log or '')}) ends:", highlight=False)
+            out.print(stack.log_tail(s.name, 8), markup=False, highlight=False)
+            out.print("Start it with `newsdesk up` (it starts only what is not running).")
+
+
+@app.command()
+def up(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every service to answer.")] = 240.0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Start the local stack: Elasticsearch, Prefect server and UI, the API, the ingestion worker.
+
+    Idempotent: what runs already is left alone. Logs go to NEWSDESK_DATA_DIR/logs.
+    """
+    from flows.stack import StackError
+
+    stack = _stack()
+    try:
+        services = stack.up(timeout_s=timeout)
+    except StackError as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        console.print("`newsdesk status` shows what runs; `newsdesk down` stops it.", markup=False)
+        raise typer.Exit(1) from None
+    _print_status(services, json_out)
+    if not json_out:
+        out.print(
+            f"Prefect UI: {stack.prefect_url.removesuffix('/api')}   API and page: {stack.api_url}   "
+            "Stop with `newsdesk down`.",
+            highlight=False,
+        )
+
+
+@app.command()
+def down(
+    keep_es: Annotated[bool, typer.Option("--keep-es", help="Leave Elasticsearch running.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Stop the local stack newsdesk started (worker first; a run in progress resumes on `up`)."""
+    services = _stack().down(keep_es=keep_es)
+    if json_out:
+        _print_status(services, json_out)
+    else:
+        out.print(
+            "Stack stopped." if not any(s.managed and s.pid for s in services) else "Some pieces still run:"
+        )
+
+
+@app.command()
+def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Each piece of the stack: state, URL, PID, health; for a piece that is down, its log tail."""
+    services = _stack().status()
+    _print_status(services, json_out)
+    if not all(s.state in ("running", "external") for s in services):
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    heartbeat_file: Annotated[
+        str | None, typer.Option("--heartbeat-file", help="File touched on every poll (for `status`).")
+    ] = None,
+    poll: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 1.0,
+) -> None:
+    """Serve the newsdesk-ingest deployment (and its schedules) from this process, model kept warm.
+
+    Needs a Prefect server (PREFECT_API_URL, or the one `newsdesk up` starts).
+    """
+    from pathlib import Path
+
+    from flows.worker import main as worker_main
+
+    if _stack_prefect(need_worker=False) is None:
+        console.print(
+            "No Prefect server answers: start the stack with `newsdesk up`, or set PREFECT_API_URL.",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    worker_main(Path(heartbeat_file) if heartbeat_file else None, poll_s=poll)
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many recent runs.")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recent ingestion runs on the stack's Prefect server, newest first, with their counts."""
+    from rich.table import Table
+
+    from search.prefect_runs import PrefectRuns
+
+    url = _stack_prefect(need_worker=False)
+    if url is None:
+        console.print(
+            "No Prefect server answers, so there is no run history: `newsdesk up` keeps one.",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    with PrefectRuns(url) as client:
+        recent = client.recent(limit)
+    if json_out:
+        out.print_json(json.dumps({"runs": recent}))
+        return
+    table = Table(title=f"Ingestion runs on {url.removesuffix('/api')}", show_header=True)
+    for col in ("run", "state", "started (UTC)"):
+        table.add_column(col, no_wrap=True)
+    for col in ("seen", "new", "updated", "unchanged", "quarantined", "chunks"):
+        table.add_column(col, justify="right")
+    for r in recent:
+        rep = r.get("report") or {}
+        table.add_row(
+            r["name"] or r["flow_run_id"][:8],
+            r["state_name"] or "",
+            (r["start_time"] or r["expected_start_time"] or "")[5:19].replace("T", " "),
+            *(
+                str(rep.get(k, ""))
+                for k in ("seen", "new", "updated", "unchanged", "quarantined", "chunks_written")
+            ),
+        )
+    out.print(table)
 
 
 @app.command()

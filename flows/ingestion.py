@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -31,6 +31,7 @@ from ingest.loaders import AllowedRoots
 from ingest.models import CleanArticle, IngestError, RawRecord
 from ingest.settings import IngestSettings
 from search.indexing import IndexingOptions, IndexReport, index_articles
+from search.prefect_runs import REPORT_KEY, RESULT_KEY, report_row
 from search.preflight import require_elasticsearch
 from search.settings import SearchSettings
 from search.store import ensure_indices, is_transient, make_client, refresh
@@ -357,10 +358,17 @@ def report_markdown(report: RunReport) -> str:
 
 
 def _publish_artifact(report: RunReport) -> None:
+    """The report for people (markdown, in the run's Artifacts tab) and for programs (a one-row
+    table that ``GET /ingest/{id}`` and ``newsdesk runs`` read back over Prefect's REST API)."""
     create_markdown_artifact(
-        key="newsdesk-ingest-report",
+        key=REPORT_KEY,
         markdown=report_markdown(report),
         description=f"newsdesk ingestion into {report.index}",
+    )
+    create_table_artifact(
+        key=RESULT_KEY,
+        table=[report_row(report.to_dict())],
+        description="The run report as data (read by the newsdesk API and CLI).",
     )
 
 

@@ -366,9 +366,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _port_in_use(port: int) -> bool:
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts TCP connections on ``host:port`` (so a server cannot bind it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        s.settimeout(1.0)
+        return s.connect_ex((host, port)) == 0
+
+
+_port_in_use = port_in_use
 
 
 def dev_instance(settings, download: bool = True) -> LocalElasticsearch:

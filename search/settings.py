@@ -80,6 +80,13 @@ class SearchSettings(BaseSettings):
         "answers; empty: always in-process). `newsdesk up` serves the API at this host and port.",
     )
     api_timeout_s: float = Field(60.0, gt=0, description="Per-request timeout of the CLI's API client.")
+    prefect_port: int = Field(
+        4200,
+        ge=1,
+        le=65535,
+        description="Port of the Prefect server (API and UI) that `newsdesk up` starts on 127.0.0.1, "
+        "unless PREFECT_API_URL names one to use instead.",
+    )
     api_key: SecretStr | None = Field(
         None, description="Key for write/admin endpoints (X-API-Key header); unset disables them."
     )
