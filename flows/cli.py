@@ -301,7 +301,7 @@ def _stack_prefect(need_worker: bool) -> str | None:
 
 def _absolute_inputs(paths: list[str]) -> list[str]:
     """Local paths as absolute ones: the worker runs in its own directory."""
-    from flows.sources import is_url
+    from ingest.urls import is_url
 
     return [p if is_url(p) else os.path.abspath(os.path.expanduser(p)) for p in paths]
 
@@ -811,9 +811,7 @@ def serve(
     import uvicorn
 
     out.print(f"newsdesk API on http://{host}:{port} (docs at /docs); index {get_settings().index!r}")
-    uvicorn.run(
-        "search.api:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
-    )
+    uvicorn.run("flows.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
 # --------------------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ class Stack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout_s
+        self._check_ports()  # before anything starts: a taken port fails `up` with nothing half-started
         self._up_elasticsearch(deadline)
         # Prefect and the API do not depend on each other: start both, then wait for both.
         self._start_prefect()
@@ -150,6 +151,25 @@ class Stack:
 
     def ok(self) -> bool:
         return all(s.state in ("running", "external") for s in self.status())
+
+    def _check_ports(self) -> None:
+        if not self.prefect_external and self._pid("prefect") is None:
+            port = self.settings.prefect_port
+            if port_in_use(port):
+                if self._prefect_healthy():
+                    raise StackError(
+                        f"a Prefect server newsdesk did not start already answers on port {port}: use "
+                        f"it with PREFECT_API_URL={self.prefect_url}, or set NEWSDESK_PREFECT_PORT for ours."
+                    )
+                raise StackError(
+                    f"port {port} (Prefect server) is in use by another program: stop it, or set "
+                    "NEWSDESK_PREFECT_PORT to a free port."
+                )
+        if not self.api_external and self._pid("api") is None and port_in_use(self.api_port, self.api_host):
+            raise StackError(
+                f"port {self.api_port} (newsdesk API, from NEWSDESK_API_URL={self.api_url}) is in use by "
+                "another program: stop it, or set NEWSDESK_API_URL to a free port."
+            )
 
     # -- elasticsearch --------------------------------------------------------------------
     def _es_node(self, download: bool = True):
@@ -232,15 +252,6 @@ class Stack:
         if self._pid("prefect") is not None:
             return
         port = self.settings.prefect_port
-        if port_in_use(port):
-            if self._prefect_healthy():
-                raise StackError(
-                    f"a Prefect server newsdesk did not start already answers on port {port}: use it with "
-                    f"PREFECT_API_URL={self.prefect_url}, or set NEWSDESK_PREFECT_PORT for ours."
-                )
-            raise StackError(
-                f"port {port} (Prefect) is in use by another program: set NEWSDESK_PREFECT_PORT."
-            )
         home = self.settings.data_dir / "prefect"
         home.mkdir(parents=True, exist_ok=True)
         env = {
@@ -276,11 +287,6 @@ class Stack:
     def _start_api(self) -> None:
         if self.api_external or self._pid("api") is not None:
             return
-        if port_in_use(self.api_port, self.api_host):
-            raise StackError(
-                f"port {self.api_port} (newsdesk API, from NEWSDESK_API_URL={self.api_url}) is in use by "
-                "another program: stop it, or set NEWSDESK_API_URL to a free port."
-            )
         cmd = [
             sys.executable, "-m", "flows.cli", "serve", "--host", self.api_host, "--port", str(self.api_port),
         ]  # fmt: skip

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from elastic_transport import ConnectionError as ESConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
@@ -167,10 +168,11 @@ class IngestRequest(BaseModel):
 
 
 class IngestJob(BaseModel):
-    job_id: str
+    job_id: str = Field(..., description="With the stack up: the Prefect flow-run id.")
     state: Literal["queued", "running", "completed", "failed", "cancelled"]
     report: dict[str, Any] | None = None
     error: str | None = None
+    ui_url: str | None = Field(None, description="The run's page in Prefect's UI, when it runs there.")
 
 
 class HealthResponse(BaseModel):
@@ -241,14 +243,58 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# ingestion: the API submits, something else runs
+# ---------------------------------------------------------------------------------------------
+class IngestRunner(Protocol):
+    """Where ``POST /ingest`` sends its runs: the stack's Prefect worker, or a queue in-process.
+
+    The API only submits and reads; which runner it gets is the composition root's choice
+    (``flows/app.py``), so this package never imports the orchestration layer.
+    """
+
+    def submit(self, params: dict[str, Any]) -> dict[str, Any]: ...
+
+    def get(self, job_id: str) -> dict[str, Any] | None: ...
+
+    def close(self) -> None: ...
+
+
+class NoIngestRunner:
+    """The API built without a runner (search only): ``POST /ingest`` says how to get one."""
+
+    def submit(self, params: dict[str, Any]) -> dict[str, Any]:
+        raise APIError(
+            503,
+            "ingestion_unavailable",
+            "This API has no ingestion worker: start the stack with `newsdesk up`, or set "
+            "PREFECT_API_URL to a Prefect server that a `newsdesk worker` serves.",
+        )
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def default_ingest_runner() -> IngestRunner:
+    """A Prefect server named by ``PREFECT_API_URL`` runs ingestion; without one, none does."""
+    from search.prefect_runs import PrefectIngest, configured_prefect_url
+
+    url, named = configured_prefect_url()
+    return PrefectIngest(url) if named else NoIngestRunner()
+
+
+# ---------------------------------------------------------------------------------------------
 # app
 # ---------------------------------------------------------------------------------------------
 class _State:
-    def __init__(self, settings: SearchSettings):
+    def __init__(self, settings: SearchSettings, ingest: Callable[[], IngestRunner]):
         self.settings = settings
         self._searcher: Searcher | None = None
         self.lock = threading.Lock()
-        self._jobs: Any = None
+        self._make_ingest = ingest
+        self._jobs: IngestRunner | None = None
 
     @property
     def searcher(self) -> Searcher:
@@ -258,18 +304,11 @@ class _State:
             return self._searcher
 
     @property
-    def jobs(self) -> Any:
-        """The ingestion job queue, started with the first job (its worker owns the Prefect server)."""
+    def jobs(self) -> IngestRunner:
+        """The ingestion runner, made with the first job (search-only use never builds one)."""
         with self.lock:
             if self._jobs is None:
-                # The one import of the orchestration layer, kept lazy: search-only deployments
-                # never load Prefect (the services issue moves these runs onto a Prefect worker).
-                from flows.jobs import SERVER_LOGGERS, JobQueue, keep_loggers, prefect_api
-
-                with keep_loggers(*SERVER_LOGGERS):  # importing Prefect reconfigures logging
-                    from flows.ingestion import run_ingestion
-
-                self._jobs = JobQueue(lambda params: run_ingestion(**params), context=prefect_api)
+                self._jobs = self._make_ingest()
             return self._jobs
 
     def close(self) -> None:
@@ -279,10 +318,16 @@ class _State:
             jobs.close()
 
 
-def create_app(settings: SearchSettings | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings, ``newsdesk serve`` uses the environment."""
+def create_app(
+    settings: SearchSettings | None = None, ingest: Callable[[], IngestRunner] | None = None
+) -> FastAPI:
+    """Build the app; tests pass their own settings, ``newsdesk serve`` uses the environment.
+
+    ``ingest`` makes the runner of ``POST /ingest`` (called once, at the first job); default:
+    the Prefect server of ``PREFECT_API_URL``, else none (ingestion answers 503 with the fix).
+    """
     settings = settings or get_settings()
-    state = _State(settings)
+    state = _State(settings, ingest or default_ingest_runner)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -428,7 +473,8 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
     async def ingest(req: IngestRequest) -> dict[str, Any]:
         for p in req.paths:
             _check_ingest_path(p, settings)
-        job = state.jobs.submit(
+        job = await run_in_threadpool(
+            state.jobs.submit,
             {
                 "paths": list(req.paths),
                 "source": req.source,
@@ -437,9 +483,9 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
                 # Every file the walk yields is checked against the roots again, after resolving
                 # links, and once more on the opened file (a symlink or a swap cannot escape them).
                 "allowed_roots": [str(r) for r in settings.ingest_roots] or None,
-            }
+            },
         )
-        return job.to_dict()
+        return job
 
     @app.get(
         "/ingest/{job_id}",
@@ -453,10 +499,10 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
         },
     )
     async def ingest_status(job_id: str) -> dict[str, Any]:
-        job = state.jobs.get(job_id)
+        job = await run_in_threadpool(state.jobs.get, job_id)
         if job is None:
             raise APIError(404, "not_found", "No such ingestion job.")
-        return job.to_dict()
+        return job
 
     # -- API docs, offline ---------------------------------------------------------------------
     @app.get("/docs", include_in_schema=False)
@@ -596,9 +642,9 @@ class SecurityHeaders:
 
 def _check_ingest_path(path: str, settings: SearchSettings) -> None:
     """Refuse at once (4xx) what a job could only fail on later: bad URLs, paths outside the roots."""
-    from flows.sources import FetchSettings, check_url_form, is_url
     from ingest.loaders import AllowedRoots
     from ingest.models import IngestError
+    from ingest.urls import FetchSettings, check_url_form, is_url
 
     if is_url(path):
         try:

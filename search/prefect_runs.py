@@ -189,3 +189,58 @@ def _table_row(data: Any) -> dict[str, Any] | None:
 def report_row(report: dict[str, Any]) -> dict[str, Any]:
     """The report as one table row: scalars as they are, nested parts as JSON text."""
     return {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in report.items()}
+
+
+_JOB_STATES = {
+    "SCHEDULED": "queued",
+    "PENDING": "queued",
+    "PAUSED": "queued",
+    "RUNNING": "running",
+    "COMPLETED": "completed",
+    "FAILED": "failed",
+    "CRASHED": "failed",
+    "CANCELLING": "cancelled",
+    "CANCELLED": "cancelled",
+}
+
+
+class PrefectIngest:
+    """The API's ingestion runner with the stack up: each job is a run of the deployment.
+
+    ``submit`` creates the flow run (the worker executes it, visible in Prefect's UI) and returns
+    the API's ``IngestJob`` shape with the flow-run id as ``job_id``; ``get`` reads its state and
+    report back from the server, so jobs survive an API restart.
+
+    Usage::
+
+        runner = PrefectIngest("http://127.0.0.1:4200/api")
+        job = runner.submit({"paths": ["https://example.com/story"], "embed": True})
+        runner.get(job["job_id"])["state"]     # queued → running → completed | failed
+    """
+
+    def __init__(self, api_url: str, timeout_s: float = 10.0):
+        self._runs = PrefectRuns(api_url, timeout_s=timeout_s)
+
+    def submit(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._job(self._runs.submit(params))
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        run = self._runs.read(job_id)
+        return None if run is None else self._job(run)
+
+    def close(self) -> None:
+        self._runs.close()
+
+    @staticmethod
+    def _job(run: dict[str, Any]) -> dict[str, Any]:
+        state = _JOB_STATES.get(run["state"] or "", "queued")
+        error = None
+        if state in ("failed", "cancelled"):
+            error = f"{run['state_name']}: {run.get('message') or 'see the run in Prefect'}"[:2000]
+        return {
+            "job_id": run["flow_run_id"],
+            "state": state,
+            "report": run.get("report"),
+            "error": error,
+            "ui_url": run["ui_url"],
+        }

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 
-from search.api import create_app
+from flows.app import create_app
 from search.local_es import free_port
 from search.settings import SearchSettings
 
