@@ -330,7 +330,7 @@ def _ingest_on_worker(
     with PrefectRuns(prefect_url) as runs:
         run = runs.submit(params)
         console.print(f"[dim]flow run {run['name']} on the worker: {run['ui_url']}[/]", highlight=False)
-        submitted = time.monotonic()
+        waiting_since, last_state = time.monotonic(), None
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -347,7 +347,9 @@ def _ingest_on_worker(
                 )
                 if run["state"] in TERMINAL_STATES:
                     break
-                if run["state"] == "SCHEDULED" and time.monotonic() - submitted > pickup_timeout_s:
+                if run["state"] != last_state:  # e.g. a worker restart put it back to SCHEDULED
+                    waiting_since, last_state = time.monotonic(), run["state"]
+                if run["state"] == "SCHEDULED" and time.monotonic() - waiting_since > pickup_timeout_s:
                     console.print(
                         f"No worker picked up run {run['flow_run_id']} within {pickup_timeout_s:.0f} s; it "
                         "stays queued and runs when a worker starts. See `newsdesk status`.",
@@ -864,7 +866,7 @@ def up(
     try:
         services = stack.up(timeout_s=timeout)
     except StackError as exc:
-        console.print(str(exc), style="red", markup=False, highlight=False)
+        console.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
         console.print("`newsdesk status` shows what runs; `newsdesk down` stops it.", markup=False)
         raise typer.Exit(1) from None
     _print_status(services, json_out)
