@@ -1024,6 +1024,7 @@ def schedule_create(
     sources: SourcesArg = None, cron: CronOpt = None, name: NameOpt = None, no_embed: NoEmbedOpt = False
 ) -> None:
     """Register the scheduled ingestion deployment on the Prefect server (PREFECT_API_URL)."""
+    _stack_prefect(need_worker=False)  # the running stack's server, when PREFECT_API_URL is unset
     from flows.deployments import create_deployment
 
     s = _schedule_settings(sources, cron, name, no_embed)
@@ -1035,7 +1036,7 @@ def schedule_create(
     out.print(
         f"Deployment newsdesk-ingest/{s.name} ({dep_id}): cron {s.cron!r} {s.timezone}, sources {s.sources}"
     )
-    out.print("Runs execute while `newsdesk schedule serve` (or the compose worker) is running.")
+    out.print("Runs execute while a worker runs: the stack's (`newsdesk up`), or `newsdesk schedule serve`.")
 
 
 @schedule_app.command("serve")
@@ -1056,6 +1057,7 @@ def schedule_serve(
 @schedule_app.command("list")
 def schedule_list(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List ingestion deployments and their schedules."""
+    _stack_prefect(need_worker=False)  # the running stack's server, when PREFECT_API_URL is unset
     from flows.deployments import list_deployments
 
     try:
@@ -1081,6 +1083,7 @@ def schedule_run(
     wait: Annotated[float, typer.Option(help="Seconds to wait for the run to finish (0: don't).")] = 0,
 ) -> None:
     """Trigger one run of the scheduled deployment now."""
+    _stack_prefect(need_worker=False)  # the running stack's server, when PREFECT_API_URL is unset
     from flows.deployments import ScheduleSettings, run_now
 
     try:
