@@ -307,7 +307,9 @@ class Stack:
         self.heartbeat_file.unlink(missing_ok=True)
         cmd = [sys.executable, "-m", "flows.cli", "worker", "--heartbeat-file", str(self.heartbeat_file)]
         self.say("starting worker (serves the newsdesk-ingest deployment and its schedules)")
-        self._spawn("worker", cmd, {**self.env, "PREFECT_API_URL": self.prefect_url})
+        env = {**self.env, "PREFECT_API_URL": self.prefect_url}
+        env["PREFECT_LOGGING_LEVEL"] = "INFO"  # the run's log lines in the UI, not only its warnings
+        self._spawn("worker", cmd, env)
 
     def _heartbeat(self) -> tuple[float | None, str]:
         try:
