@@ -119,8 +119,17 @@ def article_file(dirpath: Path, n: int, skip: int) -> Path:
     raise SystemExit("corpus too short")
 
 
-def run_commands(index: str, env_stack: dict[str, str], env_local: dict[str, str], reps: int, work: Path,
-                 questions: list[str], query: str, ingest_file: Path, new_offset: int) -> dict[str, Any]:  # fmt: skip
+def run_commands(
+    index: str,
+    env_stack: dict[str, str],
+    env_local: dict[str, str],
+    reps: int,
+    work: Path,
+    questions: list[str],
+    query: str,
+    ingest_file: Path,
+    new_offset: int,
+) -> dict[str, Any]:
     """The query and ingest commands on one index, stack and in-process, interleaved per rep."""
     commands = {
         "search keyword": ["search", query, "--mode", "keyword", "--json"],
@@ -137,14 +146,25 @@ def run_commands(index: str, env_stack: dict[str, str], env_local: dict[str, str
             stack.append(measure(args, {**env_stack, "NEWSDESK_INDEX": index}))
             local.append(measure(args, {**env_local, "NEWSDESK_INDEX": index}))
         results[name] = {"stack": summary(stack), "in_process": summary(local)}
-        print(f"  {index}: {name}: stack {results[name]['stack']['wall_median_s']:.2f}s, "
-              f"in-process {results[name]['in_process']['wall_median_s']:.2f}s", flush=True)  # fmt: skip
+        print(
+            f"  {index}: {name}: stack {results[name]['stack']['wall_median_s']:.2f}s, "
+            f"in-process {results[name]['in_process']['wall_median_s']:.2f}s",
+            flush=True,
+        )
     stack, local = [], []
     for r in range(reps):
-        stack.append(measure(["ingest", str(article_file(work, 2 * r, new_offset)), "--json"],
-                             {**env_stack, "NEWSDESK_INDEX": index}))  # fmt: skip
-        local.append(measure(["ingest", str(article_file(work, 2 * r + 1, new_offset)), "--json"],
-                             {**env_local, "NEWSDESK_INDEX": index}))  # fmt: skip
+        stack.append(
+            measure(
+                ["ingest", str(article_file(work, 2 * r, new_offset)), "--json"],
+                {**env_stack, "NEWSDESK_INDEX": index},
+            )
+        )
+        local.append(
+            measure(
+                ["ingest", str(article_file(work, 2 * r + 1, new_offset)), "--json"],
+                {**env_local, "NEWSDESK_INDEX": index},
+            )
+        )
     results["ingest one new article"] = {"stack": summary(stack), "in_process": summary(local)}
     return results
 
@@ -214,14 +234,49 @@ def main() -> int:
                 and (goal_mb is None or s["rss_max_mb"] <= goal_mb)
                 and not s["failed"]
             )
-            rows.append([index, name, s["wall_median_s"], s["wall_max_s"], s["rss_max_mb"],
-                         loc["wall_median_s"], loc["rss_max_mb"], loc["tree_rss_max_mb"],
-                         f"<= {goal_s}s" + (f", {goal_mb} MB" if goal_mb else ""), "yes" if ok else "NO"])  # fmt: skip
-    rows.append(["-", "up (cold)", cold["wall_s"], cold["wall_s"], cold["rss_mb"], None, None, None, "<= 60s",
-                 "yes" if cold["wall_s"] <= 60 and cold["rc"] == 0 else "NO"])  # fmt: skip
+            rows.append(
+                [
+                    index,
+                    name,
+                    s["wall_median_s"],
+                    s["wall_max_s"],
+                    s["rss_max_mb"],
+                    loc["wall_median_s"],
+                    loc["rss_max_mb"],
+                    loc["tree_rss_max_mb"],
+                    f"<= {goal_s}s" + (f", {goal_mb} MB" if goal_mb else ""),
+                    "yes" if ok else "NO",
+                ]
+            )
+    rows.append(
+        [
+            "-",
+            "up (cold)",
+            cold["wall_s"],
+            cold["wall_s"],
+            cold["rss_mb"],
+            None,
+            None,
+            None,
+            "<= 60s",
+            "yes" if cold["wall_s"] <= 60 and cold["rc"] == 0 else "NO",
+        ]
+    )
     if warm_es:
-        rows.append(["-", "up (ES running)", warm_es["wall_s"], warm_es["wall_s"], warm_es["rss_mb"],
-                     None, None, None, "", ""])  # fmt: skip
+        rows.append(
+            [
+                "-",
+                "up (ES running)",
+                warm_es["wall_s"],
+                warm_es["wall_s"],
+                warm_es["rss_mb"],
+                None,
+                None,
+                None,
+                "",
+                "",
+            ]
+        )
     rows.append(
         ["-", "up (already up)", again["wall_s"], again["wall_s"], again["rss_mb"], None, None, None, "", ""]
     )
@@ -238,7 +293,7 @@ def main() -> int:
             "in-process tree MB",
             "goal (stack)",
             "met",
-        ],  # fmt: skip
+        ],
         rows,
     )
     report["table"] = rows
