@@ -128,30 +128,10 @@ class IngestWorker:
     def recover(self) -> list[str]:
         """Put back to SCHEDULED the runs this worker had claimed and not finished (it died)."""
         from prefect.client.orchestration import get_client
-        from prefect.client.schemas.filters import (
-            FlowFilter,
-            FlowFilterName,
-            FlowRunFilter,
-            FlowRunFilterState,
-            FlowRunFilterStateType,
-            FlowRunFilterTags,
-        )
-        from prefect.client.schemas.objects import StateType
-        from prefect.client.schemas.sorting import FlowRunSort
         from prefect.states import Scheduled
 
         with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(
-                flow_filter=FlowFilter(name=FlowFilterName(any_=[INGEST_FLOW])),
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(
-                        type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
-                    ),
-                    tags=FlowRunFilterTags(all_=[self._tag]),
-                ),
-                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-                limit=100,
-            )
+            runs = _ingest_runs(client, ("RUNNING", "PENDING"), tag=self._tag, limit=100)
             for run in runs:
                 client.set_flow_run_state(
                     run.id,
@@ -191,29 +171,11 @@ class IngestWorker:
     def run_due(self) -> bool:
         """Claim and run the oldest due run; False when there was none to take."""
         from prefect.client.orchestration import get_client
-        from prefect.client.schemas.filters import (
-            FlowFilter,
-            FlowFilterName,
-            FlowRunFilter,
-            FlowRunFilterNextScheduledStartTime,
-            FlowRunFilterState,
-            FlowRunFilterStateType,
-        )
-        from prefect.client.schemas.objects import StateType
         from prefect.client.schemas.responses import SetStateStatus
-        from prefect.client.schemas.sorting import FlowRunSort
         from prefect.states import Pending
 
         with get_client(sync_client=True) as client:
-            due = client.read_flow_runs(
-                flow_filter=FlowFilter(name=FlowFilterName(any_=[INGEST_FLOW])),
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
-                    next_scheduled_start_time=FlowRunFilterNextScheduledStartTime(before_=datetime.now(UTC)),
-                ),
-                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-                limit=5,
-            )
+            due = _ingest_runs(client, ("SCHEDULED",), due_before=datetime.now(UTC), limit=5)
             for run in due:
                 if run.deployment_id is None:
                     continue  # an ad-hoc run of another process (e.g. a CLI with a temporary server)
@@ -262,6 +224,42 @@ class IngestWorker:
             with contextlib.suppress(OSError):
                 self.heartbeat_file.parent.mkdir(parents=True, exist_ok=True)
                 self.heartbeat_file.write_text(f"{time.time():.0f} {self._current or ''}\n")
+
+
+def _ingest_runs(
+    client: Any,
+    states: tuple[str, ...],
+    tag: str | None = None,
+    due_before: datetime | None = None,
+    limit: int = 5,
+) -> list[Any]:
+    """Runs of the ingestion flow in these states, oldest expected start first."""
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterNextScheduledStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        FlowRunFilterTags,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    parts: dict[str, Any] = {
+        "state": FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in states]))
+    }
+    if tag is not None:
+        parts["tags"] = FlowRunFilterTags(all_=[tag])
+    if due_before is not None:
+        parts["next_scheduled_start_time"] = FlowRunFilterNextScheduledStartTime(before_=due_before)
+    run_filter = FlowRunFilter(**parts)
+    return client.read_flow_runs(
+        flow_filter=FlowFilter(name=FlowFilterName(any_=[INGEST_FLOW])),
+        flow_run_filter=run_filter,
+        sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+        limit=limit,
+    )
 
 
 def main(heartbeat_file: Path | None = None, poll_s: float = 1.0) -> None:
