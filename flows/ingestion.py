@@ -204,6 +204,7 @@ def ingest_flow(
     embed: bool = True,
     index: str | None = None,
     allowed_roots: list[str] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Ingest files, directories, globs, page URLs and feeds.
 
@@ -215,11 +216,15 @@ def ingest_flow(
         index: Alias to write to (default: NEWSDESK_INDEX).
         allowed_roots: Directories local paths must resolve into (the API's NEWSDESK_INGEST_ROOTS);
             files outside them, through links or ``..``, are quarantined unread. None: no limit.
+        settings: Settings that override this process's environment (``SearchSettings.run_overrides``
+            of the caller: e.g. the API's Elasticsearch URL and data dir); secrets come from the
+            environment of the process that runs the flow.
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    settings = SearchSettings(**({"index": index} if index else {}))
-    ingest_settings = IngestSettings()
+    given = {**(settings or {}), **({"index": index} if index else {})}
+    settings = SearchSettings(**given)
+    ingest_settings = IngestSettings(**{k: v for k, v in given.items() if k in IngestSettings.model_fields})
     run_id = _run_id()
     report = RunReport(run_id=run_id, index=settings.index)
     quarantine = Quarantine(ingest_settings.data_dir / "quarantine")

@@ -480,6 +480,8 @@ def create_app(
                 "source": req.source,
                 "embed": req.embed,
                 "index": settings.index,
+                # Where this API points, not where the runner's environment would (no secrets).
+                "settings": settings.run_overrides() or None,
                 # Every file the walk yields is checked against the roots again, after resolving
                 # links, and once more on the opened file (a symlink or a swap cannot escape them).
                 "allowed_roots": [str(r) for r in settings.ingest_roots] or None,

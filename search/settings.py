@@ -10,7 +10,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -190,6 +190,20 @@ class SearchSettings(BaseSettings):
     def es_url_redacted(self) -> str:
         """``es_url`` safe to print: credentials in a URL (``http://user:pw@host``) become ``***``."""
         return ",".join(re.sub(r"//[^/@]*@", "//***@", h) for h in self.es_hosts)
+
+    def run_overrides(self) -> dict[str, Any]:
+        """What this object says that the environment alone would not, as JSON-ready values.
+
+        Why: an ingestion run (in the API's job queue or on the stack's worker) builds its settings
+        in its own process; handed these as a flow parameter, it writes where this object points
+        (``create_app(SearchSettings(es_url=X))`` ingests into X, whatever ``NEWSDESK_ES_URL``
+        says). Secrets are never included (flow parameters are stored by Prefect and shown in its
+        UI): the process that runs the flow takes them from its own environment.
+        """
+        secret = {n for n, f in type(self).model_fields.items() if "SecretStr" in str(f.annotation)}
+        mine = self.model_dump(mode="json", exclude=secret)
+        env = type(self)().model_dump(mode="json", exclude=secret)
+        return {k: v for k, v in mine.items() if v != env.get(k)}
 
 
 def _secret(value: SecretStr | None) -> str:
