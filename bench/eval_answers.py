@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from elasticsearch import Elasticsearch
 
-    from search.answers import answer_question, candidate_sentences, compose_answer, score_candidates
+    from search.answers import candidate_sentences, compose_answer, score_candidates
+    from search.ask import answer_question
     from search.embedding import get_embedder
     from search.retrieval import Searcher, build_filters
     from search.settings import SearchSettings

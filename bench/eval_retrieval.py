@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from elasticsearch import Elasticsearch
 
-    from search.answers import answer_question
+    from search.ask import answer_question
     from search.retrieval import Searcher
     from search.settings import SearchSettings
     from search.store import articles_alias

@@ -683,7 +683,7 @@ def ask(
 def _ask_here(question: str, top_k: int, mode: str, as_of: Any) -> dict[str, Any]:
     """The answer computed in this process: the same JSON object as ``POST /ask`` returns."""
     _require_index()
-    from search.answers import answer_question
+    from search.ask import answer_question
     from search.retrieval import build_filters
 
     try:

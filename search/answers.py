@@ -34,7 +34,6 @@ with haystack_without_torch():  # see search/lazy_torch.py: torch loads only whe
 
 from ingest.sentences import split_sentences
 from search.analysis import stem_tokens
-from search.retrieval import Searcher, validate_query
 
 WH_WORDS = frozenset(
     [
@@ -226,28 +225,6 @@ def score_candidates(
         rank_prior = 1.0 / (1.0 + c.rank / 3.0)
         c.score = 0.6 * c.lexical + 0.25 * c.semantic + 0.15 * rank_prior
     return sorted(candidates, key=lambda c: (-c.score, c.rank, c.start))
-
-
-def answer_question(
-    question: str,
-    searcher: Searcher,
-    top_k: int = 10,
-    filters: dict[str, Any] | None = None,
-    mode: str = "hybrid",
-) -> Answer:
-    """Retrieve, read with the configured reader (``NEWSDESK_READER``), and answer with evidence."""
-    from search.readers import read
-
-    question = validate_query(question)
-    chunks = searcher.retrieve_chunks(question, mode=mode, top_k=max(top_k, 1) * 2, filters=filters)
-    embed_fn = None
-    if mode != "keyword":
-        from search.embedding import get_embedder
-
-        embed_fn = get_embedder(searcher.settings).embed_documents
-    answer = read(question, chunks, searcher.settings, embed_fn)
-    answer.evidence = answer.evidence[:top_k]
-    return answer
 
 
 def _supports(c: _Candidate, keys: list[str]) -> bool:

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from search.answers import answer_question
+from search.ask import answer_question
 from search.facets import facet_counts
 from search.retrieval import MAX_QUERY_CHARS, QueryError, Searcher, build_filters
 from search.settings import SearchSettings, get_settings

@@ -14,7 +14,7 @@ from elasticsearch import Elasticsearch
 
 from ingest.cleaning import clean_record
 from ingest.models import CleanArticle, RawRecord
-from search.answers import answer_question
+from search.ask import answer_question
 from search.embedding import get_embedder
 from search.indexing import IndexingOptions, index_articles
 from search.retrieval import QueryError, Searcher, build_filters
