@@ -15,15 +15,12 @@ import typer
 from rich.console import Console
 from typer.core import TyperOption
 
+from ingest.environment import CLI as CLI_ENVIRONMENT
+from ingest.environment import apply_defaults
 from search.settings import get_settings
 
 # Quiet libraries before they are imported: the CLI prints its own progress and reports.
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+apply_defaults(CLI_ENVIRONMENT)
 
 # No pretty tracebacks: rendering an exception's frames with their locals (typer's default) walked
 # the Elasticsearch client and ran for minutes. ``main`` turns any exception into one line.

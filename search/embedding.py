@@ -37,6 +37,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingest.environment import apply_defaults
 from search.batching import CoalescingBatcher
 from search.settings import SearchSettings, get_settings
 
@@ -75,13 +76,7 @@ def __getattr__(name: str) -> Any:
 
 def _offline_environment() -> None:
     # Must run before transformers/huggingface_hub are imported: they read these once, at import.
-    # setdefault, so a user who explicitly allows downloads ("0") still can.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
-
-_offline_environment()
+    apply_defaults()
 
 
 def bundled_model_path() -> Path:
