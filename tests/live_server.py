@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -17,8 +18,16 @@ from search.settings import SearchSettings
 
 @contextmanager
 def live_api(settings: SearchSettings) -> Iterator[str]:
+    """The app ``newsdesk serve`` runs, built with these settings, on a free port; yields its URL."""
+    with live_app(create_app(settings)) as base:
+        yield base
+
+
+@contextmanager
+def live_app(app: Any) -> Iterator[str]:
+    """Serve an app already built (e.g. with dependency overrides) on a free port."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

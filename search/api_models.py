@@ -1,0 +1,149 @@
+"""The API's request and response shapes (the contract's JSON), shared by its routers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from search.retrieval import MAX_QUERY_CHARS
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Copy(BaseModel):
+    doc_id: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    title: str | None = None
+
+
+class Hit(BaseModel):
+    doc_id: str
+    chunk_id: str
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+    score: float
+    text: str
+    highlights: list[str]
+    start: int | None = None
+    end: int | None = None
+    chunks_matched: int = 1
+    also_published_by: list[Copy] = []
+    entities: dict[str, list[str]] = Field(
+        default_factory=dict, description="people, organizations, groups, places tagged on the article"
+    )
+    updated: str | None = Field(None, description="the last update the article states, if any")
+
+
+class FacetEntity(BaseModel):
+    name: str
+    type: str
+    count: int
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts over the hits returned: click one to filter (``entity=``, ``source=``, a month)."""
+
+    entities: list[FacetEntity] = []
+    sources: list[FacetValue] = []
+    months: list[FacetValue] = []
+
+
+class SearchResponse(BaseModel):
+    hits: list[Hit]
+    facets: Facets = Field(default_factory=Facets)
+
+
+class EvidenceModel(BaseModel):
+    doc_id: str
+    title: str
+    url: str | None
+    published: str | None
+    sentence: str
+    start: int
+    end: int
+    score: float
+    answer_start: int | None = Field(None, description="The short answer's offsets in the article.")
+    answer_end: int | None = None
+
+
+class AnswerResponse(BaseModel):
+    answered: bool
+    answer: str = Field(..., description="The phrase that answers; the answer sentence when none qualifies.")
+    answer_type: Literal["person", "organization", "group", "place", "date", "number", "other"] | None = None
+    answer_sentence: str = Field("", description="The sentence-level answer (verbatim clauses).")
+    event_date: str | None = Field(None, description="When the evidence says it happened (ISO).")
+    as_of: str | None
+    confidence: float
+    evidence: list[EvidenceModel]
+    earlier: list[EvidenceModel] = []
+    reader: str = "sentence"
+
+
+class AskFilters(BaseModel):
+    source: str | None = Field(None, max_length=200)
+    since: date | None = None
+    until: date | None = None
+    doc_ids: list[Annotated[str, Field(max_length=512)]] | None = Field(None, max_length=100)
+    entities: list[Annotated[str, Field(max_length=256)]] | None = Field(None, max_length=20)
+    author: str | None = Field(None, max_length=200)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS)
+    top_k: int = Field(10, ge=1, le=50)
+    mode: Literal["keyword", "semantic", "hybrid"] = "hybrid"
+    filters: AskFilters | None = None
+    as_of: date | None = Field(None, description="Answer from what had been published by this day.")
+
+
+class DocumentResponse(BaseModel):
+    doc_id: str
+    title: str | None
+    text: str
+    url: str | None
+    source: str | None
+    published: str | None
+    metadata: dict[str, Any]
+    also_published_by: list[Copy] = []
+    canonical_doc_id: str | None = None
+    removed: list[dict[str, Any]] | None = None
+
+
+class IngestRequest(BaseModel):
+    paths: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
+        ..., min_length=1, max_length=100
+    )
+    source: str | None = Field(None, max_length=200)
+    embed: bool = True
+
+
+class IngestJob(BaseModel):
+    job_id: str = Field(..., description="With the stack up: the Prefect flow-run id.")
+    state: Literal["queued", "running", "completed", "failed", "cancelled"]
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    ui_url: str | None = Field(None, description="The run's page in Prefect's UI, when it runs there.")
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    elasticsearch: dict[str, Any]
+    index: dict[str, Any]

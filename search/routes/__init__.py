@@ -1,0 +1,1 @@
+"""The API's routers, one per resource; ``search/api.py`` assembles them into the app."""

@@ -1,0 +1,38 @@
+"""``GET /documents/{doc_id}``: the clean text, metadata and audit trail of one article."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elasticsearch import NotFoundError
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from search.api_deps import APIError, SearcherDep, SettingsDep
+from search.api_models import DocumentResponse, ErrorResponse
+from search.store import articles_alias
+
+router = APIRouter(tags=["documents"])
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentResponse, responses={404: {"model": ErrorResponse}})
+async def get_document(
+    doc_id: str, searcher: SearcherDep, settings: SettingsDep, include_removed: bool = False
+) -> dict[str, Any]:
+    try:
+        src = await run_in_threadpool(searcher.client.get, index=articles_alias(settings.index), id=doc_id)
+    except NotFoundError as exc:
+        raise APIError(404, "not_found", f"No document {doc_id!r}.") from exc
+    s = src["_source"]
+    return {
+        "doc_id": s.get("doc_id", doc_id),
+        "title": s.get("title"),
+        "text": s.get("text") or "",
+        "url": s.get("url"),
+        "source": s.get("source"),
+        "published": s.get("published"),
+        "metadata": s.get("metadata") or {},
+        "also_published_by": s.get("also_published_by") or [],
+        "canonical_doc_id": s.get("canonical_doc_id"),
+        "removed": (s.get("removed") or []) if include_removed else None,
+    }
