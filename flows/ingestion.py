@@ -51,26 +51,28 @@ def _progress(stage: str, done: int, total: int | None) -> None:
         _progress_hook(stage, done, total)
 
 
+REPORT_KEYS = (
+    "run_id", "seen", "new", "updated", "unchanged", "duplicates", "quarantined", "chunks_written",
+    "chunks_deleted", "boilerplate_removed", "seconds", "quarantine", "index",
+)  # fmt: skip
+
+
 @dataclass
-class RunReport:
-    """The contract's ``ingest --json`` object, also published as a Prefect artifact."""
+class RunReport(IndexReport):
+    """The contract's ``ingest --json`` object, also published as a Prefect artifact.
+
+    The batches' ``IndexReport`` counts add straight into it; a run adds what only it knows
+    (quarantine, boilerplate removed, the run and the index).
+    """
 
     run_id: str = ""
-    seen: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
     quarantined: int = 0
-    chunks_written: int = 0
-    chunks_deleted: int = 0
     boilerplate_removed: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     index: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {k: getattr(self, k) for k in REPORT_KEYS}
         d["seconds"] = {k: round(v, 3) for k, v in self.seconds.items()}
         return d
 
@@ -256,7 +258,6 @@ def ingest_flow(
             delays[min(i, len(delays) - 1)] for i in range(max(1, flow_settings.index_retries))
         ],
     )
-    totals = IndexReport()
     removed: Counter = Counter()
     rejected: list[QuarantineEntry] = []
     cleaned_ok: list[tuple[str, int | None]] = []
@@ -268,7 +269,7 @@ def ingest_flow(
     def finish(future: Any) -> None:
         nonlocal done
         result: IndexReport = future.result()
-        totals.add(result)
+        report.add(result)
         done += result.seen
         _progress("ingest", done, total)
 
@@ -289,26 +290,22 @@ def ingest_flow(
     if pending_index is not None:
         finish(pending_index)
 
-    for doc_id, reason in totals.failed.items():
+    for doc_id, reason in report.failed.items():
         origin, record_no = where_of.get(doc_id, (doc_id, None))
         rejected.append(QuarantineEntry(origin, record_no, reason, "index", doc_id=doc_id))
     quarantine.add(rejected, run_id)
-    failed_where = {where_of.get(d) for d in totals.failed}
+    failed_where = {where_of.get(d) for d in report.failed}
     quarantine.clear(succeeded_inputs(cleaned_ok, failed_where, rejected))
 
     t = time.perf_counter()
     refresh(client, settings.index)
     report.seconds["refresh"] = time.perf_counter() - t
 
-    report.seen = totals.seen + len([r for r in rejected if r.stage != "index"])
-    report.new, report.updated, report.unchanged = totals.new, totals.updated, totals.unchanged
-    report.duplicates = totals.duplicates
-    report.chunks_written, report.chunks_deleted = totals.chunks_written, totals.chunks_deleted
+    report.seen += len([r for r in rejected if r.stage != "index"])
     report.quarantined = len(rejected)
     report.quarantine = [asdict(r) for r in rejected[:100]]
     report.boilerplate_removed = dict(removed.most_common())
     report.seconds["clean"] = clean_seconds
-    report.seconds.update({k: v for k, v in totals.seconds.items()})
     report.seconds["total"] = time.perf_counter() - started
     _publish_artifact(report)
     logger.info(
