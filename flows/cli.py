@@ -213,8 +213,9 @@ def ingest(
     shows in Prefect's UI. Safe to re-run: unchanged articles are skipped, nothing duplicated.
     """
     s = get_settings()
-    prefect_url = _stack_prefect(need_worker=True) if not in_process else None
-    if prefect_url is not None:
+    # One probe: the stack's server (exported for an in-process run too) and whether a worker serves it.
+    prefect_url = _stack_prefect()
+    if prefect_url is not None and not in_process and _worker_serves(prefect_url):
         report = _ingest_on_worker(
             prefect_url, paths, source, batch_size, not no_embed, index or s.index, json_out
         )
@@ -242,7 +243,6 @@ def _ingest_here(
         require_elasticsearch(get_settings())
     except Exception as exc:
         _fail(exc)
-    _stack_prefect(need_worker=False)  # no temporary Prefect server when the stack's answers
     from flows import ingestion
 
     with Progress(
@@ -274,26 +274,30 @@ def _ingest_here(
             ingestion.set_progress_hook(None)
 
 
-def _stack_prefect(need_worker: bool) -> str | None:
-    """The running stack's Prefect API, exported as ``PREFECT_API_URL`` for this process.
-
-    ``need_worker``: only when the ingestion deployment is registered (a worker serves it), so a
-    submitted run is sure to be picked up. None: no server answers (the caller works alone).
-    """
-    from search.prefect_runs import PrefectRuns, PrefectUnavailable, configured_prefect_url
+def _stack_prefect() -> str | None:
+    """The running stack's Prefect API, exported as ``PREFECT_API_URL`` for this process (so a
+    flow run here reports there, with no temporary server); None when no server answers."""
+    from search.prefect_runs import PrefectRuns, configured_prefect_url
 
     url, named = configured_prefect_url(get_settings().prefect_port)
     with PrefectRuns(url, timeout_s=2.0) as runs:
         if not runs.healthy(timeout_s=1.0):
             return None
-        if not named:
-            os.environ["PREFECT_API_URL"] = url
-        if not need_worker:
-            return url
+    if not named:
+        os.environ["PREFECT_API_URL"] = url
+    return url
+
+
+def _worker_serves(prefect_url: str) -> bool:
+    """Whether the ingestion deployment is registered (a worker serves it), so a submitted run
+    is sure to be picked up."""
+    from search.prefect_runs import PrefectRuns, PrefectUnavailable
+
+    with PrefectRuns(prefect_url, timeout_s=2.0) as runs:
         try:
-            return url if runs.deployment_id() else None
+            return runs.deployment_id() is not None
         except PrefectUnavailable:
-            return None
+            return False
 
 
 def _absolute_inputs(paths: list[str]) -> list[str]:
@@ -914,7 +918,7 @@ def worker(
 
     from flows.worker import main as worker_main
 
-    if _stack_prefect(need_worker=False) is None:
+    if _stack_prefect() is None:
         console.print(
             "No Prefect server answers: start the stack with `newsdesk up`, or set PREFECT_API_URL.",
             style="red",
@@ -934,7 +938,7 @@ def runs(
 
     from search.prefect_runs import PrefectRuns
 
-    url = _stack_prefect(need_worker=False)
+    url = _stack_prefect()
     if url is None:
         console.print(
             "No Prefect server answers, so there is no run history: `newsdesk up` keeps one.",
@@ -1021,7 +1025,7 @@ def schedule_create(
     sources: SourcesArg = None, cron: CronOpt = None, name: NameOpt = None, no_embed: NoEmbedOpt = False
 ) -> None:
     """Register the scheduled ingestion deployment on the Prefect server (PREFECT_API_URL)."""
-    _stack_prefect(need_worker=False)  # the running stack's server, when PREFECT_API_URL is unset
+    _stack_prefect()  # the running stack's server, when PREFECT_API_URL is unset
     from flows.deployments import create_deployment
 
     s = _schedule_settings(sources, cron, name, no_embed)
@@ -1054,7 +1058,7 @@ def schedule_serve(
 @schedule_app.command("list")
 def schedule_list(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List ingestion deployments and their schedules."""
-    _stack_prefect(need_worker=False)  # the running stack's server, when PREFECT_API_URL is unset
+    _stack_prefect()  # the running stack's server, when PREFECT_API_URL is unset
     from flows.deployments import list_deployments
 
     try:
@@ -1080,7 +1084,7 @@ def schedule_run(
     wait: Annotated[float, typer.Option(help="Seconds to wait for the run to finish (0: don't).")] = 0,
 ) -> None:
     """Trigger one run of the scheduled deployment now."""
-    _stack_prefect(need_worker=False)  # the running stack's server, when PREFECT_API_URL is unset
+    _stack_prefect()  # the running stack's server, when PREFECT_API_URL is unset
     from flows.deployments import ScheduleSettings, run_now
 
     try:

@@ -128,16 +128,11 @@ class IngestWorker:
     def recover(self) -> list[str]:
         """Put back to SCHEDULED the runs this worker had claimed and not finished (it died)."""
         from prefect.client.orchestration import get_client
-        from prefect.states import Scheduled
 
         with get_client(sync_client=True) as client:
             runs = _ingest_runs(client, ("RUNNING", "PENDING"), tag=self._tag, limit=100)
             for run in runs:
-                client.set_flow_run_state(
-                    run.id,
-                    Scheduled(message=f"{self.name} restarted; this run was cut short and runs again"),
-                    force=True,
-                )
+                _reschedule(client, run.id, f"{self.name} restarted; this run was cut short and runs again")
                 log.warning(
                     "run %s (%s) was left %s by a stopped worker: rescheduled",
                     run.id,
@@ -262,6 +257,13 @@ def _ingest_runs(
     )
 
 
+def _reschedule(client: Any, flow_run_id: Any, message: str) -> None:
+    """Back to SCHEDULED (forced: out of RUNNING), so the next poll of a worker runs it again."""
+    from prefect.states import Scheduled
+
+    client.set_flow_run_state(flow_run_id, Scheduled(message=message), force=True)
+
+
 def main(heartbeat_file: Path | None = None, poll_s: float = 1.0) -> None:
     """Entry point of ``newsdesk worker``: register, recover, serve until a signal."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -277,14 +279,9 @@ def main(heartbeat_file: Path | None = None, poll_s: float = 1.0) -> None:
         log.warning("stopped during run %s: it is rescheduled and resumes on the next start", worker._current)
         with contextlib.suppress(Exception):
             from prefect.client.orchestration import get_client
-            from prefect.states import Scheduled
 
             with get_client(sync_client=True) as client:
-                client.set_flow_run_state(
-                    worker._current,
-                    Scheduled(message=f"{worker.name} stopped mid-run; runs again"),
-                    force=True,
-                )
+                _reschedule(client, worker._current, f"{worker.name} stopped mid-run; runs again")
         os._exit(0)
 
     signal.signal(signal.SIGTERM, _on_signal)

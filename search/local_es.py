@@ -192,7 +192,7 @@ class LocalElasticsearch:
         if self.pid() is not None:
             self.wait_healthy(timeout_s)
             return
-        if _port_in_use(self.port):
+        if port_in_use(self.port):
             raise LocalESError(
                 f"Port {self.port} is already in use by another process; set NEWSDESK_ES_PORT or stop it."
             )
@@ -371,9 +371,6 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(1.0)
         return s.connect_ex((host, port)) == 0
-
-
-_port_in_use = port_in_use
 
 
 def dev_instance(settings, download: bool = True) -> LocalElasticsearch:
