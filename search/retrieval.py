@@ -1,16 +1,11 @@
-"""Keyword, semantic and hybrid retrieval as Haystack pipelines, grouped per article.
+"""Keyword, semantic and hybrid retrieval, grouped per article.
 
-* keyword: ``ElasticsearchBM25Retriever`` (BM25 over stemmed text, title and captions, with
-  highlights);
-* semantic: query embedding → ``ElasticsearchEmbeddingRetriever`` (kNN over chunk vectors);
-* hybrid: both, fused by ``DocumentJoiner`` with reciprocal rank fusion. RRF uses ranks, not scores,
-  so BM25's unbounded scores and cosine similarities need no calibration against each other, and
-  it is robust when one list is poor (Cormack, Clarke & Büttcher, SIGIR 2009). Haystack's constant
-  k = 61 is the paper's k = 60 with 0-based ranks; both lists weigh the same.
+The retrievers run as the Haystack pipelines of ``search.query_pipeline``. Grouped search
+(``Searcher.search``) asks each retriever for its own ranked chunks, scores articles from all
+their chunks and fuses the two article rankings (``search.ranking``); ungrouped search and answer
+extraction use the chunk-level pipelines as they are (RRF over chunks in hybrid).
 
-Each retriever fetches ``top_k × CHUNKS_PER_HIT`` chunks; results are grouped by article (best chunk
-shown, the other matching chunks counted) and decorated from the article ledger with the outlets
-that also ran the story.
+Results are decorated from the article ledger with the outlets that also ran the story.
 """
 
 from __future__ import annotations
@@ -27,46 +22,21 @@ from ingest.entities import ENTITY_TYPES
 from search.lazy_torch import haystack_without_torch
 
 with haystack_without_torch():  # keyword search never embeds: torch loads with the first query vector
-    from haystack import Document, Pipeline, component
-    from haystack.components.joiners import DocumentJoiner
+    from haystack import Document, Pipeline
     from haystack.core.errors import PipelineRuntimeError
-    from haystack_integrations.components.retrievers.elasticsearch import (
-        ElasticsearchBM25Retriever,
-        ElasticsearchEmbeddingRetriever,
-    )
 
-    from search.docstore import NewsDocumentStore
+from search.query_pipeline import MODES, build_query_pipeline, query_inputs
 from search.ranking import ArticleScore, fuse, recency_rerank, score_articles
 from search.settings import SearchSettings
 from search.store import articles_alias, make_client
 
 Mode = Literal["keyword", "semantic", "hybrid"]
-MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
 CHUNKS_PER_HIT = 4
 MAX_QUERY_CHARS = 12_000
 
 
 class QueryError(ValueError):
     """The request cannot be served as asked (a 4xx, with this message)."""
-
-
-@component
-class QueryEmbedder:
-    """Embeds the query text with newsdesk's embedder (same model as the indexed chunks).
-
-    Usage:
-        >>> emb = QueryEmbedder(settings)
-        >>> emb.run(text="who holds Qaim?")["embedding"][:3]
-    """
-
-    def __init__(self, settings: SearchSettings):
-        self.settings = settings
-
-    @component.output_types(embedding=list[float])
-    def run(self, text: str) -> dict[str, Any]:
-        from search.embedding import get_embedder
-
-        return {"embedding": get_embedder(self.settings).embed_query(text)}
 
 
 @dataclass
@@ -146,7 +116,6 @@ class Searcher:
     def __init__(self, settings: SearchSettings, client: Elasticsearch | None = None):
         self.settings = settings
         self.client = client or make_client(settings)
-        self.store = NewsDocumentStore(settings)
         self._pipelines: dict[str, Pipeline] = {}
         self._vectors_checked: tuple[float, bool] | None = None
 
@@ -178,18 +147,7 @@ class Searcher:
         return self._pipelines[mode]
 
     def _build(self, mode: str) -> Pipeline:
-        p = Pipeline()
-        if mode in ("keyword", "hybrid"):
-            p.add_component("bm25", ElasticsearchBM25Retriever(document_store=self.store, fuzziness="0"))
-        if mode in ("semantic", "hybrid"):
-            p.add_component("query_embedder", QueryEmbedder(self.settings))
-            p.add_component("knn", ElasticsearchEmbeddingRetriever(document_store=self.store))
-            p.connect("query_embedder.embedding", "knn.query_embedding")
-        if mode == "hybrid":
-            p.add_component("joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion", sort_by_score=True))
-            p.connect("bm25.documents", "joiner.documents")
-            p.connect("knn.documents", "joiner.documents")
-        return p
+        return build_query_pipeline(mode, self.settings)
 
     # -- retrieval ------------------------------------------------------------------------------
     def retrieve_chunks(
@@ -199,12 +157,7 @@ class Searcher:
         query = validate_query(query)
         mode = self._effective_mode(mode) if mode in MODES else mode
         p = self.pipeline(mode)
-        data: dict[str, Any] = {}
-        if mode in ("keyword", "hybrid"):
-            data["bm25"] = {"query": query, "top_k": top_k, "filters": filters}
-        if mode in ("semantic", "hybrid"):
-            data["query_embedder"] = {"text": query}
-            data["knn"] = {"top_k": top_k, "filters": filters}
+        data = query_inputs(mode, query, top_k, filters)
         try:
             result = p.run(data, include_outputs_from={"bm25"} if mode == "hybrid" else None)
         except PipelineRuntimeError as exc:
@@ -266,11 +219,13 @@ class Searcher:
         out: dict[str, list[Document]] = {}
         try:
             if mode in ("keyword", "hybrid"):
-                out["bm25"] = self.store._bm25_retrieval(query, filters=filters, top_k=n)
+                bm25 = self.pipeline("keyword").get_component("bm25")
+                out["bm25"] = bm25.run(query=query, filters=filters, top_k=n)["documents"]
             if mode in ("semantic", "hybrid"):
-                vector = self.pipeline("semantic").get_component("query_embedder").run(query)["embedding"]
-                knn = self.store._embedding_retrieval(vector, filters=filters, top_k=n)
-                out["knn"] = self._floored(knn)
+                semantic = self.pipeline("semantic")
+                vector = semantic.get_component("query_embedder").run(text=query)["embedding"]
+                knn = semantic.get_component("knn").run(query_embedding=vector, filters=filters, top_k=n)
+                out["knn"] = self._floored(knn["documents"])
         except PipelineRuntimeError as exc:
             cause = exc.__cause__
             if isinstance(cause, Exception):

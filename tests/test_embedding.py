@@ -14,12 +14,14 @@ from haystack import Document, Pipeline
 from search.embedding import (
     BUNDLED_MODEL_NAME,
     Embedder,
-    NewsdeskDocumentEmbedder,
-    NewsdeskTextEmbedder,
     bundled_model_path,
     get_embedder,
-    haystack_document_embedder,
     model_dims,
+)
+from search.embedding_components import (
+    NewsdeskDocumentEmbedder,
+    NewsdeskTextEmbedder,
+    haystack_document_embedder,
 )
 from search.settings import SearchSettings
 
@@ -61,13 +63,14 @@ def test_model_name_and_size_are_read_without_importing_torch_or_haystack() -> N
     assert out.stdout.split("\n")[:2] == [f"384 {BUNDLED_MODEL_NAME}", "[]"]
 
 
-def test_haystack_components_are_still_exported_by_search_embedding() -> None:
-    from search import embedding, embedding_components
+def test_the_haystack_embedders_live_in_one_module_and_search_embedding_stays_plain() -> None:
+    # The lazy re-export through search.embedding made an import cycle (issue 17): the two
+    # components are imported from search.embedding_components only.
+    from search import embedding
 
-    assert embedding.NewsdeskDocumentEmbedder is embedding_components.NewsdeskDocumentEmbedder
-    assert embedding.NewsdeskTextEmbedder is embedding_components.NewsdeskTextEmbedder
     with pytest.raises(AttributeError):
-        _ = embedding.NoSuchEmbedder
+        _ = embedding.NewsdeskDocumentEmbedder
+    assert "haystack" not in Path(embedding.__file__).read_text()
 
 
 def test_vectors_are_384_dimensional_and_normalised(embedder: Embedder) -> None:

@@ -1,0 +1,346 @@
+"""newsdesk's Elasticsearch retrievers as Haystack components: keyword (BM25) and semantic (kNN).
+
+Why our own components and not ``elasticsearch-haystack``'s retrievers: newsdesk's queries are its
+own (BM25 over the Python-stemmed ``content_stem``/``title_stem`` fields of ``search.analysis``
+plus the unstemmed text and captions, a relevance floor, emphasis on quoted phrases and names,
+highlights; vectors and stemmed fields never shipped back). Getting those through the stock
+retrievers meant overriding private methods of the integration's document store, held together
+by a version pin. Here the requests are built in newsdesk's code, filters are converted by
+``search.es_filters``, and the components take primitives and ``Secret``s so a pipeline made of
+them round-trips through ``Pipeline.dumps()``/``loads()`` (YAML).
+
+User text only ever goes into ``match`` queries, never into query-string syntax, so ``"``, ``*``,
+``(``, ``:`` and ``\\`` are just characters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from search.analysis import stem_text
+from search.es_filters import to_es_filter
+from search.lazy_torch import haystack_without_torch
+from search.query import emphasis_clauses, keyword_text
+from search.settings import SearchSettings
+
+with haystack_without_torch():  # see search/lazy_torch.py: torch loads only when a model runs
+    from haystack import Document, component, default_from_dict, default_to_dict
+    from haystack.utils import Secret, deserialize_secrets_inplace
+
+_SOURCE_EXCLUDES = ["embedding", "content_stem", "title_stem"]
+# Long pasted queries: keep the first terms only (a 10 kB query is still answered, not rejected).
+MAX_QUERY_TERMS = 256
+API_KEY_ENV = "NEWSDESK_ES_API_KEY"
+PASSWORD_ENV = "NEWSDESK_ES_PASSWORD"
+_SECRETS = ("api_key", "password")
+_DEFAULT_MIN_MATCH = SearchSettings.model_fields["keyword_min_match"].default
+
+
+def _env_secret(name: str) -> Secret:
+    return Secret.from_env_var(name, strict=False)
+
+
+def secret_from(value: str | None, env: str) -> Secret:
+    """A settings value as a ``Secret``: by reference to ``env`` when that is where it came from.
+
+    Why: a token ``Secret`` cannot be serialised (Haystack refuses, so it never lands in YAML);
+    a value read from the environment is kept as a reference to its variable instead.
+    """
+    import os
+
+    if value is None or os.environ.get(env) == value:
+        return _env_secret(env)
+    return Secret.from_token(value)
+
+
+def connection_params(settings: SearchSettings) -> dict[str, Any]:
+    """The connection part of a retriever's parameters, from settings."""
+    return {
+        "hosts": settings.es_hosts,
+        "index": settings.index,
+        "api_key": secret_from(_value(settings.es_api_key), API_KEY_ENV),
+        "username": settings.es_username,
+        "password": secret_from(_value(settings.es_password), PASSWORD_ENV),
+        "request_timeout": settings.es_timeout_s,
+    }
+
+
+def _value(secret: Any) -> str | None:
+    return secret.get_secret_value() if secret else None
+
+
+class _Connection:
+    """The Elasticsearch connection both retrievers share: validated primitives, a lazy client."""
+
+    def _connect(
+        self,
+        hosts: list[str] | str,
+        index: str,
+        api_key: Secret | None,
+        username: str | None,
+        password: Secret | None,
+        request_timeout: float,
+    ) -> None:
+        hosts = [h.strip() for h in hosts.split(",")] if isinstance(hosts, str) else list(hosts)
+        if not hosts or not all(isinstance(h, str) and h.startswith(("http://", "https://")) for h in hosts):
+            raise ValueError(f"hosts must be http(s) URLs, got {hosts!r}")
+        if not index:
+            raise ValueError("index must not be empty")
+        if request_timeout <= 0:
+            raise ValueError("request_timeout must be positive")
+        self.hosts = hosts
+        self.index = index
+        self.api_key = api_key or _env_secret(API_KEY_ENV)
+        self.username = username
+        self.password = password or _env_secret(PASSWORD_ENV)
+        self.request_timeout = float(request_timeout)
+        self._client: Elasticsearch | None = None
+
+    @property
+    def client(self) -> Elasticsearch:
+        if self._client is None:
+            kwargs: dict[str, Any] = {"request_timeout": self.request_timeout}
+            api_key = self.api_key.resolve_value()
+            if api_key:
+                kwargs["api_key"] = api_key
+            elif self.username:
+                kwargs["basic_auth"] = (self.username, self.password.resolve_value() or "")
+            self._client = Elasticsearch(self.hosts, **kwargs)
+        return self._client
+
+    def _connection_dict(self) -> dict[str, Any]:
+        return {
+            "hosts": self.hosts,
+            "index": self.index,
+            "api_key": self.api_key.to_dict(),
+            "username": self.username,
+            "password": self.password.to_dict(),
+            "request_timeout": self.request_timeout,
+        }
+
+    def _search(self, body: dict[str, Any]) -> list[Document]:
+        # One request: top-k retrieval needs no paging.
+        res = self.client.search(index=self.index, **body)
+        return [to_document(hit) for hit in res["hits"]["hits"]]
+
+
+def _from_dict(cls: type, data: dict[str, Any]) -> Any:
+    deserialize_secrets_inplace(data["init_parameters"], keys=list(_SECRETS))
+    return default_from_dict(cls, data)
+
+
+@component
+class NewsBM25Retriever(_Connection):
+    """Keyword retrieval over newsdesk's chunk index: stemmed BM25, a relevance floor, highlights.
+
+    Usage::
+
+        from search.retrievers import NewsBM25Retriever
+
+        bm25 = NewsBM25Retriever(hosts=["http://localhost:9200"], index="news")
+        bm25.run(query="Qaim border", top_k=5)["documents"][0].meta["highlights"]
+
+    :param hosts: Elasticsearch node URLs of one cluster.
+    :param index: the chunk alias (``NEWSDESK_INDEX``).
+    :param api_key: Elasticsearch API key (default: ``NEWSDESK_ES_API_KEY``, if set).
+    :param username: basic-auth user, if the cluster is secured that way.
+    :param password: basic-auth password (default: ``NEWSDESK_ES_PASSWORD``, if set).
+    :param request_timeout: seconds per request.
+    :param top_k: chunks returned when ``run`` is not told.
+    :param min_should_match: ``minimum_should_match`` a chunk needs on its text or title (the
+        relevance floor, e.g. ``"2<-25% 6<40%"``); ``None`` or ``""``: off.
+    :param strip_question_words: drop wh-words, auxiliaries and pronouns from the query.
+    :param emphasis_boost: extra weight of quoted phrases, multi-word names and numbers; 0: off.
+    """
+
+    def __init__(
+        self,
+        *,
+        hosts: list[str] | str = "http://localhost:9200",
+        index: str = "news",
+        api_key: Secret | None = None,
+        username: str | None = None,
+        password: Secret | None = None,
+        request_timeout: float = 30.0,
+        top_k: int = 10,
+        min_should_match: str | None = _DEFAULT_MIN_MATCH,
+        strip_question_words: bool = True,
+        emphasis_boost: float = 1.0,
+    ):
+        self._connect(hosts, index, api_key, username, password, request_timeout)
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        if emphasis_boost < 0:
+            raise ValueError("emphasis_boost must not be negative")
+        self.top_k = top_k
+        self.min_should_match = min_should_match or None
+        self.strip_question_words = strip_question_words
+        self.emphasis_boost = float(emphasis_boost)
+
+    @classmethod
+    def from_settings(cls, settings: SearchSettings) -> NewsBM25Retriever:
+        """The retriever ``NEWSDESK_*`` settings describe."""
+        return cls(
+            **connection_params(settings),
+            min_should_match=settings.keyword_min_match,
+            strip_question_words=settings.keyword_strip_question_words,
+            emphasis_boost=settings.keyword_emphasis_boost,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(
+            self,
+            **self._connection_dict(),
+            top_k=self.top_k,
+            min_should_match=self.min_should_match,
+            strip_question_words=self.strip_question_words,
+            emphasis_boost=self.emphasis_boost,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NewsBM25Retriever:
+        return _from_dict(cls, data)
+
+    @component.output_types(documents=list[Document])
+    def run(
+        self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None
+    ) -> dict[str, list[Document]]:
+        """Chunks matching ``query``, best first; none when it matches nothing well enough."""
+        body = self.request(query, filters, top_k or self.top_k)
+        return {"documents": self._search(body) if body else []}
+
+    def request(self, query: str, filters: dict[str, Any] | None, top_k: int) -> dict[str, Any] | None:
+        """The search request body (``None``: the query has no searchable term)."""
+        terms = query.split()
+        if len(terms) > MAX_QUERY_TERMS:
+            query = " ".join(terms[:MAX_QUERY_TERMS])
+        emphasised = emphasis_clauses(query, self.emphasis_boost)
+        if self.strip_question_words:
+            query = keyword_text(query)
+        stemmed = stem_text(query)
+        if not stemmed.strip():
+            return None
+        msm = self.min_should_match
+        floor = {"minimum_should_match": msm} if msm else {}
+        topical: list[dict[str, Any]] = [
+            {"match": {"content_stem": {"query": stemmed, **floor}}},
+            {"match": {"title_stem": {"query": stemmed, "boost": 0.8, **floor}}},
+        ]
+        extra: list[dict[str, Any]] = [
+            {"match": {"content": {"query": query, "boost": 0.5}}},
+            {"match": {"captions": {"query": query, "boost": 0.3}}},
+            *emphasised,
+        ]
+        if msm:
+            # The floor: a chunk must match enough of the query's terms in its text or its
+            # article's title; the other fields only add to the score. A query that matches
+            # nothing that well gets no hits.
+            bool_query: dict[str, Any] = {
+                "must": [{"bool": {"should": topical, "minimum_should_match": 1}}],
+                "should": extra,
+            }
+        else:
+            bool_query = {"should": topical + extra, "minimum_should_match": 1}
+        if filters:
+            bool_query["filter"] = to_es_filter(filters)
+        return {
+            "size": top_k,
+            "query": {"bool": bool_query},
+            "_source": {"excludes": _SOURCE_EXCLUDES},
+            "highlight": {
+                "fields": {
+                    "content": {
+                        "type": "fvh",
+                        "fragment_size": 180,
+                        "number_of_fragments": 2,
+                        "highlight_query": {"match": {"content": {"query": query}}},
+                    }
+                },
+                "pre_tags": ["<mark>"],
+                "post_tags": ["</mark>"],
+                "encoder": "html",
+            },
+        }
+
+
+@component
+class NewsEmbeddingRetriever(_Connection):
+    """Semantic retrieval: approximate kNN over newsdesk's chunk vectors.
+
+    Usage::
+
+        from search.retrievers import NewsEmbeddingRetriever
+
+        knn = NewsEmbeddingRetriever(hosts=["http://localhost:9200"], index="news")
+        knn.run(query_embedding=vector, top_k=5)["documents"]
+
+    Parameters as for ``NewsBM25Retriever``'s connection, plus ``top_k`` and ``num_candidates``
+    (kNN candidates per shard; default ``max(100, 10 × top_k)``).
+    """
+
+    def __init__(
+        self,
+        *,
+        hosts: list[str] | str = "http://localhost:9200",
+        index: str = "news",
+        api_key: Secret | None = None,
+        username: str | None = None,
+        password: Secret | None = None,
+        request_timeout: float = 30.0,
+        top_k: int = 10,
+        num_candidates: int | None = None,
+    ):
+        self._connect(hosts, index, api_key, username, password, request_timeout)
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        if num_candidates is not None and num_candidates < 1:
+            raise ValueError("num_candidates must be at least 1")
+        self.top_k = top_k
+        self.num_candidates = num_candidates
+
+    @classmethod
+    def from_settings(cls, settings: SearchSettings) -> NewsEmbeddingRetriever:
+        return cls(**connection_params(settings))
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(
+            self, **self._connection_dict(), top_k=self.top_k, num_candidates=self.num_candidates
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NewsEmbeddingRetriever:
+        return _from_dict(cls, data)
+
+    @component.output_types(documents=list[Document])
+    def run(
+        self, query_embedding: list[float], filters: dict[str, Any] | None = None, top_k: int | None = None
+    ) -> dict[str, list[Document]]:
+        """The chunks nearest ``query_embedding`` (Elasticsearch's score: (1 + cosine) / 2)."""
+        if not query_embedding:
+            raise ValueError("query_embedding must be a non-empty list of floats")
+        k = top_k or self.top_k
+        body: dict[str, Any] = {
+            "knn": {
+                "field": "embedding",
+                "query_vector": query_embedding,
+                "k": k,
+                "num_candidates": self.num_candidates or max(100, k * 10),
+            },
+            "size": k,
+            "_source": {"excludes": _SOURCE_EXCLUDES},
+        }
+        if filters:
+            body["knn"]["filter"] = to_es_filter(filters)
+        return {"documents": self._search(body)}
+
+
+def to_document(hit: dict[str, Any]) -> Document:
+    """A chunk hit as a Haystack ``Document`` (meta flat, as stored; BM25 highlights in meta)."""
+    src = dict(hit["_source"])
+    content = src.pop("content", None)
+    doc_id = src.pop("id", hit["_id"])
+    if "highlight" in hit:
+        src["highlights"] = hit["highlight"].get("content", [])
+    return Document(id=doc_id, content=content, meta=src, score=hit.get("_score"))
