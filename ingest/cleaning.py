@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from ingest.boilerplate import Line, apply_rules
 from ingest.html import extract_html
@@ -179,3 +180,57 @@ def _dedupe(items) -> list[str]:
             seen.add(key)
             out.append(item.strip())
     return out
+
+
+HTML_METHODS = ("trafilatura", "native")
+
+
+class Cleaner:
+    """The cleaning stage as an object: learned profiles loaded once, then ``clean_record``.
+
+    The ingestion flow and the ``NewsCleaner`` Haystack component both clean through it (the
+    component is a thin wrapper), so both clean alike; it needs no Haystack, which a run with
+    nothing to embed never imports.
+
+    Usage::
+
+        cleaner = Cleaner(profiles_dir="/var/lib/newsdesk/boilerplate")
+        article = cleaner.clean(RawRecord(origin="page.html", html=html))
+
+    :param profiles_dir: learned per-source boilerplate profiles (``None``: the data dir's).
+    :param use_learned: strip lines learned as a source's boilerplate (learning happens in the flow).
+    :param html_method: ``"trafilatura"`` (default) or ``"native"`` main-text extraction for HTML.
+    """
+
+    def __init__(
+        self, profiles_dir: str | None = None, use_learned: bool = True, html_method: str = "trafilatura"
+    ):
+        if html_method not in HTML_METHODS:
+            raise ValueError(f"html_method must be one of {', '.join(HTML_METHODS)}")
+        self.profiles_dir = profiles_dir
+        self.use_learned = use_learned
+        self.html_method = html_method
+        self._profiles: SourceProfiles | None = None
+        self._loaded = False
+
+    def warm_up(self) -> None:
+        """Load the learned profiles, once."""
+        if not self._loaded:
+            self.load_profiles()
+
+    def load_profiles(self, settings: IngestSettings | None = None) -> None:
+        """(Re)load the learned profiles: the flow calls this after its learning pass.
+
+        :param settings: the learned-boilerplate thresholds (default: ``NEWSDESK_LEARNED_*``).
+        """
+        self._loaded = True
+        if not self.use_learned:
+            return
+        directory = Path(self.profiles_dir) if self.profiles_dir else None
+        profiles = SourceProfiles.load(directory, settings)
+        self._profiles = profiles if profiles.profiles else None
+
+    def clean(self, record: RawRecord) -> CleanArticle:
+        """Clean one record (raises ``IngestError`` with the reason it cannot be indexed)."""
+        self.warm_up()
+        return clean_record(record, self._profiles, html_method=self.html_method)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from haystack import Document, component
-
-from ingest.cleaning import clean_record
-from ingest.learned import SourceProfiles
+from ingest.cleaning import Cleaner
+from ingest.lazy_torch import haystack_without_torch
 from ingest.models import IngestError, RawRecord
+
+with haystack_without_torch():  # cleaning never needs torch (see ingest/lazy_torch.py)
+    from haystack import Document, component, default_from_dict, default_to_dict
 
 
 @component
@@ -48,16 +48,21 @@ class NewsCleaner:
             happens in the ingestion flow).
         :param html_method: ``"trafilatura"`` (default) or ``"native"`` main-text extraction for HTML.
         """
-        self.profiles_dir = profiles_dir
-        self.use_learned = use_learned
-        self.html_method = html_method
-        self._profiles: SourceProfiles | None = None
+        self.cleaner = Cleaner(profiles_dir, use_learned, html_method)
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.cleaner
+        return default_to_dict(
+            self, profiles_dir=c.profiles_dir, use_learned=c.use_learned, html_method=c.html_method
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NewsCleaner:
+        return default_from_dict(cls, data)
 
     def warm_up(self) -> None:
         """Load the learned profiles once."""
-        if self.use_learned and self._profiles is None:
-            profiles = SourceProfiles.load(Path(self.profiles_dir) if self.profiles_dir else None)
-            self._profiles = profiles if profiles.profiles else None
+        self.cleaner.warm_up()
 
     @component.output_types(documents=list[Document], quarantined=list[dict[str, Any]])
     def run(self, documents: list[Document]) -> dict[str, Any]:
@@ -86,13 +91,14 @@ class NewsCleaner:
                 source=_str_or_none(meta.get("source")),
             )
             try:
-                article = clean_record(record, self._profiles, html_method=self.html_method)
+                article = self.cleaner.clean(record)
             except IngestError as exc:
                 quarantined.append({"id": doc.id, "origin": record.origin, "reason": exc.reason})
                 continue
             out_meta = article.metadata_dict()
             out_meta["doc_id"] = article.doc_id
             out_meta["content_hash"] = article.content_hash
+            out_meta["origin"] = article.origin
             out_meta["removed"] = [r.to_dict() for r in article.removed]
             cleaned.append(Document(id=article.doc_id, content=article.text, meta=out_meta))
         return {"documents": cleaned, "quarantined": quarantined}

@@ -27,9 +27,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from search.lazy_torch import haystack_without_torch
+from ingest.lazy_torch import haystack_without_torch
 
-with haystack_without_torch():  # see search/lazy_torch.py: torch loads only when a model runs
+with haystack_without_torch():  # see ingest/lazy_torch.py: torch loads only when a model runs
     from haystack import Document
 
 from ingest.sentences import split_sentences

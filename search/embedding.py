@@ -443,3 +443,23 @@ def get_embedder(settings: SearchSettings | None = None) -> Embedder:
             )
             _EMBEDDERS[key] = embedder
         return embedder
+
+
+def embedding_settings(
+    model: str | None = None,
+    batch_size: int | None = None,
+    device: str | None = None,
+    backend: str | None = None,
+    cache_size: int | None = None,
+    threads: int | None = None,
+) -> SearchSettings:
+    """The process settings with these embedder parameters in place (``None``: as configured).
+
+    Why: components and writers take the embedder's parameters as primitives (so they serialise);
+    this is the settings object ``get_embedder`` keys its shared models on.
+    """
+    given = {"model": model, "batch_size": batch_size, "device": device, "backend": backend}
+    given |= {"cache_size": cache_size, "threads": threads}
+    update = {f"embedding_{k}": v for k, v in given.items() if v is not None}
+    base = get_settings()
+    return base.model_copy(update=update) if update else base

@@ -15,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from search.embedding import BACKENDS, Embedder, get_embedder, resolve_model
-from search.lazy_torch import haystack_without_torch
+from ingest.lazy_torch import haystack_without_torch
+from search.embedding import BACKENDS, Embedder, embedding_settings, get_embedder, resolve_model
 from search.settings import SearchSettings, get_settings
 
 with haystack_without_torch():
@@ -72,18 +72,14 @@ class _SharedEmbedder:
         self.threads = threads
         self._embedder: Embedder | None = None
 
-    def _settings(self) -> SearchSettings:
-        # None means "as NEWSDESK_EMBEDDING_* says", so a YAML pipeline can leave them out.
-        update = {
-            f"embedding_{name}": getattr(self, name) for name in _PARAMS if getattr(self, name) is not None
-        }
-        base = get_settings()
-        return base.model_copy(update=update) if update else base
+    def resolved_settings(self) -> SearchSettings:
+        """The settings these parameters resolve to (``None``: as ``NEWSDESK_EMBEDDING_*`` says)."""
+        return embedding_settings(**{name: getattr(self, name) for name in _PARAMS})
 
     def warm_up(self) -> None:
         """Load the model (Haystack calls this before the first run)."""
         if self._embedder is None:
-            self._embedder = get_embedder(self._settings())
+            self._embedder = get_embedder(self.resolved_settings())
 
     def _loaded(self) -> Embedder:
         self.warm_up()

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.lazy_torch import haystack_without_torch
 from search.embedding_components import NewsdeskTextEmbedder, embedder_params
-from search.lazy_torch import haystack_without_torch
 from search.retrievers import NewsBM25Retriever, NewsEmbeddingRetriever
 from search.settings import SearchSettings
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from ingest.entities import ENTITY_TYPES
-from search.lazy_torch import haystack_without_torch
+from ingest.lazy_torch import haystack_without_torch
 
 with haystack_without_torch():  # keyword search never embeds: torch loads with the first query vector
     from haystack import Document, Pipeline

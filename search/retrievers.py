@@ -17,122 +17,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from elasticsearch import Elasticsearch
-
+from ingest.lazy_torch import haystack_without_torch
 from search.analysis import stem_text
+from search.es_connection import ElasticsearchConnection, connection_params
 from search.es_filters import to_es_filter
-from search.lazy_torch import haystack_without_torch
 from search.query import emphasis_clauses, keyword_text
 from search.settings import SearchSettings
 
-with haystack_without_torch():  # see search/lazy_torch.py: torch loads only when a model runs
-    from haystack import Document, component, default_from_dict, default_to_dict
-    from haystack.utils import Secret, deserialize_secrets_inplace
+with haystack_without_torch():  # see ingest/lazy_torch.py: torch loads only when a model runs
+    from haystack import Document, component, default_to_dict
+    from haystack.utils import Secret
 
 _SOURCE_EXCLUDES = ["embedding", "content_stem", "title_stem"]
 # Long pasted queries: keep the first terms only (a 10 kB query is still answered, not rejected).
 MAX_QUERY_TERMS = 256
-API_KEY_ENV = "NEWSDESK_ES_API_KEY"
-PASSWORD_ENV = "NEWSDESK_ES_PASSWORD"
-_SECRETS = ("api_key", "password")
 _DEFAULT_MIN_MATCH = SearchSettings.model_fields["keyword_min_match"].default
 
 
-def _env_secret(name: str) -> Secret:
-    return Secret.from_env_var(name, strict=False)
-
-
-def secret_from(value: str | None, env: str) -> Secret:
-    """A settings value as a ``Secret``: by reference to ``env`` when that is where it came from.
-
-    Why: a token ``Secret`` cannot be serialised (Haystack refuses, so it never lands in YAML);
-    a value read from the environment is kept as a reference to its variable instead.
-    """
-    import os
-
-    if value is None or os.environ.get(env) == value:
-        return _env_secret(env)
-    return Secret.from_token(value)
-
-
-def connection_params(settings: SearchSettings) -> dict[str, Any]:
-    """The connection part of a retriever's parameters, from settings."""
-    return {
-        "hosts": settings.es_hosts,
-        "index": settings.index,
-        "api_key": secret_from(_value(settings.es_api_key), API_KEY_ENV),
-        "username": settings.es_username,
-        "password": secret_from(_value(settings.es_password), PASSWORD_ENV),
-        "request_timeout": settings.es_timeout_s,
-    }
-
-
-def _value(secret: Any) -> str | None:
-    return secret.get_secret_value() if secret else None
-
-
-class _Connection:
-    """The Elasticsearch connection both retrievers share: validated primitives, a lazy client."""
-
-    def _connect(
-        self,
-        hosts: list[str] | str,
-        index: str,
-        api_key: Secret | None,
-        username: str | None,
-        password: Secret | None,
-        request_timeout: float,
-    ) -> None:
-        hosts = [h.strip() for h in hosts.split(",")] if isinstance(hosts, str) else list(hosts)
-        if not hosts or not all(isinstance(h, str) and h.startswith(("http://", "https://")) for h in hosts):
-            raise ValueError(f"hosts must be http(s) URLs, got {hosts!r}")
-        if not index:
-            raise ValueError("index must not be empty")
-        if request_timeout <= 0:
-            raise ValueError("request_timeout must be positive")
-        self.hosts = hosts
-        self.index = index
-        self.api_key = api_key or _env_secret(API_KEY_ENV)
-        self.username = username
-        self.password = password or _env_secret(PASSWORD_ENV)
-        self.request_timeout = float(request_timeout)
-        self._client: Elasticsearch | None = None
-
-    @property
-    def client(self) -> Elasticsearch:
-        if self._client is None:
-            kwargs: dict[str, Any] = {"request_timeout": self.request_timeout}
-            api_key = self.api_key.resolve_value()
-            if api_key:
-                kwargs["api_key"] = api_key
-            elif self.username:
-                kwargs["basic_auth"] = (self.username, self.password.resolve_value() or "")
-            self._client = Elasticsearch(self.hosts, **kwargs)
-        return self._client
-
-    def _connection_dict(self) -> dict[str, Any]:
-        return {
-            "hosts": self.hosts,
-            "index": self.index,
-            "api_key": self.api_key.to_dict(),
-            "username": self.username,
-            "password": self.password.to_dict(),
-            "request_timeout": self.request_timeout,
-        }
-
-    def _search(self, body: dict[str, Any]) -> list[Document]:
-        # One request: top-k retrieval needs no paging.
-        res = self.client.search(index=self.index, **body)
-        return [to_document(hit) for hit in res["hits"]["hits"]]
-
-
-def _from_dict(cls: type, data: dict[str, Any]) -> Any:
-    deserialize_secrets_inplace(data["init_parameters"], keys=list(_SECRETS))
-    return default_from_dict(cls, data)
-
-
 @component
-class NewsBM25Retriever(_Connection):
+class NewsBM25Retriever(ElasticsearchConnection):
     """Keyword retrieval over newsdesk's chunk index: stemmed BM25, a relevance floor, highlights.
 
     Usage::
@@ -201,7 +104,7 @@ class NewsBM25Retriever(_Connection):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NewsBM25Retriever:
-        return _from_dict(cls, data)
+        return cls._from_dict_with_secrets(data)
 
     @component.output_types(documents=list[Document])
     def run(
@@ -209,7 +112,7 @@ class NewsBM25Retriever(_Connection):
     ) -> dict[str, list[Document]]:
         """Chunks matching ``query``, best first; none when it matches nothing well enough."""
         body = self.request(query, filters, top_k or self.top_k)
-        return {"documents": self._search(body) if body else []}
+        return {"documents": _search(self, body) if body else []}
 
     def request(self, query: str, filters: dict[str, Any] | None, top_k: int) -> dict[str, Any] | None:
         """The search request body (``None``: the query has no searchable term)."""
@@ -266,7 +169,7 @@ class NewsBM25Retriever(_Connection):
 
 
 @component
-class NewsEmbeddingRetriever(_Connection):
+class NewsEmbeddingRetriever(ElasticsearchConnection):
     """Semantic retrieval: approximate kNN over newsdesk's chunk vectors.
 
     Usage::
@@ -311,7 +214,7 @@ class NewsEmbeddingRetriever(_Connection):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NewsEmbeddingRetriever:
-        return _from_dict(cls, data)
+        return cls._from_dict_with_secrets(data)
 
     @component.output_types(documents=list[Document])
     def run(
@@ -333,7 +236,13 @@ class NewsEmbeddingRetriever(_Connection):
         }
         if filters:
             body["knn"]["filter"] = to_es_filter(filters)
-        return {"documents": self._search(body)}
+        return {"documents": _search(self, body)}
+
+
+def _search(conn: ElasticsearchConnection, body: dict[str, Any]) -> list[Document]:
+    # One request: top-k retrieval needs no paging.
+    res = conn.client.search(index=conn.index, **body)
+    return [to_document(hit) for hit in res["hits"]["hits"]]
 
 
 def to_document(hit: dict[str, Any]) -> Document:

@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 #: Runs the CLI in this process and records, at exit, which heavy libraries had been imported.
-#: ``torch._C`` (not ``torch``) is the sign that torch really loaded: see search/lazy_torch.py.
+#: ``torch._C`` (not ``torch``) is the sign that torch really loaded: see ingest/lazy_torch.py.
 WRAPPER = """
 import atexit, json, os, sys
 def _record():

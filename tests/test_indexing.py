@@ -199,3 +199,30 @@ def test_the_updated_date_is_a_date_field_on_chunks_and_the_article(es, index_na
     assert {h["_source"]["doc_id"] for h in hits["hits"]["hits"]} == {"seed"}
     record = es.get(index=f"{index_name}-articles", id="seed")["_source"]
     assert record["updated"] == "2017-11-06" and record["metadata"]["updated"] == "2017-11-06"
+
+
+def test_the_indexing_pipeline_loaded_from_its_yaml_writes_identical_chunks(
+    es, es_url, index_name, seed_text, tmp_path
+):
+    from haystack import Document
+
+    from search.indexing_pipeline import build_indexing_pipeline
+    from search.pipeline_yaml import load_pipeline
+    from search.settings import SearchSettings
+
+    written = {}
+    for how in ("built", "loaded"):
+        alias = f"{index_name}-{how}"
+        pipe = build_indexing_pipeline(
+            SearchSettings(es_url=es_url, index=alias, data_dir=tmp_path), embed=False
+        )
+        if how == "loaded":
+            pipe = load_pipeline(pipe.dumps())
+        report = pipe.run(
+            {"cleaner": {"documents": [Document(content=seed_text, meta={"source": "ap.org"})]}}
+        )
+        assert report["writer"]["report"]["new"] == 1
+        hits = es.search(index=alias, size=100, query={"match_all": {}})["hits"]["hits"]
+        written[how] = sorted((h["_id"], h["_source"]["content"], h["_source"]["start"]) for h in hits)
+        es.indices.delete(index=f"{alias}*", ignore_unavailable=True, allow_no_indices=True)
+    assert written["built"] and written["built"] == written["loaded"]

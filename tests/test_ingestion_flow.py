@@ -153,7 +153,7 @@ def test_a_rejected_file_leaves_the_quarantine_once_it_ingests_however_its_path_
 
 
 def test_a_file_rejected_whole_is_cleared_by_its_records_unless_it_failed_again():
-    from flows.ingestion import succeeded_inputs
+    from flows.run_ledger import succeeded_inputs
 
     again = QuarantineEntry("/in/b.jsonl", None, "too big", "load")
     cleared = succeeded_inputs([("/in/a.jsonl", 1), ("/in/a.jsonl", 2), ("/in/b.jsonl", 1)], set(), [again])

@@ -196,3 +196,18 @@ def test_present_tense_question_prefers_newest_evidence_and_shows_older_reports(
     old = ans.earlier[0]
     said = old.sentence[old.answer_start - old.start : old.answer_end - old.start]
     assert "Islamic State" in said
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_a_query_pipeline_loaded_from_its_yaml_gives_identical_results(indexed, mode):
+    from search.pipeline_yaml import load_pipeline
+    from search.query_pipeline import build_query_pipeline, query_inputs
+
+    searcher, _ = indexed
+    built = build_query_pipeline(mode, searcher.settings)
+    loaded = load_pipeline(built.dumps())
+    data = query_inputs(mode, "Qaim border town retaken", 20, build_filters(since=date(2000, 1, 1)))
+    out = {name: p.run(data) for name, p in (("built", built), ("loaded", loaded))}
+    last = {"keyword": "bm25", "semantic": "knn", "hybrid": "joiner"}[mode]
+    ranked = {k: [(d.id, round(d.score, 6)) for d in v[last]["documents"]] for k, v in out.items()}
+    assert ranked["built"] and ranked["built"] == ranked["loaded"]

@@ -9,7 +9,7 @@ behave exactly as before while BM25 retrieval never loads it.
 
 Usage::
 
-    from search.lazy_torch import haystack_without_torch
+    from ingest.lazy_torch import haystack_without_torch
 
     with haystack_without_torch():
         from haystack import Pipeline   # torch is not imported here

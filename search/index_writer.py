@@ -1,0 +1,78 @@
+"""The writing stage as an object: chunk, embed what is new or changed, write idempotently.
+
+The ingestion flow writes every batch through it, and the ``NewsIndexWriter`` Haystack component
+(``search.indexing_pipeline``) is a thin wrapper around it, so both write identical documents
+under identical ids. It needs no Haystack: a run with nothing to embed never imports it (nor torch).
+
+Usage::
+
+    writer = IndexWriter.from_settings(SearchSettings(index="news"))
+    writer.prepare()
+    report = writer.write(articles)   # IndexReport: new / updated / unchanged / duplicates / ...
+    writer.refresh()
+"""
+
+from __future__ import annotations
+
+from elasticsearch import Elasticsearch
+
+from ingest.models import CleanArticle
+from search.embedding import get_embedder, model_dims, resolve_model
+from search.indexing import IndexingOptions, IndexReport, index_articles
+from search.settings import SearchSettings, get_settings
+from search.store import ensure_indices, make_client, refresh
+
+
+class IndexWriter:
+    """Writes clean articles to one alias: ``prepare`` once, ``write`` per batch, ``refresh`` at the end.
+
+    :param client: the Elasticsearch client (writes retry on lost connections and timeouts).
+    :param index: the chunk alias; the article ledger is ``<index>-articles``.
+    :param embed: compute embeddings for new and changed chunks (off: keyword search only).
+    :param entities: tag people, organisations, groups and places (spaCy NER, offline).
+    :param embedding: settings whose ``embedding_*`` fields choose the model (default: the process's).
+    """
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        index: str,
+        *,
+        embed: bool = True,
+        entities: bool = True,
+        embedding: SearchSettings | None = None,
+    ):
+        self.client = client
+        self.index = index
+        self.embed = embed
+        self.entities = entities
+        self.embedding = embedding or get_settings()
+
+    @classmethod
+    def from_settings(cls, settings: SearchSettings, embed: bool = True) -> IndexWriter:
+        return cls(
+            make_client(settings), settings.index, embed=embed, entities=settings.entities, embedding=settings
+        )
+
+    def options(self) -> IndexingOptions:
+        """What decides the pipeline version stored with each article (a change rewrites it)."""
+        # The model's name, not its path: the bundled model's path differs between machines.
+        name = resolve_model(self.embedding)[1] if self.embed else ""
+        return IndexingOptions(embed=self.embed, model_name=name, entities=self.entities)
+
+    def prepare(self) -> None:
+        """Create the versioned indices and aliases if missing (the model's size is read only then)."""
+        ensure_indices(self.client, self.index, embedding_dims=lambda: model_dims(self.embedding))
+
+    def write(self, articles: list[CleanArticle]) -> IndexReport:
+        """Index one batch (no refresh). The model loads on the first text there is to embed."""
+
+        def embed_fn(texts: list[str]) -> list[list[float]]:
+            return get_embedder(self.embedding).embed_documents(texts)
+
+        return index_articles(
+            self.client, self.index, articles, self.options(), embed_fn if self.embed else None
+        )
+
+    def refresh(self) -> None:
+        refresh(self.client, self.index)
