@@ -14,10 +14,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from flows.settings import Settings
 from search.api import IngestRunner
 from search.api import create_app as create_search_app
 from search.prefect_runs import PrefectIngest, configured_prefect_url
-from search.settings import SearchSettings, get_settings
+from search.settings import SearchSettings
 
 
 class LocalJobs:
@@ -48,5 +49,10 @@ def ingest_runner() -> IngestRunner:
 
 
 def create_app(settings: SearchSettings | None = None) -> FastAPI:
-    """The app of ``newsdesk serve`` (uvicorn factory ``flows.app:create_app``)."""
-    return create_search_app(settings or get_settings(), ingest=ingest_runner)
+    """The app of ``newsdesk serve`` (uvicorn factory ``flows.app:create_app``).
+
+    Built from one ``Settings`` (the environment's, or the environment's around the given search
+    section); the API gets its search and fetch sections.
+    """
+    config = Settings.around(settings) if settings is not None else Settings.load()
+    return create_search_app(config.search, ingest=ingest_runner, fetch=config.fetch)

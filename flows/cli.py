@@ -6,6 +6,7 @@ and render the result as a rich table or, with ``--json``, as the contract's JSO
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -15,9 +16,9 @@ import typer
 from rich.console import Console
 from typer.core import TyperOption
 
+from flows.settings import Settings
 from ingest.environment import CLI as CLI_ENVIRONMENT
 from ingest.environment import apply_defaults
-from search.settings import get_settings
 
 # Quiet libraries before they are imported: the CLI prints its own progress and reports.
 apply_defaults(CLI_ENVIRONMENT)
@@ -61,6 +62,14 @@ quarantine_app = typer.Typer(
 app.add_typer(quarantine_app, name="quarantine")
 
 console = Console(stderr=True)
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> Settings:
+    """This command's one settings object: the environment and ``.env``, read once, passed down."""
+    return Settings.load()
+
+
 out = Console()
 
 
@@ -95,7 +104,7 @@ def es_install() -> None:
     """Download (once, cached) the Elasticsearch build from Maven Central."""
     from search.local_es import LocalESError, ensure_distribution
 
-    s = get_settings()
+    s = settings().search
     try:
         home = ensure_distribution(s.es_version, s.cache_dir)
     except LocalESError as exc:
@@ -111,7 +120,7 @@ def es_start(
     """Start the local Elasticsearch (downloading it first if needed) and wait until healthy."""
     from search.local_es import LocalESError, dev_instance
 
-    s = get_settings()
+    s = settings().search
     try:
         node = dev_instance(s)
         already = node.pid() is not None
@@ -133,7 +142,7 @@ def es_stop() -> None:
     """Stop the local Elasticsearch started by `newsdesk es start`."""
     from search.local_es import dev_instance
 
-    node = dev_instance(get_settings(), download=False)
+    node = dev_instance(settings().search, download=False)
     if node.stop():
         out.print("Elasticsearch stopped.")
     else:
@@ -149,7 +158,7 @@ def es_status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.
     """
     from search.local_es import dev_instance
 
-    s = get_settings()
+    s = settings().search
     node = dev_instance(s, download=False)
     pid = node.pid()
     url = node.url if pid else s.es_url.rstrip("/")
@@ -180,12 +189,12 @@ def es_status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.
         raise typer.Exit(1)
 
 
-def _probe_health(settings) -> dict | None:
+def _probe_health(es_settings) -> dict | None:
     """Cluster health from the configured URL (with its credentials), or None if it does not answer."""
     try:
         from search.store import make_client
 
-        return dict(make_client(settings).options(request_timeout=5, max_retries=0).cluster.health())
+        return dict(make_client(es_settings).options(request_timeout=5, max_retries=0).cluster.health())
     except Exception:
         return None
 
@@ -212,7 +221,7 @@ def ingest(
     With the stack up (`newsdesk up`) the run goes to its worker, which keeps the model loaded, and
     shows in Prefect's UI. Safe to re-run: unchanged articles are skipped, nothing duplicated.
     """
-    s = get_settings()
+    s = settings().search
     # One probe: the stack's server (exported for an in-process run too) and whether a worker serves it.
     prefect_url = _stack_prefect()
     if prefect_url is not None and not in_process and _worker_serves(prefect_url):
@@ -240,7 +249,7 @@ def _ingest_here(
     # Before Prefect starts a server or torch loads: a stopped cluster is one line, not a minute of
     # retries (the flow's retries are for a cluster that goes away *during* a run).
     try:
-        require_elasticsearch(get_settings())
+        require_elasticsearch(settings().search)
     except Exception as exc:
         _fail(exc)
     from flows import ingestion
@@ -279,7 +288,7 @@ def _stack_prefect() -> str | None:
     flow run here reports there, with no temporary server); None when no server answers."""
     from search.prefect_runs import PrefectRuns, configured_prefect_url
 
-    url, named = configured_prefect_url(get_settings().prefect_port)
+    url, named = configured_prefect_url(settings().search.prefect_port)
     with PrefectRuns(url, timeout_s=2.0) as runs:
         if not runs.healthy(timeout_s=1.0):
             return None
@@ -414,7 +423,7 @@ def _parse_date(value: str | None, name: str):
 def _searcher():
     from search.retrieval import Searcher
 
-    return Searcher(get_settings())
+    return Searcher(settings().search)
 
 
 def describe_error(exc: BaseException) -> tuple[int, str]:
@@ -438,7 +447,7 @@ def describe_error(exc: BaseException) -> tuple[int, str]:
         from elastic_transport import ConnectionTimeout
         from elasticsearch import ApiError
 
-        s = get_settings()
+        s = settings().search
         if isinstance(exc, ESConnectionError | ConnectionTimeout):
             return 1, (
                 f"Elasticsearch is not reachable at {s.es_url_redacted}: start it with `newsdesk es start`, "
@@ -472,7 +481,7 @@ def _require_index() -> None:
     from search.preflight import require_index
 
     try:
-        require_index(get_settings())
+        require_index(settings().search)
     except Exception as exc:
         _fail(exc)
 
@@ -485,7 +494,7 @@ def _running_api() -> tuple[str | None, str]:
     """
     from search.client import find_api
 
-    return find_api(get_settings())
+    return find_api(settings().search)
 
 
 def _said_in_process(why_not: str) -> None:
@@ -548,7 +557,7 @@ def search(
             "group": "false" if chunks else None, "as_of": as_of, "entity": entity or None, "author": author,
         }  # fmt: skip
         try:
-            body = search_via_api(base, params, get_settings().api_timeout_s)
+            body = search_via_api(base, params, settings().search.api_timeout_s)
         except ApiUnreachable as exc:
             why_not = str(exc)
         except Exception as exc:
@@ -667,7 +676,7 @@ def ask(
 
         body = {"question": question, "top_k": top_k, "mode": mode, "as_of": as_of}
         try:
-            result = ask_via_api(base, body, get_settings().api_timeout_s)
+            result = ask_via_api(base, body, settings().search.api_timeout_s)
         except ApiUnreachable as exc:
             why_not = str(exc)
         except Exception as exc:
@@ -813,7 +822,7 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs) and the web page at /."""
     import uvicorn
 
-    out.print(f"newsdesk API on http://{host}:{port} (docs at /docs); index {get_settings().index!r}")
+    out.print(f"newsdesk API on http://{host}:{port} (docs at /docs); index {settings().search.index!r}")
     uvicorn.run("flows.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
@@ -823,7 +832,7 @@ def serve(
 def _stack():
     from flows.stack import Stack
 
-    return Stack(get_settings(), say=lambda line: console.print(f"[dim]{_esc(line)}[/]", highlight=False))
+    return Stack(settings().search, say=lambda line: console.print(f"[dim]{_esc(line)}[/]", highlight=False))
 
 
 def _print_status(services: list, json_out: bool) -> None:
@@ -979,11 +988,10 @@ def reindex(
     """Rebuild the indices with the current mapping behind their aliases, without downtime."""
     from search.embedding import model_dims
     from search.preflight import require_index
-    from search.settings import SearchSettings
     from search.store import make_client
     from search.store import reindex as do_reindex
 
-    s = SearchSettings(**({"index": index} if index else {}))
+    s = Settings.load({"index": index}).search if index else settings().search
     try:
         require_index(s)
         with console.status(f"Re-indexing {s.index} ..."):
@@ -998,8 +1006,6 @@ def reindex(
 # schedule
 # --------------------------------------------------------------------------------------------
 def _schedule_settings(sources: list[str] | None, cron: str | None, name: str | None, no_embed: bool):
-    from flows.deployments import ScheduleSettings
-
     overrides: dict = {}
     if sources:
         overrides["sources"] = sources
@@ -1009,7 +1015,9 @@ def _schedule_settings(sources: list[str] | None, cron: str | None, name: str | 
         overrides["name"] = name
     if no_embed:
         overrides["embed"] = False
-    return ScheduleSettings(**overrides)
+    from flows.settings import ScheduleSettings
+
+    return ScheduleSettings.model_validate({**settings().schedule.model_dump(), **overrides})
 
 
 SourcesArg = Annotated[
@@ -1085,10 +1093,10 @@ def schedule_run(
 ) -> None:
     """Trigger one run of the scheduled deployment now."""
     _stack_prefect()  # the running stack's server, when PREFECT_API_URL is unset
-    from flows.deployments import ScheduleSettings, run_now
+    from flows.deployments import run_now
 
     try:
-        res = run_now(name or ScheduleSettings().name, timeout_s=wait or 0)
+        res = run_now(name or settings().schedule.name, timeout_s=wait or 0)
     except ValueError as exc:
         console.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from exc
@@ -1100,9 +1108,8 @@ def schedule_run(
 # --------------------------------------------------------------------------------------------
 def _quarantine():
     from flows.quarantine import Quarantine
-    from ingest.settings import IngestSettings
 
-    return Quarantine(IngestSettings().data_dir / "quarantine")
+    return Quarantine(settings().ingest.data_dir / "quarantine")
 
 
 @quarantine_app.command("list")

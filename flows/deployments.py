@@ -9,36 +9,12 @@ schedules; ``newsdesk schedule run`` triggers one run now. The sources and cron 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Any
 
 from flows.ingestion import ingest_flow
+from flows.settings import ScheduleSettings
 
 DEPLOYMENT_FLOW = "newsdesk-ingest"
-
-
-class ScheduleSettings(BaseSettings):
-    """Schedule configuration (``NEWSDESK_SCHEDULE_*``)."""
-
-    model_config = SettingsConfigDict(env_prefix="NEWSDESK_SCHEDULE_", env_file=".env", extra="ignore")
-
-    name: str = Field("scheduled", description="Deployment name.")
-    cron: str = Field("0 * * * *", description="Cron expression (UTC by default).")
-    timezone: str = Field("UTC")
-    sources: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Comma-separated paths, globs, page or feed URLs."
-    )
-    batch_size: int = 64
-    embed: bool = True
-
-    @field_validator("sources", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [s.strip() for s in value.split(",") if s.strip()]
-        return value
 
 
 def require_prefect_server(action: str) -> str:

@@ -25,7 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.quarantine import Quarantine
 from flows.run_ledger import CleanedBatch, RunLedger, RunReport, batched, clean_records, report_markdown
-from flows.settings import FlowSettings
+from flows.settings import FlowSettings, Settings
 from flows.sources import RunInputs
 from ingest.cleaning import Cleaner
 from ingest.learned import SourceProfiles
@@ -36,7 +36,6 @@ from search.index_writer import IndexWriter
 from search.indexing import IndexReport
 from search.prefect_runs import REPORT_KEY, RESULT_KEY, report_row
 from search.preflight import require_elasticsearch
-from search.settings import SearchSettings
 from search.store import is_transient
 
 ProgressHook = Callable[[str, int, int | None], None]  # (stage, done, total)
@@ -124,15 +123,15 @@ def ingest_flow(
         index: Alias to write to (default: NEWSDESK_INDEX).
         allowed_roots: Directories local paths must resolve into (the API's NEWSDESK_INGEST_ROOTS);
             files outside them, through links or ``..``, are quarantined unread. None: no limit.
-        settings: Settings that override this process's environment (``SearchSettings.run_overrides``
-            of the caller: e.g. the API's Elasticsearch URL and data dir); secrets come from the
-            environment of the process that runs the flow.
+        settings: Settings that override this process's environment, by their flat names
+            (``Settings.run_overrides()`` of the caller: e.g. the API's Elasticsearch URL and data
+            dir); secrets come from the environment of the process that runs the flow.
     """
     logger = get_run_logger()
     started = time.perf_counter()
     given = {**(settings or {}), **({"index": index} if index else {})}
-    settings = SearchSettings(**given)
-    ingest_settings = IngestSettings(**{k: v for k, v in given.items() if k in IngestSettings.model_fields})
+    run_settings = Settings.load(given)  # this run's one settings object, passed down by section
+    settings, ingest_settings = run_settings.search, run_settings.ingest
     ledger = RunLedger(RunReport(run_id=_run_id(), index=settings.index))
     report = ledger.report
 
@@ -148,13 +147,13 @@ def ingest_flow(
 
     t = time.perf_counter()
     roots = AllowedRoots(allowed_roots) if allowed_roots else None
-    inputs = RunInputs(paths, source, ingest_settings, roots=roots)
+    inputs = RunInputs(paths, source, ingest_settings, fetch_settings=run_settings.fetch, roots=roots)
     total = learn_boilerplate(inputs, ingest_settings)
     report.seconds["learn"] = time.perf_counter() - t
     cleaner.load_profiles(ingest_settings)
     _progress("ingest", 0, total)
 
-    index_task = _with_retries(index_batch, FlowSettings())
+    index_task = _with_retries(index_batch, run_settings.flow)
     pending_index = None
     clean_seconds = 0.0
 

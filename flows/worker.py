@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flows.settings import ScheduleSettings
 from search.prefect_runs import INGEST_FLOW, ON_DEMAND_DEPLOYMENT
 
 log = logging.getLogger("newsdesk.worker")
@@ -94,8 +95,10 @@ class IngestWorker:
         poll_s: float = 1.0,
         heartbeat_file: Path | None = None,
         warm_up: bool = True,
+        schedule: ScheduleSettings | None = None,
     ):
         self.name = name or default_worker_name()
+        self.schedule = schedule or ScheduleSettings()
         self.poll_s = poll_s
         self.heartbeat_file = heartbeat_file
         self.warm_up = warm_up
@@ -105,7 +108,7 @@ class IngestWorker:
     # -- setup ----------------------------------------------------------------------------
     def register(self) -> list[str]:
         """Create or update the deployments this worker serves; their ids."""
-        from flows.deployments import ScheduleSettings, build_deployment
+        from flows.deployments import build_deployment
         from flows.ingestion import ingest_flow
 
         ids = [
@@ -117,7 +120,7 @@ class IngestWorker:
                 ).apply()
             )
         ]
-        sched = ScheduleSettings()
+        sched = self.schedule
         if sched.sources:
             dep = build_deployment(
                 sched.sources, sched.cron, sched.name, sched.timezone, sched.batch_size, sched.embed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +75,20 @@ class IngestSettings(BaseSettings):
     @property
     def boilerplate_dir(self) -> Path:
         return self.data_dir / "boilerplate"
+
+
+def overrides_of(settings: BaseSettings) -> dict[str, Any]:
+    """What ``settings`` says that the environment alone would not, as JSON-ready values.
+
+    Why: an ingestion run builds its settings in its own process (the API's job queue, the
+    stack's worker); handed these as a flow parameter, it uses exactly what its caller was given.
+    Secrets are never included (flow parameters are stored by Prefect and shown in its UI): the
+    process that runs the flow takes them from its own environment.
+    """
+    secret = {n for n, f in type(settings).model_fields.items() if "SecretStr" in str(f.annotation)}
+    mine = settings.model_dump(mode="json", exclude=secret)
+    env = type(settings)().model_dump(mode="json", exclude=secret)
+    return {k: v for k, v in mine.items() if v != env.get(k)}
 
 
 def get_ingest_settings() -> IngestSettings:

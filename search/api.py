@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ingest.urls import FetchSettings
 from search.api_deps import APIError, ApiState, IngestRunner, NoIngestRunner, default_ingest_runner
 from search.api_models import ErrorResponse
 from search.retrieval import QueryError
@@ -110,15 +111,19 @@ def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()]
 
 
 def create_app(
-    settings: SearchSettings | None = None, ingest: Callable[[], IngestRunner] | None = None
+    settings: SearchSettings | None = None,
+    ingest: Callable[[], IngestRunner] | None = None,
+    fetch: FetchSettings | None = None,
 ) -> FastAPI:
-    """Build the app; tests pass their own settings, ``newsdesk serve`` uses the environment.
+    """Build the app; tests pass their own settings, ``newsdesk serve`` its one settings object's sections.
 
     ``ingest`` makes the runner of ``POST /ingest`` (called once, at the first job); default:
     the Prefect server of ``PREFECT_API_URL``, else none (ingestion answers 503 with the fix).
+    ``fetch``: the URL rules ``POST /ingest`` checks at once and hands to the run (default: the
+    environment's).
     """
     settings = settings or get_settings()
-    state = ApiState(settings, ingest or default_ingest_runner)
+    state = ApiState(settings, ingest or default_ingest_runner, fetch)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):

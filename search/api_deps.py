@@ -12,6 +12,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
+from ingest.urls import FetchSettings
 from search.retrieval import Searcher
 from search.settings import SearchSettings
 
@@ -67,8 +68,11 @@ def default_ingest_runner() -> IngestRunner:
 class ApiState:
     """What the routers share: the settings, one searcher, the ingestion runner (made lazily)."""
 
-    def __init__(self, settings: SearchSettings, ingest: Callable[[], IngestRunner]):
+    def __init__(
+        self, settings: SearchSettings, ingest: Callable[[], IngestRunner], fetch: FetchSettings | None = None
+    ):
         self.settings = settings
+        self.fetch = fetch or FetchSettings()
         self._searcher: Searcher | None = None
         self.lock = threading.Lock()
         self._make_ingest = ingest

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ingest.settings import overrides_of
+
 
 def _default_cache_dir() -> Path:
     # Root's home is usually mode 700, which the unprivileged Elasticsearch user cannot traverse,
@@ -192,18 +194,11 @@ class SearchSettings(BaseSettings):
         return ",".join(re.sub(r"//[^/@]*@", "//***@", h) for h in self.es_hosts)
 
     def run_overrides(self) -> dict[str, Any]:
-        """What this object says that the environment alone would not, as JSON-ready values.
+        """What this object says that the environment alone would not (``ingest.settings.overrides_of``).
 
-        Why: an ingestion run (in the API's job queue or on the stack's worker) builds its settings
-        in its own process; handed these as a flow parameter, it writes where this object points
-        (``create_app(SearchSettings(es_url=X))`` ingests into X, whatever ``NEWSDESK_ES_URL``
-        says). Secrets are never included (flow parameters are stored by Prefect and shown in its
-        UI): the process that runs the flow takes them from its own environment.
+        ``create_app(SearchSettings(es_url=X))`` ingests into X, whatever ``NEWSDESK_ES_URL`` says.
         """
-        secret = {n for n, f in type(self).model_fields.items() if "SecretStr" in str(f.annotation)}
-        mine = self.model_dump(mode="json", exclude=secret)
-        env = type(self)().model_dump(mode="json", exclude=secret)
-        return {k: v for k, v in mine.items() if v != env.get(k)}
+        return overrides_of(self)
 
 
 def _secret(value: SecretStr | None) -> str:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from elasticsearch import Elasticsearch
 
+from flows.settings import Settings
 from search.settings import SearchSettings, get_settings
 from tests.live_server import live_api
 
@@ -29,6 +30,53 @@ def test_run_overrides_hold_what_differs_from_the_environment_and_never_a_secret
     overrides = given.run_overrides()
     assert overrides == {"es_url": "http://es.example:9200", "index": "x"}
     assert SearchSettings().run_overrides() == {}
+
+
+def test_one_settings_object_puts_each_override_in_every_section_that_has_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEWSDESK_INDEX_RETRIES", "7")
+    settings = Settings.load(
+        {"data_dir": str(tmp_path), "es_url": "http://es.example:9200", "max_document_bytes": 4096}
+    )
+    assert settings.search.data_dir == settings.ingest.data_dir == tmp_path
+    assert (settings.search.es_url, settings.ingest.max_document_bytes) == ("http://es.example:9200", 4096)
+    assert settings.flow.index_retries == 7  # the environment, where nothing overrides it
+    assert settings.run_overrides() == {
+        "es_url": "http://es.example:9200",
+        "data_dir": str(tmp_path),
+        "max_document_bytes": 4096,
+    }
+    with pytest.raises(ValueError, match="unknown settings: es_ulr"):
+        Settings.load({"es_ulr": "http://typo:9200"})
+
+
+def test_around_a_search_section_carries_its_data_dir_into_the_ingest_section(tmp_path):
+    settings = Settings.around(SearchSettings(data_dir=tmp_path, index="wire"))
+    assert (settings.search.index, settings.ingest.data_dir) == ("wire", tmp_path)
+
+
+def test_a_flow_run_uses_the_ingest_and_fetch_sections_it_is_given_not_the_environment(
+    app_env, tmp_path: Path, es_client: Elasticsearch
+):
+    from flows.ingestion import ingest_flow
+
+    big = tmp_path / "long.txt"
+    big.write_text("Long story\n\n" + "The council met again on Tuesday to talk about the budget. " * 40)
+    url = "http://127.0.0.1:9/story.html"  # a private address: fetched only if the run allows it
+    env_run = ingest_flow(paths=[str(big), url], embed=False)
+    assert (env_run["new"], env_run["quarantined"]) == (1, 1)
+    assert "not a public address" in env_run["quarantine"][0]["reason"]
+
+    index = f"{app_env['NEWSDESK_INDEX']}-given"
+    given = ingest_flow(
+        paths=[str(big), url],
+        embed=False,
+        index=index,
+        settings={"max_document_bytes": 1024, "allow_private_urls": True, "fetch_timeout_s": 2},
+    )
+    reasons = sorted(q["reason"] for q in given["quarantine"])
+    assert given["new"] == 0 and len(reasons) == 2
+    assert "over the limit of 1,024" in reasons[0], reasons  # the run's size limit, not 20 MB
+    assert reasons[1].startswith("fetch failed: ConnectError"), reasons  # tried: private URLs allowed
 
 
 def test_an_ingest_posted_to_an_app_built_with_settings_writes_where_those_settings_point(

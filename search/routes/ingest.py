@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
+from ingest.settings import overrides_of
 from search.api_deps import APIError, SettingsDep, StateDep
 from search.api_models import ErrorResponse, IngestJob, IngestRequest
 from search.settings import SearchSettings
@@ -20,7 +21,7 @@ router = APIRouter(tags=["ingest"], responses={401: {"model": ErrorResponse}, 40
 @router.post("/ingest", response_model=IngestJob, status_code=202)
 async def ingest(req: IngestRequest, state: StateDep, settings: SettingsDep) -> dict[str, Any]:
     for p in req.paths:
-        _check_ingest_path(p, settings)
+        _check_ingest_path(p, settings, state.fetch.allow_private_urls)
     return await run_in_threadpool(
         state.jobs.submit,
         {
@@ -29,7 +30,7 @@ async def ingest(req: IngestRequest, state: StateDep, settings: SettingsDep) -> 
             "embed": req.embed,
             "index": settings.index,
             # Where this API points, not where the runner's environment would (no secrets).
-            "settings": settings.run_overrides() or None,
+            "settings": {**overrides_of(state.fetch), **settings.run_overrides()} or None,
             # Every file the walk yields is checked against the roots again, after resolving
             # links, and once more on the opened file (a symlink or a swap cannot escape them).
             "allowed_roots": [str(r) for r in settings.ingest_roots] or None,
@@ -45,15 +46,15 @@ async def ingest_status(job_id: str, state: StateDep) -> dict[str, Any]:
     return job
 
 
-def _check_ingest_path(path: str, settings: SearchSettings) -> None:
+def _check_ingest_path(path: str, settings: SearchSettings, allow_private: bool) -> None:
     """Refuse at once (4xx) what a job could only fail on later: bad URLs, paths outside the roots."""
     from ingest.loaders import AllowedRoots
     from ingest.models import IngestError
-    from ingest.urls import FetchSettings, check_url_form, is_url
+    from ingest.urls import check_url_form, is_url
 
     if is_url(path):
         try:
-            check_url_form(path, FetchSettings().allow_private_urls)
+            check_url_form(path, allow_private)
         except IngestError as exc:
             raise APIError(422, "invalid_url", exc.reason) from exc
         return  # names are resolved by the flow's SSRF guard, per URL and per redirect
