@@ -80,7 +80,7 @@ def article_count(client, alias: str) -> int:
 
 
 def start_api(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    from search.local_es import free_port
+    from flows.ports import free_port
 
     port = free_port()
     proc = subprocess.Popen(

@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from search.local_es import free_port
+from flows.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "load_test.json"

@@ -102,7 +102,7 @@ def _not_yet(command: str, issue: int) -> None:
 @es_app.command("install")
 def es_install() -> None:
     """Download (once, cached) the Elasticsearch build from Maven Central."""
-    from search.local_es import LocalESError, ensure_distribution
+    from flows.local_stack.elasticsearch import LocalESError, ensure_distribution
 
     s = settings().search
     try:
@@ -118,7 +118,7 @@ def es_start(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for a healthy node.")] = 180.0,
 ) -> None:
     """Start the local Elasticsearch (downloading it first if needed) and wait until healthy."""
-    from search.local_es import LocalESError, dev_instance
+    from flows.local_stack.elasticsearch import LocalESError, dev_instance
 
     s = settings().search
     try:
@@ -140,7 +140,7 @@ def es_start(
 @es_app.command("stop")
 def es_stop() -> None:
     """Stop the local Elasticsearch started by `newsdesk es start`."""
-    from search.local_es import dev_instance
+    from flows.local_stack.elasticsearch import dev_instance
 
     node = dev_instance(settings().search, download=False)
     if node.stop():
@@ -156,7 +156,7 @@ def es_status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.
     Exit 1 only when nothing answers: a node started from another NEWSDESK_DATA_DIR, or one run
     by someone else at the configured URL, is up even though this instance directory has no pid.
     """
-    from search.local_es import dev_instance
+    from flows.local_stack.elasticsearch import dev_instance
 
     s = settings().search
     node = dev_instance(s, download=False)
@@ -830,7 +830,7 @@ def serve(
 # the running stack: up / down / status / worker / runs
 # --------------------------------------------------------------------------------------------
 def _stack():
-    from flows.stack import Stack
+    from flows.local_stack.stack import Stack
 
     return Stack(settings().search, say=lambda line: console.print(f"[dim]{_esc(line)}[/]", highlight=False))
 
@@ -870,7 +870,7 @@ def up(
 
     Idempotent: what runs already is left alone. Logs go to NEWSDESK_DATA_DIR/logs.
     """
-    from flows.stack import StackError
+    from flows.local_stack.stack import StackError
 
     stack = _stack()
     try:

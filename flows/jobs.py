@@ -193,7 +193,7 @@ def prefect_api(startup_timeout_s: float = 180.0) -> Iterator[str]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="newsdesk-prefect-") as home:
-        from search.local_es import free_port
+        from flows.ports import free_port
 
         port = free_port()
         env = {

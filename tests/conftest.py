@@ -34,7 +34,8 @@ def es_node():
     if os.environ.get("NEWSDESK_ES_URL"):
         yield None
         return
-    from search.local_es import LocalElasticsearch, ensure_distribution, free_port
+    from flows.local_stack.elasticsearch import LocalElasticsearch, ensure_distribution
+    from flows.ports import free_port
 
     base = SearchSettings()
     home = ensure_distribution(base.es_version, base.cache_dir)

@@ -12,7 +12,7 @@ import httpx
 import uvicorn
 
 from flows.app import create_app
-from search.local_es import free_port
+from flows.ports import free_port
 from search.settings import SearchSettings
 
 

@@ -25,11 +25,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from flows.ports import free_port
 from flows.sources import FetchSettings, RunInputs, check_url, fetch
 from ingest.models import IngestError, RawRecord
 from ingest.settings import IngestSettings
 from search import api as api_module
-from search.local_es import free_port
 from search.settings import SearchSettings
 from tests.conftest import REPO
 from tests.live_server import live_api

@@ -159,7 +159,7 @@ def test_every_response_forbids_sniffing_and_the_page_gets_a_strict_csp(api):
 
 
 def test_search_answers_503_with_a_clear_message_when_elasticsearch_is_down():
-    from search.local_es import free_port
+    from flows.ports import free_port
 
     dead = SearchSettings(
         es_url=f"http://127.0.0.1:{free_port()}", index="news", warm_up=False, es_timeout_s=2

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from search.local_es import free_port
+from flows.ports import free_port
 from tests.conftest import REPO, SEEDS
 
 HANG_GUARD_S = 90

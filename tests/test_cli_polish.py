@@ -111,7 +111,7 @@ def test_es_status_says_an_elasticsearch_answers_though_another_data_dir_started
 
 
 def test_es_status_with_nothing_answering_exits_1(tmp_path: Path) -> None:
-    from search.local_es import free_port
+    from flows.ports import free_port
 
     env = {"NEWSDESK_ES_URL": f"http://127.0.0.1:{free_port()}", "NEWSDESK_DATA_DIR": str(tmp_path)}
     proc = _run(["es", "status"], env)

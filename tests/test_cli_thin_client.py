@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from search.local_es import free_port
+from flows.ports import free_port
 from tests.cli_probe import run_cli as _cli
 from tests.conftest import REPO, SEEDS
 

@@ -22,7 +22,8 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from flows.ingestion import ingest_flow
-from search.local_es import LocalElasticsearch, ensure_distribution, free_port
+from flows.local_stack.elasticsearch import LocalElasticsearch, ensure_distribution
+from flows.ports import free_port
 from search.settings import SearchSettings, get_settings
 from search.store import articles_alias, make_client
 from tests.live_server import live_api

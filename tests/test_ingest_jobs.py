@@ -20,7 +20,7 @@ import httpx
 import psutil
 import pytest
 
-from search.local_es import free_port
+from flows.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"X-API-Key": "jobs-test-key"}

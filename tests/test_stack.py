@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from search.local_es import free_port
+from flows.ports import free_port
 from tests.cli_probe import run_cli
 from tests.conftest import REPO, SEEDS
 

@@ -17,7 +17,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,18 +26,13 @@ from pathlib import Path
 
 import httpx
 
+from flows.ports import port_in_use
+
 MAVEN_ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 
 
 class LocalESError(RuntimeError):
     """Raised with a message a user can act on (what failed, and the log to read)."""
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1 (racy by nature, good enough for tests)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def find_java_home(preferred: Path | None = None, min_major: int = 17) -> Path:
@@ -364,13 +358,6 @@ def _alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether something accepts TCP connections on ``host:port`` (so a server cannot bind it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(1.0)
-        return s.connect_ex((host, port)) == 0
 
 
 def dev_instance(settings, download: bool = True) -> LocalElasticsearch:

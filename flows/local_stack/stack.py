@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from search.local_es import port_in_use
+from flows.ports import port_in_use
 from search.prefect_runs import PrefectRuns, configured_prefect_url, ui_url
 from search.settings import SearchSettings
 
@@ -173,7 +173,7 @@ class Stack:
 
     # -- elasticsearch --------------------------------------------------------------------
     def _es_node(self, download: bool = True):
-        from search.local_es import dev_instance
+        from flows.local_stack.elasticsearch import dev_instance
 
         return dev_instance(self.settings, download=download)
 
@@ -193,7 +193,7 @@ class Stack:
                     "local development node."
                 )
             return
-        from search.local_es import LocalESError
+        from flows.local_stack.elasticsearch import LocalESError
 
         node = self._es_node()
         if node.pid() is None and self._es_health() is not None:
