@@ -47,15 +47,15 @@ def embedder_params(settings: SearchSettings) -> dict[str, Any]:
 class _SharedEmbedder:
     """The parameters both components take, validated, and the shared model they resolve to."""
 
-    def _configure(
+    def __init__(
         self,
-        model: str | None,
-        batch_size: int | None,
-        device: str | None,
-        backend: str | None,
-        cache_size: int | None,
-        threads: int | None,
-    ) -> None:
+        model: str | None = None,
+        batch_size: int | None = None,
+        device: str | None = None,
+        backend: str | None = None,
+        cache_size: int | None = None,
+        threads: int | None = None,
+    ):
         if batch_size is not None and batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         if backend is not None and backend not in BACKENDS:
@@ -120,17 +120,6 @@ class NewsdeskDocumentEmbedder(_SharedEmbedder):
     :param threads: torch CPU threads; ``None``: ``NEWSDESK_EMBEDDING_THREADS`` or the usable CPUs.
     """
 
-    def __init__(
-        self,
-        model: str | None = None,
-        batch_size: int | None = None,
-        device: str | None = None,
-        backend: str | None = None,
-        cache_size: int | None = None,
-        threads: int | None = None,
-    ):
-        self._configure(model, batch_size, device, backend, cache_size, threads)
-
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:
         """Return copies of ``documents`` with ``embedding`` set; documents without content get none."""
@@ -161,17 +150,6 @@ class NewsdeskTextEmbedder(_SharedEmbedder):
 
     Parameters as for ``NewsdeskDocumentEmbedder``.
     """
-
-    def __init__(
-        self,
-        model: str | None = None,
-        batch_size: int | None = None,
-        device: str | None = None,
-        backend: str | None = None,
-        cache_size: int | None = None,
-        threads: int | None = None,
-    ):
-        self._configure(model, batch_size, device, backend, cache_size, threads)
 
     @component.output_types(embedding=list[float])
     def run(self, text: str) -> dict[str, list[float]]:
