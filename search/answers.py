@@ -25,7 +25,9 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from ingest.lazy_torch import haystack_without_torch
 
@@ -92,7 +94,9 @@ class Evidence:
     start: int
     end: int
     score: float
-    answer_start: int | None = None  # the short answer inside the article, like start/end
+    answer_start: Annotated[int | None, Field(description="The short answer's offsets in the article.")] = (
+        None
+    )
     answer_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""The API's request and response shapes (the contract's JSON), shared by its routers."""
+"""The API's request and response shapes (the contract's JSON), shared by its routers.
+
+Hits and evidence are the domain's own dataclasses (``search.retrieval.SearchHit``,
+``search.answers.Evidence``), not copies: a field added there is in the API and its schema.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from search.retrieval import MAX_QUERY_CHARS
+from search.answers import Evidence
+from search.retrieval import MAX_QUERY_CHARS, SearchHit
 
 
 class ErrorBody(BaseModel):
@@ -25,26 +30,6 @@ class Copy(BaseModel):
     url: str | None = None
     published: str | None = None
     title: str | None = None
-
-
-class Hit(BaseModel):
-    doc_id: str
-    chunk_id: str
-    title: str
-    url: str | None
-    published: str | None
-    source: str | None
-    score: float
-    text: str
-    highlights: list[str]
-    start: int | None = None
-    end: int | None = None
-    chunks_matched: int = 1
-    also_published_by: list[Copy] = []
-    entities: dict[str, list[str]] = Field(
-        default_factory=dict, description="people, organizations, groups, places tagged on the article"
-    )
-    updated: str | None = Field(None, description="the last update the article states, if any")
 
 
 class FacetEntity(BaseModel):
@@ -67,21 +52,8 @@ class Facets(BaseModel):
 
 
 class SearchResponse(BaseModel):
-    hits: list[Hit]
+    hits: list[SearchHit]
     facets: Facets = Field(default_factory=Facets)
-
-
-class EvidenceModel(BaseModel):
-    doc_id: str
-    title: str
-    url: str | None
-    published: str | None
-    sentence: str
-    start: int
-    end: int
-    score: float
-    answer_start: int | None = Field(None, description="The short answer's offsets in the article.")
-    answer_end: int | None = None
 
 
 class AnswerResponse(BaseModel):
@@ -92,8 +64,8 @@ class AnswerResponse(BaseModel):
     event_date: str | None = Field(None, description="When the evidence says it happened (ISO).")
     as_of: str | None
     confidence: float
-    evidence: list[EvidenceModel]
-    earlier: list[EvidenceModel] = []
+    evidence: list[Evidence]
+    earlier: list[Evidence] = []
     reader: str = "sentence"
 
 

@@ -14,9 +14,10 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from elasticsearch import Elasticsearch
+from pydantic import Field
 
 from ingest.entities import ENTITY_TYPES
 from ingest.lazy_torch import haystack_without_torch
@@ -56,8 +57,10 @@ class SearchHit:
     end: int | None = None
     chunks_matched: int = 1
     also_published_by: list[dict[str, Any]] = field(default_factory=list)
-    entities: dict[str, list[str]] = field(default_factory=dict)
-    updated: str | None = None  # the last update the page states
+    entities: Annotated[
+        dict[str, list[str]], Field(description="people, organizations, groups, places tagged on the article")
+    ] = field(default_factory=dict)
+    updated: Annotated[str | None, Field(description="the last update the article states, if any")] = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
