@@ -89,6 +89,7 @@ def _root(
     ] = False,
 ) -> None:
     """Ingest scraped news into Elasticsearch and search it: keyword, semantic, hybrid, and answers."""
+    settings.cache_clear()  # each command reads the environment once (a test may run several in-process)
 
 
 def _not_yet(command: str, issue: int) -> None:
