@@ -46,6 +46,13 @@ def _checks() -> list:
     return [by_name[n] for n in CHECK_NAMES]
 
 
+def _curl(case: schemathesis.Case) -> str:
+    try:
+        return case.as_curl_command()
+    except Exception as exc:  # the repr above still says what was sent
+        return f"<no curl command: {exc}>"
+
+
 def fuzz(base_url: str, examples: int, seed: int = 1234, time_budget_s: float = 600) -> dict[str, Any]:
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     schema.config.update(base_url=base_url)
@@ -90,7 +97,8 @@ def fuzz(base_url: str, examples: int, seed: int = 1234, time_budget_s: float = 
                         {
                             "operation": op_label,
                             "error": f"{type(exc).__name__}: {exc}"[:1500],
-                            "case": repr(case)[:500],
+                            "case": repr(case)[:3000],
+                            "curl": _curl(case)[:3000],
                         }
                     )
 
