@@ -823,8 +823,18 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs) and the web page at /."""
     import uvicorn
 
+    from search.api import server_options
+
     out.print(f"newsdesk API on http://{host}:{port} (docs at /docs); index {settings().search.index!r}")
-    uvicorn.run("flows.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "flows.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        **server_options(),
+    )
 
 
 # --------------------------------------------------------------------------------------------

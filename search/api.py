@@ -36,9 +36,29 @@ from search.routes import pages as pages_routes
 from search.routes import search as search_routes
 from search.settings import SearchSettings, get_settings
 
-__all__ = ["APIError", "IngestRunner", "NoIngestRunner", "create_app", "require_api_key"]
+__all__ = [
+    "MAX_REQUEST_HEAD_BYTES",
+    "APIError",
+    "IngestRunner",
+    "NoIngestRunner",
+    "create_app",
+    "require_api_key",
+    "server_options",
+]
 
 log = logging.getLogger(__name__)
+
+# The head (request line + headers) of the largest GET the schema accepts: every query parameter
+# at its declared maximum, each character a 4-byte UTF-8 one percent-encoded to 12 bytes
+# (q 12,000 + doc_id 100 x 512 + entity 20 x 256 + source/author 200 each), plus headers.
+# uvicorn's h11 parser refuses heads over 16 KiB by default and drops the connection, so a
+# valid 2,000-character query in a non-Latin script would get a reset instead of an answer.
+MAX_REQUEST_HEAD_BYTES = 1024 * 1024
+
+
+def server_options() -> dict[str, Any]:
+    """uvicorn settings the API needs, shared by ``newsdesk serve`` and the tests' live server."""
+    return {"h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES}
 
 
 # ---------------------------------------------------------------------------------------------

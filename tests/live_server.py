@@ -13,6 +13,7 @@ import uvicorn
 
 from flows.app import create_app
 from flows.ports import free_port
+from search.api import server_options
 from search.settings import SearchSettings
 
 
@@ -27,7 +28,7 @@ def live_api(settings: SearchSettings) -> Iterator[str]:
 def live_app(app: Any) -> Iterator[str]:
     """Serve an app already built (e.g. with dependency overrides) on a free port."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **server_options())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -121,6 +121,35 @@ def test_hostile_queries_never_cause_a_5xx(api, q):
     assert r.status_code == 200, r.text
 
 
+def test_the_longest_query_the_schema_allows_is_answered_even_in_a_four_byte_script(api):
+    """12,000 characters of U+1F4F0 are a 144 KB URL: over uvicorn's default 16 KiB head limit."""
+    import http.client
+    import json
+    from urllib.parse import urlencode, urlsplit
+
+    from search.retrieval import MAX_QUERY_CHARS
+
+    base, _, _ = api
+    params = {"q": "\U0001f4f0" * MAX_QUERY_CHARS, "mode": "keyword", "doc_id": ["\U0001f4f0" * 512] * 100}
+    target = "/search?" + urlencode(params, doseq=True)
+    assert len(target) > 16 * 1024  # httpx refuses URLs over 64 KiB, so this goes through http.client
+    conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=60)
+    try:
+        conn.request("GET", target)
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    assert response.status == 200, body[:500]
+    assert json.loads(body)["hits"] == []
+
+
+def test_a_doc_id_filter_longer_than_an_id_can_be_is_refused(api):
+    base, _, _ = api
+    r = httpx.get(f"{base}/search", params={"q": "qaim", "doc_id": "x" * 513})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+
+
 def test_health_reports_elasticsearch_and_index(api):
     base, _, _ = api
     body = httpx.get(f"{base}/health").json()

@@ -27,7 +27,9 @@ async def search(
     source: Annotated[str | None, Query(max_length=200)] = None,
     since: date | None = None,
     until: date | None = None,
-    doc_id: Annotated[list[str] | None, Query(max_length=100)] = None,
+    doc_id: Annotated[
+        list[Annotated[str, StringConstraints(max_length=512)]] | None, Query(max_length=100)
+    ] = None,
     group: bool = True,
     as_of: Annotated[
         date | None,
