@@ -145,6 +145,7 @@ def run_load(fn: Callable[[str], Any], queries: list[str], concurrency: int) -> 
 
 def bare_functions(client, alias: str, model) -> dict[str, Callable[[str], Any]]:
     from search.analysis import stem_text
+    from search.retrievers import highlight_request
 
     def bm25_body(q: str) -> dict[str, Any]:
         stemmed = stem_text(q)
@@ -162,19 +163,7 @@ def bare_functions(client, alias: str, model) -> dict[str, Callable[[str], Any]]
                 }
             },
             "_source": {"excludes": ["embedding", "content_stem", "title_stem"]},
-            "highlight": {
-                "fields": {
-                    "content": {
-                        "type": "fvh",
-                        "fragment_size": 180,
-                        "number_of_fragments": 2,
-                        "highlight_query": {"match": {"content": {"query": q}}},
-                    }
-                },
-                "pre_tags": ["<mark>"],
-                "post_tags": ["</mark>"],
-                "encoder": "html",
-            },
+            "highlight": highlight_request(q),
         }
 
     def knn_body(q: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -445,21 +446,14 @@ def get_embedder(settings: SearchSettings | None = None) -> Embedder:
         return embedder
 
 
-def embedding_settings(
-    model: str | None = None,
-    batch_size: int | None = None,
-    device: str | None = None,
-    backend: str | None = None,
-    cache_size: int | None = None,
-    threads: int | None = None,
-) -> SearchSettings:
+def embedding_settings(params: Mapping[str, Any]) -> SearchSettings:
     """The process settings with these embedder parameters in place (``None``: as configured).
 
-    Why: components and writers take the embedder's parameters as primitives (so they serialise);
-    this is the settings object ``get_embedder`` keys its shared models on.
+    ``params`` names them as the components do (``model``, ``batch_size``, ``device``,
+    ``backend``, ``cache_size``, ``threads``). Why: components and writers take the embedder's
+    parameters as primitives (so they serialise); this is the settings object ``get_embedder``
+    keys its shared models on.
     """
-    given = {"model": model, "batch_size": batch_size, "device": device, "backend": backend}
-    given |= {"cache_size": cache_size, "threads": threads}
-    update = {f"embedding_{k}": v for k, v in given.items() if v is not None}
+    update = {f"embedding_{k}": v for k, v in params.items() if v is not None}
     base = get_settings()
     return base.model_copy(update=update) if update else base

@@ -74,7 +74,7 @@ class _SharedEmbedder:
 
     def resolved_settings(self) -> SearchSettings:
         """The settings these parameters resolve to (``None``: as ``NEWSDESK_EMBEDDING_*`` says)."""
-        return embedding_settings(**{name: getattr(self, name) for name in _PARAMS})
+        return embedding_settings({name: getattr(self, name) for name in _PARAMS})
 
     def warm_up(self) -> None:
         """Load the model (Haystack calls this before the first run)."""

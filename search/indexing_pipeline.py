@@ -18,7 +18,7 @@ from typing import Any
 from ingest.components import NewsCleaner
 from ingest.lazy_torch import haystack_without_torch
 from ingest.models import CleanArticle, Removal
-from search.embedding_components import NewsdeskDocumentEmbedder
+from search.embedding_components import NewsdeskDocumentEmbedder, embedder_params
 from search.es_connection import ElasticsearchConnection, connection_params
 from search.index_writer import IndexWriter
 from search.settings import SearchSettings
@@ -115,10 +115,7 @@ class NewsIndexWriter(ElasticsearchConnection):
             **connection_params(settings),
             embed=embed,
             entities=settings.entities,
-            model=settings.embedding_model,
-            batch_size=settings.embedding_batch_size,
-            device=settings.embedding_device,
-            backend=settings.embedding_backend,
+            **{name: value for name, value in embedder_params(settings).items() if name in _EMBEDDER_PARAMS},
         )
 
     def to_dict(self) -> dict[str, Any]:

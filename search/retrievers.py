@@ -152,20 +152,25 @@ class NewsBM25Retriever(ElasticsearchConnection):
             "size": top_k,
             "query": {"bool": bool_query},
             "_source": {"excludes": _SOURCE_EXCLUDES},
-            "highlight": {
-                "fields": {
-                    "content": {
-                        "type": "fvh",
-                        "fragment_size": 180,
-                        "number_of_fragments": 2,
-                        "highlight_query": {"match": {"content": {"query": query}}},
-                    }
-                },
-                "pre_tags": ["<mark>"],
-                "post_tags": ["</mark>"],
-                "encoder": "html",
-            },
+            "highlight": highlight_request(query),
         }
+
+
+def highlight_request(query: str) -> dict[str, Any]:
+    """Two 180-character fragments of the chunk text around the query's words, HTML-escaped."""
+    return {
+        "fields": {
+            "content": {
+                "type": "fvh",
+                "fragment_size": 180,
+                "number_of_fragments": 2,
+                "highlight_query": {"match": {"content": {"query": query}}},
+            }
+        },
+        "pre_tags": ["<mark>"],
+        "post_tags": ["</mark>"],
+        "encoder": "html",
+    }
 
 
 @component
