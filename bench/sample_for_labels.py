@@ -3,7 +3,12 @@
 ``v1`` (``tests/fixtures/cleaning_labels/``): documents per host, 5–30 non-empty lines each.
 ``v2`` (``tests/fixtures/cleaning_labels_v2/``, issue 15): 128 documents from 14 sources (host and
 site section, e.g. ``usatoday.com/opinion``), 5–40 non-empty lines, none of them in v1, split
-dev/sealed alternately within each source *before* any rule is written. Every line can be read
+dev/sealed alternately within each source *before* any rule is written.
+``v3`` (``tests/fixtures/cleaning_labels_v3/``, issue 15, second round): 7 documents from each of the
+same 14 sources, none of them in v1 or v2, all sealed: drawn and labelled before the second round
+of rules, scored once at its end (v2's sealed half was spent by the first round).
+``--skeleton DIR`` writes one ``<id>.json`` per drawn document with every line unlabelled (``"?"``),
+for the labeller to fill in by reading. Every line can be read
 and labelled by a person; labels are written by hand into ``<dir>/<id>.json``; this script never
 labels anything.
 
@@ -61,6 +66,8 @@ CNN_WORLD = {
     "australia",
 }
 SEED_V2 = 20261203
+SEED_V3 = 20261207
+PER_SECTION_V3 = dict.fromkeys(PER_SECTION_V2, 7)
 
 
 def host_of(url: str) -> str:
@@ -109,36 +116,80 @@ def draw_v1() -> None:
             _print(row, host)
 
 
-def draw_v2(manifest: Path | None) -> None:
-    v1 = {p.stem for p in (ROOT / "tests" / "fixtures" / "cleaning_labels").glob("rt-*.json")}
+def draw_sectioned(
+    per_section: dict[str, int],
+    seed: int,
+    exclude_dirs: list[Path],
+    split_of,
+    manifest: Path | None,
+    skeleton: Path | None,
+) -> None:
+    """Draw ``per_section[source]`` documents of each source, none labelled before, with a split each."""
+    seen = {p.stem for d in exclude_dirs for p in d.glob("rt-*.json")}
     by_source: dict[str, list[dict]] = {}
     with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             source = section_of(row["url"])
-            if source in PER_SECTION_V2 and row["id"] not in v1 and 5 <= len(_lines(row)) <= 40:
+            if source in per_section and row["id"] not in seen and 5 <= len(_lines(row)) <= 40:
                 by_source.setdefault(source, []).append(row)
-    rng = random.Random(SEED_V2)
+    rng = random.Random(seed)
     chosen = []
-    for source, k in PER_SECTION_V2.items():
+    for source, k in per_section.items():
         rows = sorted(by_source.get(source, []), key=lambda r: r["id"])
         for n, row in enumerate(rng.sample(rows, min(k, len(rows)))):
-            split = "dev" if n % 2 == 0 else "sealed"
+            split = split_of(n)
             chosen.append({"id": row["id"], "source": source, "split": split})
             _print(row, source, split)
+            if skeleton:
+                _write_skeleton(skeleton, row, source, split)
     if manifest:
         manifest.write_text(json.dumps(chosen, indent=1) + "\n")
 
 
+def _write_skeleton(directory: Path, row: dict, source: str, split: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "id": row["id"],
+        "url": row["url"],
+        "source": source,
+        "title": row["title"],
+        "authors": row.get("authors") or [],
+        "publish_date": row.get("publish_date"),
+        "split": split,
+        "kind": "?",
+        "lines": [{"text": text, "label": "?"} for text in _lines(row)],
+    }
+    (directory / f"{row['id']}.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", choices=("v1", "v2"), default="v1")
-    ap.add_argument("--manifest", type=Path, default=None, help="v2: write ids, sources and splits here")
+    ap.add_argument("--set", choices=("v1", "v2", "v3"), default="v1")
+    ap.add_argument("--manifest", type=Path, default=None, help="v2/v3: write ids, sources and splits here")
+    ap.add_argument("--skeleton", type=Path, default=None, help="v2/v3: unlabelled <id>.json files here")
     args = ap.parse_args()
+    fixtures = ROOT / "tests" / "fixtures"
     if args.set == "v1":
         draw_v1()
+    elif args.set == "v2":
+        draw_sectioned(
+            PER_SECTION_V2,
+            SEED_V2,
+            [fixtures / "cleaning_labels"],
+            lambda n: "dev" if n % 2 == 0 else "sealed",
+            args.manifest,
+            args.skeleton,
+        )
     else:
-        draw_v2(args.manifest)
+        draw_sectioned(
+            PER_SECTION_V3,
+            SEED_V3,
+            [fixtures / "cleaning_labels", fixtures / "cleaning_labels_v2"],
+            lambda n: "sealed",
+            args.manifest,
+            args.skeleton,
+        )
 
 
 if __name__ == "__main__":
