@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ingest.models import Removal, normalise_text
@@ -97,8 +98,8 @@ _NAME_LIST = re.compile(
 )
 _AGENCY_LINE = re.compile(
     r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa today(?: sports| network)?|cnn|bloomberg|"
-    r"special (?:to|for) usa today|opinion contributor|staff writer|staff reporter|columnist|"
-    r"contributing writer|guest columnist)$",
+    r"special (?:to|for) usa today(?: sports)?|opinion contributors?|staff writers?|staff reporters?|"
+    r"columnists?|contributing (?:writers?|columnists?)|guest (?:columnists?|writers?|contributors?))$",
     I,
 )
 
@@ -144,7 +145,26 @@ _TS_WORD = (
 )
 
 
+# "Video Ad Feedback <title> 01:48 - Source: CNN", "<title> 05:17 - Source: CNN Business": an
+# embedded video's title and running time; the title is kept in metadata.videos.
+_VIDEO_TAIL = re.compile(r"\s*\b\d{1,2}:\d{2}\s*[-–—]\s*(?i:source):\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4}$")
+_VIDEO_HEAD = re.compile(r"^video ad feedback\s*", I)
+
+
+def video_title(text: str) -> str:
+    """The title of a video teaser line, without the widget's words and running time."""
+    return _VIDEO_TAIL.sub("", _VIDEO_HEAD.sub("", text)).strip()
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "video_teaser",
+        "embedded video teaser: title, running time and source (title kept in metadata.videos)",
+        _p(r"(?i:^video ad feedback\b)", _VIDEO_TAIL.pattern, flags=0),
+        max_words=60,
+        moved_to="videos",
+        keywords=("video ad feedback", "source:"),
+    ),
     Rule(
         "caption",
         "photo/video caption or photo credit (kept once in metadata.captions)",
@@ -195,7 +215,7 @@ RULES: tuple[Rule, ...] = (
         "dateline",
         "stand-alone dateline line (kept in metadata.dateline)",
         _p(
-            r"^(?:[A-Z][\w.,'’() -]{0,50}\s)?CNN\s?(?:Business|Sport|Travel|Style|Politics|Health)?\s*[—–-]+\s*$",
+            r"^(?:[A-Z][\w.,'’() /-]{0,50}\s)?CNN\s?(?:Business|Sport|Travel|Style|Politics|Health)?\s*[—–-]+\s*$",
             flags=0,
         ),
         max_words=10,
@@ -493,6 +513,8 @@ RULES: tuple[Rule, ...] = (
             r"produced|graphics?|research)(?: (?:by|from))?\s*:",
             r"^(?:reporting|writing|editing|additional reporting) by\b",
             r"\bcontributed (?:to )?(?:this|the) (?:report|story|article|reporting)\W*$",
+            # "— Mark Thompson contributed reporting.", "Sarah Al-Arshani contributing."
+            r"^[–—−-]{0,2}\s*[\w.'’ ,&-]{2,80}\b(?:contributed reporting|contributing)\W*$",
             r"^(?:from|by) (?:staff|usa today network|wire|the associated press)(?: and wire)? reports?\W*$",
             r"^(?:staff|wire) reports?\W*$",
             r"^from (?:staff and wire|usa today network and wire|wire and staff) reports\W*$",
@@ -579,6 +601,7 @@ class RuleResult:
     datelines: list[str] = field(default_factory=list)
     timestamps: list[str] = field(default_factory=list)
     print_edition: list[str] = field(default_factory=list)
+    videos: list[str] = field(default_factory=list)
 
 
 def split_lines(text: str) -> list[Line]:
@@ -669,15 +692,15 @@ def apply_rules(
                 continue
             seen.add(norm)
         result.kept.append(line)
-    _apply_structure(result)
+    _apply_structure(result, authors)
     return result
 
 
-def _apply_structure(result: RuleResult) -> None:
+def _apply_structure(result: RuleResult, authors: Iterable[str] = ()) -> None:
     """Furniture told by the shape and place of the lines left (``ingest.structure``)."""
     from ingest.structure import detect
 
-    findings = {f.index: f for f in detect(result.kept, _context(result))}
+    findings = {f.index: f for f in detect(result.kept, _context(result, authors))}
     if not findings:
         return
     kept = []
@@ -694,12 +717,33 @@ def _apply_structure(result: RuleResult) -> None:
 _LINK_RULES = frozenset({"read_more"})
 
 
-def _context(result: RuleResult) -> Context:
+def _context(result: RuleResult, authors: Iterable[str] = ()) -> Context:
     """What the structure detectors need to know of the lines the per-line rules took out."""
     from ingest.structure import Context
 
     links = any(r.rule in _LINK_RULES for r in result.removed)
-    return Context(_beside_links(result) if links else frozenset(), links_removed=links)
+    return Context(
+        _beside_links(result) if links else frozenset(),
+        links_removed=links,
+        authors=frozenset(a for a in [*authors, *result.authors] if a.strip()),
+        after_link_labels=_after_link_labels(result) if links else frozenset(),
+    )
+
+
+def _after_link_labels(result: RuleResult) -> frozenset[int]:
+    """Indices of kept lines right after a removed link *label* ("MORE:", "More from Credit.com"):
+    what follows such a label is a list of links, where what follows a link may be the story."""
+    labels = sorted(
+        r.start
+        for r in result.removed
+        if r.rule in _LINK_RULES and len(r.text.split()) <= 5 and not re.search(r":\s*\S", r.text)
+    )
+    out = set()
+    for start in labels:
+        nxt = next((i for i, line in enumerate(result.kept) if line.start > start), None)
+        if nxt is not None and not any(start < r.start < result.kept[nxt].start for r in result.removed):
+            out.add(nxt)
+    return frozenset(out)
 
 
 def _beside_links(result: RuleResult) -> frozenset[int]:
@@ -748,6 +792,10 @@ def _record_move(result: RuleResult, rule: str, moved_to: str | None, text: str)
         result.datelines.append(text)
     elif moved_to == "updated":
         result.timestamps.append(text)
+    elif moved_to == "videos":
+        title = video_title(text)
+        if title:
+            _add_once(result.videos, title)
     if rule == "print_edition":
         result.print_edition.append(text)
 
@@ -765,7 +813,14 @@ def _title_key(text: str) -> str:
 
 
 def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
-    """Byline lines in the first three lines ("Jane Doe" then "USA TODAY") → metadata field."""
+    """Byline lines among the first three lines → metadata field (``authors`` or ``credits``).
+
+    A byline block is one of: a line naming a record author; an agency or column label ("USA
+    TODAY", "Guest Columnists", "CNBC" under a name); names over an outlet line ("Jane Doe" then
+    "USA TODAY"); names and outlet on one line ("Jayme Deerwester, USA TODAY", "Douglas Robson,
+    Special for USA TODAY Sports"); or, in the first two lines, a line that is nothing but the
+    names of people (spaCy's entities say so), as a page without an outlet line prints its byline.
+    """
     found: dict[int, str] = {}
     head = lines[:3]
     for i, line in enumerate(head):
@@ -779,16 +834,68 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
             found[i] = "credits"
             continue
         nxt = head[i + 1].text if i + 1 < len(head) else ""
-        if (
-            _NAME_LIST.match(text)
-            and nxt
-            and len(nxt.split()) <= 6
-            and nxt[-1:] not in '.!?:;"”'
-            and (_AGENCY_LINE.match(nxt) or _looks_like_outlet(nxt))
-        ):
+        if _NAME_LIST.match(text):
+            if nxt and _is_outlet_line(nxt):
+                found[i] = "authors"
+                found[i + 1] = "credits"
+                continue
+            if i <= 1 and _is_person_line(text) and not _named_in_body(text, lines, i):
+                found[i] = "authors"
+                if nxt and _AGENCY_LINE.match(nxt):
+                    found[i + 1] = "credits"
+                continue
+        m = _NAME_COMMA_OUTLET.match(text)
+        if m and _is_outlet_line(m.group("outlet")):
             found[i] = "authors"
-            found[i + 1] = "credits"
     return found
+
+
+# "Jayme Deerwester, USA TODAY", "Douglas Robson, Special for USA TODAY Sports"
+_NAME_COMMA_OUTLET = re.compile(
+    rf"^(?P<names>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{1,3}}"
+    rf"(?:\s*(?:,|and|&)\s+{_NAME}(?:\s+{_NAME}){{1,3}}){{0,3}}),\s+(?P<outlet>[^,]{{2,60}})$"
+)
+# An outlet in capitals, with at most a section after it: "USA TODAY", "CNN Business", "USA TODAY Sports"
+_CAPS_OUTLET = re.compile(r"^(?:the\s+)?[A-Z]{2,}(?:\s+[A-Z]{2,})*(?:\s+[A-Z][a-z]+)?$")
+# An outlet's acronym alone on a line under a byline: "CNBC", "NPR", "AFP".
+_ACRONYM_LINE = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
+
+
+def _is_outlet_line(text: str) -> bool:
+    """A short line that names an outlet or agency, or a writer's role, rather than saying something."""
+    if len(text.split()) > 6 or text[-1:] in '.!?:;"”':
+        return False
+    return bool(
+        _AGENCY_LINE.match(text)
+        or _ACRONYM_LINE.match(text)
+        or re.match(r"^special (?:to|for)\b", text, I)
+        or _CAPS_OUTLET.match(text)
+        or _looks_like_outlet(text)
+    )
+
+
+def _named_in_body(names: str, lines: list[Line], at: int) -> bool:
+    """Does the story itself mention one of these people? Then the line heads a part about them
+    ("Taylor Swift" over a paragraph on her), not a byline; bios among the last lines don't count."""
+    surnames = {part.split()[-1].lower() for part in re.split(r",|\band\b|&", names) if part.split()}
+    end = len(lines) - TAIL_LINES if len(lines) - TAIL_LINES > at + 1 else len(lines)
+    body = " ".join(line.text for line in lines[at + 1 : end]).lower()
+    return any(re.search(rf"\b{re.escape(s)}\b", body) for s in surnames)
+
+
+@lru_cache(maxsize=4096)  # bylines recur across a site's pages
+def _is_person_line(text: str) -> bool:
+    """Is the line only the names of people ("Ryan Brooks", "Paul G. Summers and Steve Rosenthal")?
+
+    Name-shaped lines are also headings ("Key Takeaways", "Guest Columnists"); spaCy's entity
+    tagger tells a person's name from them. Its pipeline loads on the first such line only.
+    """
+    from ingest.nlp import NER_ONLY, load_nlp
+
+    doc = load_nlp(NER_ONLY)(text)
+    covered = {t.i for ent in doc.ents if ent.label_ == "PERSON" for t in ent}
+    rest = [t for t in doc if t.i not in covered and t.text.lower() not in {"and", "&", ","}]
+    return bool(covered) and not rest
 
 
 _OUTLET = re.compile(

@@ -116,6 +116,7 @@ def clean_record(
         authors=_dedupe(clean_author(a) for a in [*authors, *result.authors] if clean_author(a)),
         credits=_dedupe(result.credits),
         captions=_dedupe([*captions_html, *result.captions]),
+        videos=_dedupe(result.videos),
         dateline=dateline_from([line.text for line in kept], result.datelines),
         language=detect_language(body),
         origin=record.origin,

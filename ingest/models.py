@@ -81,6 +81,7 @@ class CleanArticle:
     authors: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
+    videos: list[str] = field(default_factory=list)  # titles of embedded video teasers
     dateline: str | None = None
     language: str | None = None
     origin: str = ""
@@ -121,6 +122,7 @@ class CleanArticle:
             "authors": self.authors,
             "credits": self.credits,
             "captions": self.captions,
+            "videos": self.videos,
             "dateline": self.dateline,
             "language": self.language,
         }

@@ -48,6 +48,8 @@ class Context:
 
     beside_links: frozenset[int] = frozenset()
     links_removed: bool = False
+    authors: frozenset[str] = frozenset()  # the record's authors and the byline the rules found
+    after_link_labels: frozenset[int] = frozenset()  # lines right after a removed "MORE:"-like label
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,27 @@ _LABEL_COLON = re.compile(r"^(?P<label>[A-Z][\w’'&.,-]*(?:\s+[\w’'&.,-]+){0,
 _NAME = r"[A-Z][\w’'.-]+"
 _BIO = re.compile(
     rf"^(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})"
-    r"(?:,\s*[A-Z][\w.,' -]{1,40}?)?,?\s+(?:is|serves as)\s+"  # a bio is in the present tense
+    r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?)?,?\s+(?:is|serves as)\s+"  # a bio is in the present tense
     # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation"
     r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z])"
+)
+# "Kirsten Powers writes weekly for USA TODAY …", "X teaches history at …": a columnist's line
+_BIO_VERB = re.compile(
+    rf"^(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})\s+"
+    r"(?:writes|teaches|covers|hosts|directs|leads|chairs|co-?hosts|co-?founded|founded|is co-?founder)\b"
+)
+# A bio's next sentences go on about the same person ("He is the winner of …", "His next book …")
+# or introduce a co-author ("Steve Rosenthal, a Democrat, is the former …").
+_BIO_FOLLOW = re.compile(
+    r"^(?:(?i:he|she|they|his|her|their|its|visit|follow|reach|contact|email)\b|"
+    r"[A-Z][\w.'’-]+\s+[A-Z][\w.'’-]+(?:,|\s+is\b))"
 )
 _CREDIT_TAIL = re.compile(
     r"[a-z\d)][.!?][”\"’]?\s+(?P<credit>(?i:courtesy(?: of)?|photo(?:graph)? by|photos? courtesy|credit:?|"
     r"provided (?:to|by))\s+"
     # the credit is names: capitalised words, slashes ("Courtesy Brandon Diebold/Black Rose Films")
-    r"[A-Z][\w.'’&-]*(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|of|and|de|van|von|the)){0,8}(?<![.]))$"
+    r"[A-Z][\w.'’&-]*(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|of|and|de|van|von|the|family|archives?|"
+    r"collection|estate|handout|via)){0,8}(?<![.]))$"
 )
 _SENTENCE_END = re.compile(r"[.!?][”\"’)]?\s+[A-Z]")
 
@@ -197,17 +211,42 @@ def _surname_elsewhere(name: str, texts: Sequence[str], skip: int) -> bool:
 
 
 def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
-    """One-sentence author introductions among the last lines, about someone the article never names."""
+    """Author introductions among the last lines: a line that opens with a name and "is a/an/the"
+    (or "writes/teaches/covers …"), whose further sentences, if any, go on about that person, about
+    someone the story never names (or one of its bylined authors): a news story's last line about
+    someone it reported on names a person the story has already met."""
     texts = [line.text for line in lines]
+    authors = context.authors if context else frozenset()
     out = []
     for i in range(max(1, len(texts) - TAIL), len(texts)):
         t = texts[i]
-        if _words(t) > MAX_WORDS or _SENTENCE_END.search(t.rstrip()[:-1] if t[-1:] in ".!?" else t):
+        if _words(t) > MAX_WORDS * 2:
             continue
-        m = _BIO.match(t)
-        if m and not _surname_elsewhere(m.group("name"), texts, i):
+        sentences = _sentences(t)
+        m = _BIO.match(sentences[0]) or _BIO_VERB.match(sentences[0])
+        if m is None or len(sentences) > 6:
+            continue
+        if not all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:]):
+            continue
+        name = m.group("name")
+        if _is_author(name, authors) or not _surname_elsewhere(name, texts, i):
             out.append(i)
     return out
+
+
+# A sentence ends at . ! or ? (and a closing quote) before a capital, not after an initial ("P. Kiernan")
+_SENTENCE_CUT = re.compile(r"(?<!\b[A-Z])[.!?][”\"’)]*\s+(?=[“\"‘]?[A-Z])")
+
+
+def _sentences(text: str) -> list[str]:
+    cuts = [m.end() for m in _SENTENCE_CUT.finditer(text)]
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b].strip() for a, b in pairwise(bounds) if text[a:b].strip()]
+
+
+def _is_author(name: str, authors: frozenset[str]) -> bool:
+    surname = name.split()[-1].strip("’'.,").lower()
+    return any(surname in a.lower().split() for a in authors)
 
 
 def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
@@ -217,6 +256,123 @@ def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list
         for i, line in enumerate(lines)
         if i > 0 and _words(line.text) <= MAX_WORDS + 20 and _CREDIT_TAIL.search(line.text)
     ]
+
+
+# "Al Drago/Reuters", "Stefani Reynolds/AFP/Getty Images", "Highsmith family/Facebook": a credit
+_SLASH_CREDIT = re.compile(
+    r"\b[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|family|de|van|von))+/[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,2}"
+)
+GALLERY_MIN_CREDITS = 3
+
+
+def gallery_captions(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """A photo gallery scraped into one paragraph: three photo credits or more in a line
+    ("… Al Drago/Reuters President Joe Biden laughs … Patrick Semansky/AP Biden offers …")."""
+    return [
+        i
+        for i, line in enumerate(lines)
+        if line.text.count("/") >= GALLERY_MIN_CREDITS
+        and len(_SLASH_CREDIT.findall(line.text)) >= GALLERY_MIN_CREDITS
+    ]
+
+
+# "Director Ben Affleck, center, and producers George Clooney, right, …", "From left, …",
+# "(left)": where people stand in a picture, which only a caption says
+_POSITION = re.compile(
+    r",\s+(?:left|right|center|centre|second (?:from )?(?:left|right)|far (?:left|right)|"
+    r"(?:front|back|top|bottom) (?:left|right|row))\s*[,.;]|^\(?from left\b|"
+    r"\((?:left|right|center|centre|from left|l-r|top|bottom)\)",
+    re.I,
+)
+_POSITION_WORD = re.compile(r"\b(?:left|right|cent(?:er|re)|l-r)\b", re.I)  # a cheap test before _POSITION
+_QUOTE_MARK = re.compile(r"[“”\"]")
+
+
+def positional_captions(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """Captions that say where the people in the picture stand ("X, right, sits with her mother");
+    a quote is reporting, whatever it says about left and right."""
+    return [
+        i
+        for i, line in enumerate(lines)
+        if _POSITION_WORD.search(line.text)
+        and 5 <= _words(line.text) <= 60
+        and _POSITION.search(line.text)
+        and not _QUOTE_MARK.search(line.text)
+    ]
+
+
+# "Courtesy European Space Agency Courtesy European Space Agency Lake Manchar widens …": a figure's
+# credit scraped twice before its caption
+_REPEATED_CREDIT = re.compile(
+    r"^(?P<credit>(?:courtesy|photo(?:graph)?|image|credit|source)\b[^.]{2,60}?)\s+(?P=credit)\s+\S", re.I
+)
+
+
+def repeated_credits(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    return [
+        i
+        for i, line in enumerate(lines)
+        if line.text[:1] in "CcPpIiSs" and _words(line.text) <= 80 and _REPEATED_CREDIT.match(line.text)
+    ]
+
+
+def _caps_label(text: str) -> bool:
+    """An all-capitals label of two words or more without a full stop ("CATCH UP ON UD FOOTBALL")."""
+    if not text.isupper() or text[-1:] in ".!":
+        return False
+    words = text.split()
+    return 2 <= len(words) <= 8 and any(w.isalpha() for w in words)
+
+
+def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """A list of other stories under a label: two or more headline-shaped lines after an
+    all-capitals label, or after a link label the rules took out ("MORE:", "More from Credit.com").
+
+    One headline-shaped line after a label may be the story's own subhead; two or more in a row,
+    with the label, are a list of links. A run stops at the first line that is not a headline.
+    """
+    texts = [line.text for line in lines]
+    after_label = context.after_link_labels if context else frozenset()
+    # many capitals labels on a page head the parts of a list or a fact box ("FIRST TEAM",
+    # "SECOND TEAM"), not a block of links
+    caps = {i for i, t in enumerate(texts) if _caps_label(t)} if len(texts) > 2 else set()
+    if len(caps) > 2:
+        caps = set()
+    out: list[int] = []
+    for i in range(1, len(texts)):
+        labelled = i in caps
+        if labelled:
+            first = i + 1
+        elif i in after_label:
+            first = i
+        else:
+            continue
+        end = first
+        while end < len(texts) and _is_run_headline(texts[end]) and not _cut_short(texts, end):
+            end += 1
+        if end - first >= 2:
+            out.extend(range(i if labelled else first, end))
+    return sorted(set(out))
+
+
+# a list's own items: bullets, numbering, times ("9 p.m. —"), and "Name, 6-4 senior, School" rows
+_LIST_ITEM = re.compile(
+    r"^(?:[•\-*▪►◦·◾–—(]|\d{1,3}[.)](?:\s|$)|\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?)|,\s*\d|[—–-]\s*\d+$"
+)
+
+
+def _cut_short(texts: Sequence[str], i: int) -> bool:
+    """Line ``i`` is a sentence the scrape broke: the next line goes on in lower case."""
+    return i + 1 < len(texts) and texts[i + 1][:1].islower()
+
+
+def _is_run_headline(text: str) -> bool:
+    """A line of a list of story links: headline-shaped, written as a sentence (two lower-case
+    words or more), and not an item of the article's own lists or tables."""
+    if not is_headline_shaped(text) or _LIST_ITEM.search(text) or text.rstrip().endswith(":"):
+        return False
+    words = text.split()
+    return len(words) >= 4 and sum(1 for w in words if w[:1].islower()) >= 2
 
 
 _PROMPT_THING = re.compile(r"\b(?:newsletters?|podcasts?|our app|daily digest)\b", re.I)
@@ -328,6 +484,25 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         "related-story link: a headline glued to its label or in a run of headlines",
         None,
     ),
+    (
+        gallery_captions,
+        "caption",
+        "photo gallery: captions with their credits in one paragraph (kept in metadata.captions)",
+        "captions",
+    ),
+    (
+        positional_captions,
+        "caption",
+        "photo caption saying where people stand in the picture (kept in metadata.captions)",
+        "captions",
+    ),
+    (
+        repeated_credits,
+        "caption",
+        "photo caption behind its credit, scraped twice (kept in metadata.captions)",
+        "captions",
+    ),
+    (label_runs, "related_link", "a list of other stories' headlines under a label", None),
     (reader_prompts, "newsletter_prompt", "a newsletter/podcast/app prompt addressed to the reader", None),
     (link_lines, "link_list", "a line of web addresses: a pointer to other pages", None),
     (caps_promos, "promo_label", "a site promotion behind an all-capitals label", None),

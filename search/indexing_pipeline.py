@@ -48,6 +48,7 @@ def article_from_document(doc: Document) -> CleanArticle:
         authors=list(m.get("authors") or []),
         credits=list(m.get("credits") or []),
         captions=list(m.get("captions") or []),
+        videos=list(m.get("videos") or []),
         dateline=m.get("dateline"),
         language=m.get("language"),
         origin=m.get("origin") or "",

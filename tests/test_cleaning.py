@@ -266,3 +266,70 @@ def test_hand_labelled_sample_keeps_removal_precision_and_recall():
             fn += gold and not pred
     assert tp / (tp + fp) >= 0.97
     assert tp / (tp + fn) >= 0.85
+
+
+# --- bylines, credits, video teasers: round two of issue 15 -----------------------------------
+@pytest.mark.parametrize(
+    ("text", "author"),
+    [
+        ("Ryan Brooks\n\nWhat's in a (university building) name? Students voted on Tuesday.", "Ryan Brooks"),
+        ("Lauren Thomas\n\nCNBC\n\nAnother retailer is tying itself up with Amazon.", "Lauren Thomas"),
+        ("Jayme Deerwester, USA TODAY\n\nOn Nov. 26, the sky will be full of pumpkins.", "Jayme Deerwester"),
+        ("Douglas Robson, Special for USA TODAY Sports\n\nNovak Djokovic keeps climbing.", "Douglas Robson"),
+        (
+            "Paul G. Summers and Steve Rosenthal\n\nGuest Columnists\n\nThere is no more fundamental issue.",
+            "Paul G. Summers and Steve Rosenthal",
+        ),
+    ],
+)
+def test_a_byline_in_its_many_shapes_at_the_top_moves_to_authors(text: str, author: str) -> None:
+    article = clean_text(text)
+    assert author in article.authors
+    assert author not in article.text
+    assert all(r.rule == "byline" for r in article.removed)
+    assert not any(line in article.text for line in ("CNBC", "Guest Columnists"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a heading about a person the story goes on to discuss
+        "Taylor Swift\n\nSwift sold out every night of the tour, and promoters added dates.",
+        # a name-shaped heading that is not a person
+        "Key Takeaways\n\nThe council approved the budget on Tuesday.",
+        # a place with a time under it: a match report's heading, not a byline
+        "Lansdowne Road, Dublin\n\n1300 GMT\n\nIreland beat Wales in the opener on Saturday.",
+    ],
+)
+def test_name_shaped_headings_at_the_top_stay_in_the_body(text: str) -> None:
+    article = clean_text(text)
+    assert article.authors == []
+    assert article.text.split("\n\n")[0] == text.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Video Ad Feedback See snow building as New York faces historic snowstorm 01:48 - Source: CNN", "video_teaser"),
+        ("CNN reporter predicts what we'll see from King Charles 05:17 - Source: CNN", "video_teaser"),
+        ("Sarah Al-Arshani contributing.", "credits"),
+        ("— Mark Thompson contributed reporting.", "credits"),
+        ("London/Moscow CNN Business —", "dateline"),
+        ("Guest Columnists", None),  # a column label only under a byline (see above), not anywhere
+    ],
+)
+def test_teasers_credits_and_datelines_in_new_shapes(line: str, rule: str | None) -> None:
+    matched = classify_line(line)
+    assert (matched.name if matched else None) == rule
+
+
+def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_source_stays() -> None:
+    text = (
+        "The king's fortune is estimated at £1.8 billion, the newspaper reported.\n\n"
+        "CNN reporter predicts what we'll see from King Charles 05:17 - Source: CNN\n\n"
+        "The source: a 2023 estimate that the palace did not dispute at 10:30 - Source: Reuters said."
+    )
+    article = clean_text(text)
+    assert article.videos == ["CNN reporter predicts what we'll see from King Charles"]
+    assert "05:17" not in article.text and "palace did not dispute" in article.text
+    assert article.metadata_dict()["videos"] == article.videos

@@ -275,3 +275,139 @@ def test_notes_intros_and_short_policy_links_are_removed(line: str, rule: str) -
 def test_reporting_that_mentions_privacy_contact_or_editors_stays(line: str) -> None:
     result = apply_rules("\n\n".join([LEAD, "It was quiet on Wednesday.", line]))
     assert result.removed == []
+
+
+# --- round two of issue 15: captions by position and credit density, link lists under labels, bios
+def test_a_gallery_of_captions_in_one_paragraph_is_captions_but_prose_with_a_slash_is_not() -> None:
+    from ingest.structure import gallery_captions
+
+    gallery = (
+        "Dinner. Al Drago/Reuters President Joe Biden laughs as he listens to Trevor Noah speak. "
+        "Patrick Semansky/AP Biden offers a toast at the end of his remarks. Al Drago/Reuters Martha "
+        "Stewart arrives for Saturday's dinner. Tom Brenner/Reuters"
+    )
+    prose = (
+        "The minister said the generation that provided the finance to combat HIV/Aids and the 24/7 "
+        "news cycle would be judged kindly, and/or remembered, by history and by TB/HIV programmes."
+    )
+    assert gallery_captions(_lines(LEAD, gallery, prose)) == [1]
+
+
+def test_a_caption_saying_who_stands_where_is_a_caption_but_a_quote_is_not() -> None:
+    from ingest.structure import positional_captions
+
+    doc = _lines(
+        LEAD,
+        "Director Ben Affleck, center, and producers George Clooney, right, and Grant Heslov celebrate.",
+        "Commander Moonikin Campos (left) and twin torsos Helga and Zohar will be the crew for Artemis I.",
+        "“The popular wisdom, right, is that reinfections are mild,” Griffin said of the study.",
+        "Turn left at the church, right at the school, and the stadium is on your right.",
+    )
+    assert positional_captions(doc) == [1, 2]
+
+
+def test_a_caption_behind_a_credit_scraped_twice_is_a_caption() -> None:
+    from ingest.structure import repeated_credits
+
+    doc = _lines(
+        LEAD,
+        "Courtesy European Space Agency Courtesy European Space Agency Lake Manchar widens in July.",
+        "Courtesy of the family, the photos show the couple in 1962, the museum said.",
+    )
+    assert repeated_credits(doc) == [1]
+
+
+def test_headlines_under_a_capitals_label_are_links_but_team_lists_and_schedules_stay() -> None:
+    from ingest.structure import label_runs
+
+    links = _lines(
+        LEAD,
+        "CATCH UP ON UD FOOTBALL",
+        "The time is now for UD football to return to prominence",
+        "Senior Troy Reeder wants to go out a champion",
+        "6 things that could make or break UD football season",
+        "Pregame revelry is a longstanding tradition at Blue Hens games in the parking lots.",
+    )
+    assert label_runs(links) == [1, 2, 3, 4]
+    team = _lines(
+        LEAD,
+        "FIRST TEAM",
+        "Nah’Shon Hyland, 6-4 senior, St. Georges (Player of the Year)",
+        "Fah’Mir Ali, 6-0 senior, Mount Pleasant",
+        "SECOND TEAM",
+        "Mark Bradshaw, 6-0 senior, Glasgow",
+        "THIRD TEAM",
+        "Kaheim Kimbrough-Roach, 6-3 sophomore, Lake Forest",
+    )
+    assert label_runs(team) == []
+    schedule = _lines(
+        LEAD,
+        "SATURDAY ON TV",
+        "9 p.m. — NCAA Division II men's tournament semifinals, Ford Center (Evansville)",
+        "7 p.m. — IHSAA boys basketball semistate, Elkhart",
+    )
+    assert label_runs(schedule) == []
+    one = _lines(LEAD, "WHAT COMES NEXT", "The council will vote on the plan in the spring", LEAD)
+    assert label_runs(one) == []  # one headline under a label may be the story's own subhead
+
+
+def test_headlines_after_a_removed_link_label_are_links_but_a_broken_sentence_is_not() -> None:
+    text = "\n\n".join(
+        [
+            LEAD,
+            "MORE:",
+            "9 MLB players enjoying breakout offensive seasons in 2017",
+            "Yankees' Tanaka has something to prove in the playoffs",
+            "Ruth's ring, which is for the second of four titles he won, could fetch the most.",
+        ]
+    )
+    kept = [line.text for line in apply_rules(text).kept]
+    assert kept == [LEAD, text.split("\n\n")[-1]]
+    broken = "\n\n".join(
+        [
+            LEAD,
+            "Read more:",
+            "However, long-term historical catalysts may intervene to prevent that outcome",
+            "and the recurrence of certain national issues.",
+        ]
+    )
+    assert "However, long-term" in " ".join(line.text for line in apply_rules(broken).kept)
+
+
+def test_a_bio_of_several_sentences_about_the_author_is_removed() -> None:
+    doc = _lines(
+        LEAD,
+        "It was quiet.",
+        "Ricky L. Jones is chair of Pan-African Studies at the University of Louisville. His next book "
+        "is titled “Why Riots Matter.” He is a member of Morehouse College’s Class of 1991. "
+        "Visit him at www.rickyljones.com.",
+    )
+    assert tail_bios(doc) == [2]
+    columnist = _lines(LEAD, "It was quiet.", "Kirsten Powers writes weekly for USA TODAY and is an author.")
+    assert tail_bios(columnist) == [2]
+    two = _lines(
+        LEAD,
+        "It was quiet.",
+        "Paul G. Summers, an Independent, is the former attorney general of Tennessee. Steve Rosenthal, "
+        "a Democrat, is the former attorney general of Connecticut. They serve as co-chairs of a group.",
+    )
+    assert tail_bios(two) == [2]
+
+
+def test_a_bio_naming_a_bylined_author_goes_even_when_the_story_names_them() -> None:
+    doc = _lines(
+        "Mary Jones has reported on the courts for a decade, and this case is the strangest yet, Jones says.",
+        "It was quiet.",
+        "Mary Jones is a columnist for the Daily Star.",
+    )
+    assert tail_bios(doc) == []  # the story names her: she may be its subject
+    assert tail_bios(doc, Context(authors=frozenset({"Mary Jones"}))) == [2]
+
+
+def test_a_news_story_ending_on_a_person_it_reported_on_keeps_that_line_with_follow_on_sentences() -> None:
+    doc = _lines(
+        "Police arrested John Smith on Friday after a chase through the city centre.",
+        "Smith was released on bail on Saturday.",
+        "John Smith is a former council member. He said he would fight the charges.",
+    )
+    assert tail_bios(doc) == []
