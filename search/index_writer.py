@@ -24,7 +24,7 @@ from search.alerts import AlertRun
 from search.embedding import get_embedder, model_dims, resolve_model
 from search.indexing import IndexingOptions, IndexReport, index_articles
 from search.settings import SearchSettings, get_settings
-from search.store import ensure_indices, make_client, refresh
+from search.store import alert_matches_index, ensure_indices, make_client, refresh, refresh_indices
 
 
 class IndexWriter:
@@ -114,3 +114,5 @@ class IndexWriter:
 
     def refresh(self) -> None:
         refresh(self.client, self.index)
+        if self._alert_run is not None and self._alert_run[1] is not None:
+            refresh_indices(self.client, alert_matches_index(self.index))
