@@ -110,6 +110,7 @@ def build_mcp_server(get_searcher: Callable[[], Searcher]) -> MCPServer:
     """The MCP server with newsdesk's three tools; ``get_searcher`` gives the process's searcher
     (the API's own, or one made for ``newsdesk mcp``) when a tool first needs it."""
     from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
     from mcp.types import ToolAnnotations
 
     with _no_root_logging_setup():
@@ -129,8 +130,11 @@ def build_mcp_server(get_searcher: Callable[[], Searcher]) -> MCPServer:
         """Find news articles; one hit per article with its best passage, and a citation for each."""
         from search.retrieval import build_filters
 
-        filters = build_filters(source, since, until)
-        hits = get_searcher().search(query, mode=mode, top_k=top_k, filters=filters, as_of=as_of)
+        if since and until and since > until:
+            raise ToolError("since must not be after until")
+        with _said_as_tool_error(ToolError):
+            filters = build_filters(source, since, until)
+            hits = get_searcher().search(query, mode=mode, top_k=top_k, filters=filters, as_of=as_of)
         out = [
             SearchHitResult(
                 ref=i,
@@ -172,7 +176,10 @@ def build_mcp_server(get_searcher: Callable[[], Searcher]) -> MCPServer:
         from search.ask import answer_question
         from search.retrieval import build_filters
 
-        answer = answer_question(question, get_searcher(), top_k=top_k, filters=build_filters(as_of=as_of))
+        with _said_as_tool_error(ToolError):
+            answer = answer_question(
+                question, get_searcher(), top_k=top_k, filters=build_filters(as_of=as_of)
+            )
         citations = [
             Citation(
                 ref=i,
@@ -206,10 +213,11 @@ def build_mcp_server(get_searcher: Callable[[], Searcher]) -> MCPServer:
     ) -> DocumentResult:
         """The whole clean text and metadata of one article."""
         searcher = get_searcher()
-        try:
-            src = searcher.client.get(index=articles_alias(searcher.settings.index), id=doc_id)["_source"]
-        except NotFoundError:
-            raise ValueError(f"No document {doc_id!r}.") from None
+        with _said_as_tool_error(ToolError):
+            try:
+                src = searcher.client.get(index=articles_alias(searcher.settings.index), id=doc_id)["_source"]
+            except NotFoundError:
+                raise ToolError(f"No document {doc_id!r}.") from None
         return DocumentResult(
             doc_id=doc_id,
             title=src.get("title"),
@@ -259,6 +267,29 @@ def mcp_http(settings: SearchSettings, get_searcher: Callable[[], Searcher]) -> 
         ),
     )
     return McpHttp(routes=list(app.routes), sessions=server.session_manager.run)
+
+
+@contextmanager
+def _said_as_tool_error(tool_error: type[Exception]):
+    """Failures a client can act on come back as the tool's error text (a bad query, Elasticsearch
+    down); anything else stays an unexpected error, logged here and not shown to the client."""
+    from elastic_transport import TransportError
+    from elasticsearch import ApiError
+
+    from search.es_filters import FilterError
+
+    try:
+        yield
+    except tool_error:
+        raise
+    except (ValueError, FilterError) as exc:  # QueryError is a ValueError: the query, as the API says
+        raise tool_error(str(exc)) from None
+    except ApiError as exc:
+        if exc.meta.status == 404:
+            raise tool_error("The index does not exist yet: ingest something first.") from None
+        raise tool_error(f"Elasticsearch rejected the request (HTTP {exc.meta.status}).") from None
+    except TransportError:
+        raise tool_error("Elasticsearch is unavailable; try again shortly.") from None
 
 
 @contextmanager
