@@ -188,7 +188,8 @@ def ingest_flow(
     t = time.perf_counter()
     writer.refresh()
     report.seconds["refresh"] = time.perf_counter() - t
-    if writer.alert_run() is not None:  # alerts exist: post what they matched (this run or before)
+    alerts = writer.alert_run()
+    if alerts is not None and alerts.webhooks:  # post what alerts matched (this run, or undelivered before)
         t = time.perf_counter()
         sent = deliver_alert_webhooks(writer, report.run_id, run_settings.fetch.allow_private_urls)
         report.webhook_errors = sent.errors

@@ -146,6 +146,7 @@ def alert_query(alert: Alert, settings: SearchSettings) -> dict[str, Any] | None
         min_should_match=settings.keyword_min_match,
         strip_question_words=settings.keyword_strip_question_words,
         emphasis_boost=0.0,  # emphasis only reorders hits; an alert asks which chunks match
+        only_what_decides=True,
     )
     if base is None:
         return None
@@ -191,6 +192,28 @@ class Alerts:
                 f"an alert named {alert.name!r} exists already (remove it first, or replace it)"
             )
         return alert
+
+    def add_many(self, alerts: Sequence[Alert], *, allow_private_urls: bool) -> int:
+        """Save many alerts at once (an import): each is checked first; an alert whose name exists
+        is replaced. One bulk write and one refresh, not one wait per alert; returns how many."""
+        for alert in alerts:
+            validate_alert(alert, self.settings, allow_private_urls)
+        ensure_alert_indices(self.client, self.alias)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        index = alerts_index(self.alias)
+        actions = []
+        for alert in alerts:
+            alert.created_at = now
+            actions.append(
+                {"_op_type": "index", "_index": index, "_id": alert.name, "_source": alert.to_dict(True)}
+            )
+        result = bulk_write(self.client, actions)
+        refresh_indices(self.client, index)
+        if result.failed:
+            raise AlertError(
+                f"{len(result.failed)} alert(s) not saved; first: {next(iter(result.failed.values()))}"
+            )
+        return len(result.written)
 
     def list(self) -> list[Alert]:
         """Every alert, by name."""
@@ -276,11 +299,17 @@ class AlertRun:
         self.alias = settings.index
         self.run_id = run_id
         self.alerts = {a.name: a for a in alerts}
+        self._matches_index_ready = False
         self.queries: dict[str, dict[str, Any]] = {}
         for a in alerts:
             query = alert_query(a, settings)
             if query is not None:  # validated when saved; settings may have changed since
                 self.queries[a.name] = query
+
+    @property
+    def webhooks(self) -> bool:
+        """Whether any alert posts its matches (the run then has a webhook step)."""
+        return any(a.webhook for a in self.alerts.values())
 
     @classmethod
     def load(cls, client: Elasticsearch, settings: SearchSettings, run_id: str) -> AlertRun | None:
@@ -334,7 +363,9 @@ class AlertRun:
         if not wanted:
             return Counter()
         index = alert_matches_index(self.alias)
-        ensure_index(self.client, index, alert_match_mapping())
+        if not self._matches_index_ready:  # made with the first alert; checked once per run
+            ensure_index(self.client, index, alert_match_mapping())
+            self._matches_index_ready = True
         seen = self.client.mget(index=index, ids=list(wanted), source_includes=["run_id"])["docs"]
         earlier = {d["_id"] for d in seen if d.get("found") and d["_source"].get("run_id") != self.run_id}
         now = datetime.now(UTC).isoformat()
