@@ -290,7 +290,7 @@ def main() -> None:
         )
         es = {"url": es_url, "version": es_version(client)}
         report = {
-            "machine": machine(),
+            "machine": started_on,
             "corpus": corpus,
             "elasticsearch": es,
             "settings": {"alert_counts": k_values},
