@@ -131,13 +131,16 @@ def test_the_same_tools_answer_over_streamable_http_beside_the_api(corpus: tuple
             "missing": await client.call_tool("get_document", {"doc_id": "no-such-doc"}),
         }
 
-    with live_api(settings) as base:
+    named = settings.model_copy(update={"mcp_allowed_hosts": ["newsdesk.internal:*"]})
+    with live_api(named) as base:
         got = _call(base + "/mcp", steps)
-        # The transport's guard against DNS rebinding: a page on another origin cannot drive it.
-        foreign = httpx.post(
-            base + "/mcp",
-            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-            headers={"Host": "evil.example", "Accept": "application/json, text/event-stream"},
+        # The transport's guard against DNS rebinding: a page on another origin cannot drive it;
+        # a name the API is served under is allowed by NEWSDESK_MCP_ALLOWED_HOSTS.
+        listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        accept = "application/json, text/event-stream"
+        foreign = httpx.post(base + "/mcp", json=listing, headers={"Host": "evil.example", "Accept": accept})
+        allowed = httpx.post(
+            base + "/mcp", json=listing, headers={"Host": "newsdesk.internal:8000", "Accept": accept}
         )
     assert got["tools"] == TOOLS
     assert got["search"].structured_content["hits"][0]["doc_id"] == "harbour-1"
@@ -146,3 +149,4 @@ def test_the_same_tools_answer_over_streamable_http_beside_the_api(corpus: tuple
     assert doc["doc_id"] == seed_id and "Qaim" in doc["text"] and doc["citation"]["url"] is None
     assert got["missing"].is_error and "No document 'no-such-doc'" in got["missing"].content[0].text
     assert foreign.status_code == 421
+    assert allowed.status_code != 421
