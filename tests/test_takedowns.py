@@ -72,7 +72,8 @@ def test_a_deleted_article_leaves_search_ask_and_documents_stays_gone_on_reinges
         assert gone.json()["chunks_deleted"] >= 2
         assert visible() == (False, False, 404)
         assert count(es_client, alias, {"term": {"doc_id": doc_id}}) == 0, "no chunk left behind"
-        [stone] = httpx.get(f"{base}/tombstones").json()["tombstones"]
+        assert httpx.get(f"{base}/tombstones").status_code == 401, "what was taken down is not public"
+        [stone] = httpx.get(f"{base}/tombstones", headers=KEY).json()["tombstones"]
         assert (stone["doc_id"], stone["reason"], stone["origin"]) == (doc_id, "retracted", str(seed))
         assert "text" not in stone
 

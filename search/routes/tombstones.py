@@ -1,4 +1,5 @@
-"""``/tombstones``: what takedowns keep out of the index; ``DELETE`` lifts one (the API key)."""
+"""``/tombstones``: what takedowns keep out of the index, and lifting one. Both need the API key:
+a tombstone names what was taken down (title, URL), which a takedown may itself need kept quiet."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from search.takedowns import lift, list_tombstones
 router = APIRouter(tags=["documents"])
 
 
-@router.get("/tombstones", response_model=TombstoneList)
+@router.get(
+    "/tombstones",
+    response_model=TombstoneList,
+    dependencies=[RequireKey],
+    responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}},
+)
 async def tombstones(
     searcher: SearcherDep, settings: SettingsDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> dict[str, Any]:
