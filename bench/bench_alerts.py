@@ -32,8 +32,10 @@ article costs ~0.2 s more and the share alerts take would look smaller. Elastics
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -264,6 +266,7 @@ def main() -> None:
     es_url = os.environ.get("NEWSDESK_ES_URL", "http://127.0.0.1:9200")
     client = Elasticsearch(es_url, request_timeout=120)
     tmp = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
+    atexit.register(shutil.rmtree, tmp, True)  # the sample and the data dir go with the process
     sample = tmp / "sample.jsonl"
     if args.smoke or not BBC.exists():
         n = smoke_sample(args.n, sample)
