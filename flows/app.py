@@ -10,10 +10,12 @@ on one temporary Prefect server that the queue owns (``flows/jobs.py``), as befo
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import FastAPI
 
+from flows.overview import overview_extras
 from flows.settings import Settings
 from search.api import IngestRunner
 from search.api import create_app as create_search_app
@@ -52,7 +54,13 @@ def create_app(settings: SearchSettings | None = None) -> FastAPI:
     """The app of ``newsdesk serve`` (uvicorn factory ``flows.app:create_app``).
 
     Built from one ``Settings`` (the environment's, or the environment's around the given search
-    section); the API gets its search and fetch sections.
+    section); the API gets its search and fetch sections, and ``GET /stats`` the quarantine and
+    recent runs (``flows.overview``).
     """
     config = Settings.around(settings) if settings is not None else Settings.load()
-    return create_search_app(config.search, ingest=ingest_runner, fetch=config.fetch)
+    return create_search_app(
+        config.search,
+        ingest=ingest_runner,
+        fetch=config.fetch,
+        stats_extras=functools.partial(overview_extras, config),
+    )

@@ -60,6 +60,12 @@ quarantine_app = typer.Typer(
     help="Inputs rejected by ingestion, with their reasons.", no_args_is_help=True, **_TYPER_OPTS
 )
 app.add_typer(quarantine_app, name="quarantine")
+alert_app = typer.Typer(
+    help="Saved searches that watch ingestion: every run matches its new and changed articles.",
+    no_args_is_help=True,
+    **_TYPER_OPTS,
+)
+app.add_typer(alert_app, name="alert")
 
 console = Console(stderr=True)
 
@@ -390,9 +396,29 @@ def _print_ingest_report(report: dict) -> None:
     table = Table(title=f"Ingestion into {report['index']}", show_header=True)
     table.add_column("documents")
     table.add_column("count", justify="right")
-    for key in ("seen", "new", "updated", "unchanged", "duplicates", "quarantined", "chunks_written"):
-        table.add_row(key.replace("_", " "), str(report[key]))
+    for key in (
+        "seen",
+        "new",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "quarantined",
+        "suppressed",
+        "chunks_written",
+    ):
+        if key in report:  # a report from a worker older than this CLI lacks the newer keys
+            table.add_row(key.replace("_", " "), str(report[key]))
     out.print(table)
+    for name, n in sorted((report.get("alert_matches") or {}).items()):
+        out.print(f"alert [bold]{_esc(name)}[/]: {n} new match(es) (`newsdesk alert matches {_esc(name)}`)")
+    for error in report.get("alert_errors") or []:
+        out.print(f"[yellow]alert matching failed[/]: {_esc(error)}", highlight=False)
+    for error in report.get("webhook_errors") or []:
+        out.print(
+            f"[yellow]webhook of alert {_esc(error['alert'])} ({_esc(error['webhook'])}) failed[/]: "
+            f"{_esc(error['error'])}; its matches are posted again with the next run",
+            highlight=False,
+        )
     if report["boilerplate_removed"]:
         rules = Table(title="Boilerplate removed", show_header=True)
         rules.add_column("rule")
@@ -1167,6 +1193,328 @@ def quarantine_retry(
         out.print("Quarantine is empty: nothing to retry.")
         return
     ingest(origins, source=None, no_embed=no_embed, batch_size=64, index=None, json_out=json_out)
+
+
+# --------------------------------------------------------------------------------------------
+# alerts, takedowns, the archive overview, MCP
+# --------------------------------------------------------------------------------------------
+def _es_client():
+    """The Elasticsearch client of this command's settings, after a quick check that it answers."""
+    from search.preflight import require_elasticsearch
+    from search.store import make_client
+
+    s = settings().search
+    try:
+        require_elasticsearch(s)
+    except Exception as exc:
+        _fail(exc)
+    return make_client(s)
+
+
+def _alerts():
+    from search.alerts import Alerts
+
+    return Alerts(_es_client(), settings().search)
+
+
+@alert_app.command("add")
+def alert_add(
+    name: Annotated[str, typer.Argument(help="A name: letters, digits, '.', '_' or '-'.")],
+    query: Annotated[str, typer.Argument(help="Words, as for `newsdesk search --mode keyword`.")],
+    source: Annotated[str | None, typer.Option(help="Only articles of this source.")] = None,
+    entity: Annotated[
+        list[str] | None, typer.Option("--entity", help="Only articles tagged with this entity (repeatable).")
+    ] = None,
+    webhook: Annotated[
+        str | None, typer.Option(help="http(s) URL that gets one POST per run with the run's matches.")
+    ] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace an alert of the same name.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Save a search: every later ingestion run matches its new and changed articles against it."""
+    from search.alerts import Alert, AlertError
+
+    alert = Alert(name, query, source=source, entities=list(entity or []), webhook=webhook)
+    try:
+        saved = _alerts().add(alert, allow_private_urls=settings().fetch.allow_private_urls, replace=replace)
+    except AlertError as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if json_out:
+        out.print_json(json.dumps(saved.to_dict()))
+        return
+    out.print(f"Alert {saved.name!r} saved: it watches every ingestion run from now on.", highlight=False)
+
+
+@alert_app.command("list")
+def alert_list(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Saved alerts (webhooks shown by host only: their URLs often carry a token)."""
+    alerts = _alerts().list()
+    if json_out:
+        out.print_json(json.dumps({"alerts": [a.to_dict() for a in alerts]}))
+        return
+    if not alerts:
+        out.print('No alerts yet: `newsdesk alert add NAME "QUERY"`.')
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(alerts)} alert(s)")
+    for col in ("name", "query", "source", "entities", "webhook", "created"):
+        table.add_column(col)
+    for a in alerts:
+        d = a.to_dict()
+        table.add_row(
+            _esc(a.name), _esc(a.query), _esc(a.source or ""), _esc(", ".join(a.entities)),
+            _esc(d["webhook"] or ""), a.created_at,
+        )  # fmt: skip
+    out.print(table)
+
+
+@alert_app.command("remove")
+def alert_remove(name: Annotated[str, typer.Argument(help="The alert's name.")]) -> None:
+    """Delete an alert and its recorded matches."""
+    if not _alerts().remove(name):
+        console.print(f"No alert named {name!r}.", style="red", markup=False)
+        raise typer.Exit(1)
+    out.print(f"Alert {name!r} removed.", highlight=False)
+
+
+@alert_app.command("matches")
+def alert_matches(
+    name: Annotated[str, typer.Argument(help="The alert's name.")],
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
+    run: Annotated[str | None, typer.Option("--run", help="Only this ingestion run's matches.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Articles the alert matched, newest first, with the run that matched each."""
+    alerts = _alerts()
+    if alerts.get(name) is None:
+        console.print(f"No alert named {name!r}.", style="red", markup=False)
+        raise typer.Exit(1)
+    matches = alerts.matches(name, limit=limit, run_id=run)
+    if json_out:
+        out.print_json(json.dumps({"alert": name, "matches": matches}))
+        return
+    if not matches:
+        out.print(f"Alert {name!r} has matched nothing yet.", highlight=False)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(matches)} match(es) of {name!r}")
+    for col in ("matched (UTC)", "published", "source", "title", "doc_id"):
+        table.add_column(col)
+    for m in matches:
+        when = (m["matched_at"] or "")[:19].replace("T", " ")
+        table.add_row(
+            when,
+            (m["published"] or "")[:10],
+            _esc(m["source"] or ""),
+            _esc(m["title"] or ""),
+            _esc(m["doc_id"]),
+        )
+    out.print(table)
+
+
+@app.command()
+def delete(
+    doc_ids: Annotated[list[str] | None, typer.Argument(help="Articles to take down, by doc_id.")] = None,
+    reason: Annotated[str, typer.Option(help="Why (kept in the tombstone).")] = "",
+    undo: Annotated[
+        bool, typer.Option("--undo", help="Lift the takedowns of these doc_ids (and of their copies).")
+    ] = False,
+    source: Annotated[str | None, typer.Option(help="Retention: every article of this source.")] = None,
+    before: Annotated[
+        str | None, typer.Option(help="Retention: articles published before this day (YYYY-MM-DD).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; delete nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Delete by --source/--before without asking.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Take articles down: record, chunks, copies and alert matches go; a tombstone keeps them out.
+
+    A later ingestion of the same doc_id, URL or text is skipped and counted as `suppressed`.
+    `--undo` lifts it (re-ingest the source to bring the article back). `--source`/`--before`
+    select by source and publication date for retention policies: `--dry-run` counts them; the
+    deletion itself needs `--yes` (or a confirmation at a terminal); without either it only counts
+    and exits 1, so a script that forgot `--yes` notices.
+    """
+    ids = list(doc_ids or [])
+    selecting = source is not None or before is not None
+    if (not ids and not selecting) or (ids and selecting):
+        console.print(
+            "Give doc_ids, or --source/--before for a retention deletion (not both).",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    if undo and (selecting or dry_run):
+        console.print("--undo takes doc_ids only.", style="red", markup=False)
+        raise typer.Exit(2)
+    before_d = _parse_date(before, "before")
+    client = _es_client()
+    index = settings().search.index
+    if undo:
+        _undo(client, index, ids, json_out)
+    elif selecting:
+        _delete_retention(client, index, source, before_d, reason, dry_run, yes, json_out)
+    else:
+        _delete_ids(client, index, ids, reason, dry_run, json_out)
+
+
+def _delete_ids(client: Any, index: str, ids: list[str], reason: str, dry_run: bool, json_out: bool) -> None:
+    from search.store import articles_alias
+    from search.takedowns import delete_documents
+
+    if dry_run:
+        docs = client.mget(index=articles_alias(index), ids=ids, source=False)["docs"]
+        found = [d["_id"] for d in docs if d.get("found")]
+        body = {"dry_run": True, "would_delete": found, "not_found": [d for d in ids if d not in found]}
+        if json_out:
+            out.print_json(json.dumps(body))
+        else:
+            out.print(f"Would take down {found or 'nothing'}; not found: {body['not_found'] or 'none'}.")
+        return
+    report = delete_documents(client, index, ids, reason)
+    if json_out:
+        out.print_json(json.dumps(report.to_dict()))
+    else:
+        out.print(
+            f"Took down {len(report.deleted)} article(s) and {len(report.copies_deleted)} copy record(s): "
+            f"{report.chunks_deleted} chunks, {report.matches_deleted} alert matches deleted; tombstoned, so "
+            "re-ingesting them is skipped (`newsdesk delete --undo DOC_ID` lifts that).",
+            highlight=False,
+        )
+    for doc_id in report.not_found:
+        console.print(f"No article {doc_id!r} in {index!r}: nothing done for it.", style="red", markup=False)
+    if report.not_found:
+        raise typer.Exit(1)
+
+
+def _delete_retention(
+    client: Any,
+    index: str,
+    source: str | None,
+    before: Any,
+    reason: str,
+    dry_run: bool,
+    yes: bool,
+    json_out: bool,
+) -> None:
+    from search.takedowns import delete_retention, retention_count
+
+    counted = retention_count(client, index, source, before)
+    parts = [f"source {source!r}" if source else "", f"published before {before}" if before else ""]
+    what = " and ".join(p for p in parts if p)
+    summary = f"{counted['articles']} article record(s) ({counted['chunks']} chunks) of {what}"
+    if dry_run or not counted["articles"]:
+        if json_out:
+            out.print_json(json.dumps({"dry_run": True, **counted}))
+        else:
+            out.print(f"Would delete {summary}.", highlight=False)
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            console.print(f"Would delete {summary}; nothing deleted: pass --yes to delete.", markup=False)
+            raise typer.Exit(1)
+        if not typer.confirm(f"Delete {summary}?", default=False):
+            raise typer.Exit(1)
+    report = delete_retention(client, index, source, before, reason)
+    if json_out:
+        out.print_json(json.dumps(report.to_dict()))
+        return
+    out.print(
+        f"Deleted {len(report.deleted)} article(s) and {len(report.copies_deleted)} copy record(s) "
+        f"({report.chunks_deleted} chunks), each tombstoned.",
+        highlight=False,
+    )
+
+
+def _undo(client: Any, index: str, ids: list[str], json_out: bool) -> None:
+    from search.takedowns import lift
+
+    lifted = lift(client, index, ids)
+    missing = [d for d in ids if d not in {s["doc_id"] for s in lifted}]
+    if json_out:
+        out.print_json(json.dumps({"lifted": lifted, "not_found": missing}))
+    else:
+        for stone in lifted:
+            origin = f"; re-ingest {stone['origin']} to bring it back" if stone.get("origin") else ""
+            out.print(f"Lifted the takedown of {stone['doc_id']}{origin}.", highlight=False)
+    for doc_id in missing:
+        console.print(f"No takedown of {doc_id!r}.", style="red", markup=False)
+    if missing:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """What the archive holds: articles and chunks per source, dates, copies, takedowns, sizes, runs."""
+    from flows.overview import overview_extras
+    from search.stats import archive_stats
+
+    client = _es_client()
+    s = settings()
+    body = archive_stats(client, s.search.index, extras=lambda: overview_extras(s))
+    if json_out:
+        out.print_json(json.dumps(body))
+        return
+    _print_stats(body)
+
+
+def _print_stats(body: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    t = body["totals"]
+    out.print(
+        f"[bold]{body['index']}[/]: {t['articles']} articles ({t['duplicates']} wire copies folded in), "
+        f"{t['chunks']} chunks from {t['sources']} source(s), published {t['first_published'] or '?'} to "
+        f"{t['last_published'] or '?'}; {t['tombstones']} takedown(s), {t['alerts']} alert(s) with "
+        f"{t['alert_matches']} match(es); {body['index_bytes']['total'] / 1e6:.1f} MB on disk; "
+        f"{body['quarantined']} quarantined input(s).",
+        highlight=False,
+    )
+    table = Table(title="Sources")
+    for col in ("source", "articles", "copies", "chunks", "first", "last"):
+        table.add_column(col, justify="right" if col in ("articles", "copies", "chunks") else "left")
+    for r in body["sources"][:30]:
+        table.add_row(
+            _esc(r["source"]), str(r["articles"]), str(r["duplicates"]), str(r["chunks"]),
+            r["first_published"] or "", r["last_published"] or "",
+        )  # fmt: skip
+    if len(body["sources"]) > 30 or body["other_sources"]:
+        out.print(
+            f"(first 30 of {len(body['sources']) + body['other_sources']} sources; --json has them all)"
+        )
+    out.print(table)
+    runs = body.get("runs") or {}
+    if runs.get("available"):
+        for r in runs["recent"]:
+            counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items())
+            out.print(f"run {r['name'] or r['flow_run_id']}: {r['state']} {r['start_time'] or ''} {counts}")
+    else:
+        out.print("[dim]No Prefect server answers: no run history (`newsdesk up` keeps one).[/]")
+
+
+@app.command()
+def mcp() -> None:
+    """Serve newsdesk's search, ask and get_document to an MCP client over stdio.
+
+    Point an assistant's MCP configuration at this command (with NEWSDESK_ES_URL and
+    NEWSDESK_INDEX in its environment); `newsdesk serve` offers the same tools over streamable
+    HTTP at /mcp.
+    """
+    from search.mcp_server import build_mcp_server
+
+    searcher: list[Any] = []
+
+    def get_searcher() -> Any:
+        if not searcher:  # at the first tool call: the client's handshake does not wait for Haystack
+            from search.retrieval import Searcher
+
+            searcher.append(Searcher(settings().search))
+        return searcher[0]
+
+    build_mcp_server(get_searcher).run("stdio")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,6 +1,7 @@
 """The ingestion flow: the one way data enters the index (CLI, schedule and API all run it).
 
-    load → learn per-source boilerplate → [clean → chunk → embed → write] per batch → refresh → report
+    load → learn per-source boilerplate → [clean → chunk → embed → write → match alerts] per batch
+         → refresh → post alert webhooks → report
 
 Cleaning and writing are the plain stages that the Haystack indexing pipeline's two components
 wrap (``ingest.cleaning.Cleaner``, ``search.index_writer.IndexWriter``; see
@@ -37,6 +38,7 @@ from search.indexing import IndexReport
 from search.prefect_runs import REPORT_KEY, RESULT_KEY, report_row
 from search.preflight import require_elasticsearch
 from search.store import is_transient
+from search.webhooks import WebhookResult, deliver_webhooks
 
 ProgressHook = Callable[[str, int, int | None], None]  # (stage, done, total)
 _progress_hook: ProgressHook | None = None
@@ -85,6 +87,16 @@ def clean_batch(items: list[RawRecord | IngestError], cleaner: Cleaner) -> Clean
 )
 def index_batch(articles: list[CleanArticle], writer: IndexWriter) -> IndexReport:
     return writer.write(articles)
+
+
+@task(name="deliver-webhooks", cache_policy=NO_CACHE)
+def deliver_alert_webhooks(writer: IndexWriter, run_id: str, allow_private_urls: bool) -> WebhookResult:
+    """Each alert's new matches to its webhook: retried inside (tenacity), never failing the run."""
+    settings = writer.embedding.model_copy(update={"index": writer.index})
+    try:
+        return deliver_webhooks(writer.client, settings, run_id=run_id, allow_private_urls=allow_private_urls)
+    except Exception as exc:  # e.g. Elasticsearch gone after the last batch: report, do not fail
+        return WebhookResult(errors=[{"alert": "*", "webhook": "", "error": f"{type(exc).__name__}: {exc}"}])
 
 
 def _transient_state(state: Any) -> bool:
@@ -141,7 +153,7 @@ def ingest_flow(
     # with embed=False, never pays for it (nor imports torch or Haystack); its size is asked only
     # if the chunk index must be created.
     cleaner = Cleaner(profiles_dir=str(ingest_settings.boilerplate_dir))
-    writer = IndexWriter.from_settings(settings, embed=embed)
+    writer = IndexWriter.from_settings(settings, embed=embed, run_id=report.run_id)
     require_elasticsearch(settings)  # a stopped cluster fails the run at once, with the fix
     writer.prepare()
 
@@ -176,19 +188,31 @@ def ingest_flow(
     t = time.perf_counter()
     writer.refresh()
     report.seconds["refresh"] = time.perf_counter() - t
+    alerts = writer.alert_run()
+    if alerts is not None and alerts.webhooks:  # post what alerts matched (this run, or undelivered before)
+        t = time.perf_counter()
+        sent = deliver_alert_webhooks(writer, report.run_id, run_settings.fetch.allow_private_urls)
+        report.webhook_errors = sent.errors
+        report.seconds["webhooks"] = time.perf_counter() - t
     report.seconds["clean"] = clean_seconds
     report.seconds["total"] = time.perf_counter() - started
     _publish_artifact(report)
     logger.info(
-        "ingested %d: %d new, %d updated, %d unchanged, %d duplicates, %d quarantined, %d chunks written",
+        "ingested %d: %d new, %d updated, %d unchanged, %d duplicates, %d quarantined, %d suppressed, "
+        "%d chunks written",
         report.seen,
         report.new,
         report.updated,
         report.unchanged,
         report.duplicates,
         report.quarantined,
+        report.suppressed,
         report.chunks_written,
     )
+    for error in report.webhook_errors:
+        logger.warning(
+            "webhook of alert %s (%s) failed: %s", error["alert"], error["webhook"], error["error"]
+        )
     return report.to_dict()
 
 

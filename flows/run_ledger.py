@@ -21,6 +21,7 @@ from search.indexing import IndexReport
 REPORT_KEYS = (
     "run_id", "seen", "new", "updated", "unchanged", "duplicates", "quarantined", "chunks_written",
     "chunks_deleted", "boilerplate_removed", "seconds", "quarantine", "index",
+    "suppressed", "alert_matches", "alert_errors", "webhook_errors",
 )  # fmt: skip
 
 Where = tuple[str, int | None]  # (origin, record number): how the quarantine names an input
@@ -30,8 +31,10 @@ Where = tuple[str, int | None]  # (origin, record number): how the quarantine na
 class RunReport(IndexReport):
     """The contract's ``ingest --json`` object, also published as a Prefect artifact.
 
-    The batches' ``IndexReport`` counts add straight into it; a run adds what only it knows
-    (quarantine, boilerplate removed, the run and the index).
+    The batches' ``IndexReport`` counts add straight into it (``suppressed``: skipped because a
+    takedown names them; ``alert_matches``: new matches per alert); a run adds what only it knows
+    (quarantine, boilerplate removed, the run and the index, ``webhook_errors``: alert webhooks
+    that failed, each ``{"alert", "webhook" (its host only), "error"}``).
     """
 
     run_id: str = ""
@@ -39,6 +42,7 @@ class RunReport(IndexReport):
     boilerplate_removed: dict[str, int] = field(default_factory=dict)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     index: str = ""
+    webhook_errors: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in REPORT_KEYS}
@@ -156,6 +160,7 @@ def report_markdown(report: RunReport) -> str:
         ("unchanged", report.unchanged),
         ("duplicates", report.duplicates),
         ("quarantined", report.quarantined),
+        ("suppressed (taken down)", report.suppressed),
         ("chunks written", report.chunks_written),
         ("chunks deleted", report.chunks_deleted),
     ]
@@ -165,6 +170,14 @@ def report_markdown(report: RunReport) -> str:
     md += [f"| {k} | {v} |" for k, v in report.boilerplate_removed.items()] or ["| (none) | 0 |"]
     md += ["", "| stage | seconds |", "|---|---:|"]
     md += [f"| {k} | {v:.2f} |" for k, v in report.seconds.items()]
+    if report.alert_matches:
+        md += ["", "| alert | new matches |", "|---|---:|"]
+        md += [f"| {name} | {n} |" for name, n in sorted(report.alert_matches.items())]
+    for error in report.alert_errors:
+        md += ["", f"alert matching failed: {error[:300]}"]
+    if report.webhook_errors:
+        md += ["", "| alert | webhook | failed |", "|---|---|---|"]
+        md += [f"| {e['alert']} | {e['webhook']} | {e['error'][:200]} |" for e in report.webhook_errors]
     if report.quarantine:
         md += ["", "| quarantined input | stage | reason |", "|---|---|---|"]
         md += [

@@ -8,17 +8,16 @@ and a bare 500 without any stack trace for our own bugs. Write endpoints need th
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 from elastic_transport import ConnectionError as ESConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -26,14 +25,25 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.urls import FetchSettings
-from search.api_deps import APIError, ApiState, IngestRunner, NoIngestRunner, default_ingest_runner
+from search.api_deps import (
+    APIError,
+    ApiState,
+    IngestRunner,
+    NoIngestRunner,
+    default_ingest_runner,
+    require_api_key,
+)
 from search.api_models import ErrorResponse
+from search.mcp_server import mcp_http
 from search.retrieval import QueryError
+from search.routes import alerts as alerts_routes
 from search.routes import documents as documents_routes
 from search.routes import health as health_routes
 from search.routes import ingest as ingest_routes
 from search.routes import pages as pages_routes
 from search.routes import search as search_routes
+from search.routes import stats as stats_routes
+from search.routes import tombstones as tombstones_routes
 from search.settings import SearchSettings, get_settings
 
 __all__ = [
@@ -120,30 +130,23 @@ def _install_error_handlers(app: FastAPI) -> None:
 # ---------------------------------------------------------------------------------------------
 # app
 # ---------------------------------------------------------------------------------------------
-def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> None:
-    """Write endpoints need ``X-API-Key`` equal to ``NEWSDESK_API_KEY`` (compared in constant time)."""
-    settings: SearchSettings = request.app.state.newsdesk.settings
-    expected = settings.api_key.get_secret_value() if settings.api_key else ""
-    if not expected:
-        raise APIError(403, "writes_disabled", "Write endpoints are disabled: set NEWSDESK_API_KEY.")
-    if not x_api_key or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
-        raise APIError(401, "unauthorized", "A valid X-API-Key header is required.")
-
-
 def create_app(
     settings: SearchSettings | None = None,
     ingest: Callable[[], IngestRunner] | None = None,
     fetch: FetchSettings | None = None,
+    stats_extras: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     """Build the app; tests pass their own settings, ``newsdesk serve`` its one settings object's sections.
 
     ``ingest`` makes the runner of ``POST /ingest`` (called once, at the first job); default:
     the Prefect server of ``PREFECT_API_URL``, else none (ingestion answers 503 with the fix).
     ``fetch``: the URL rules ``POST /ingest`` checks at once and hands to the run (default: the
-    environment's).
+    environment's). ``stats_extras``: what ``GET /stats`` adds beyond Elasticsearch's counts
+    (the quarantine, recent runs), from the layer that knows them.
     """
     settings = settings or get_settings()
-    state = ApiState(settings, ingest or default_ingest_runner, fetch)
+    state = ApiState(settings, ingest or default_ingest_runner, fetch, stats_extras)
+    mcp = mcp_http(settings, lambda: state.searcher) if settings.mcp_http else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -159,7 +162,11 @@ def create_app(
 
             threading.Thread(target=_warm, daemon=True).start()
         try:
-            yield
+            if mcp is None:
+                yield
+            else:
+                async with mcp.sessions():  # the MCP transport's task group lives as long as the app
+                    yield
         finally:
             state.close()  # queued jobs cancelled, the running one finished, its Prefect server stopped
 
@@ -183,14 +190,19 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Content-Type", "X-API-Key"],
         )
     app.include_router(search_routes.router)
     app.include_router(documents_routes.router)
+    app.include_router(tombstones_routes.router)
+    app.include_router(alerts_routes.router)
+    app.include_router(stats_routes.router)
     app.include_router(health_routes.router)
     app.include_router(ingest_routes.router, dependencies=[Depends(require_api_key)])
     app.include_router(pages_routes.router)
+    if mcp is not None:
+        app.router.routes.extend(mcp.routes)  # /mcp (search.mcp_server)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: every response, 413s included, gets its headers
     return app

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from ingest.urls import FetchSettings
 from search.retrieval import Searcher
@@ -69,10 +70,17 @@ class ApiState:
     """What the routers share: the settings, one searcher, the ingestion runner (made lazily)."""
 
     def __init__(
-        self, settings: SearchSettings, ingest: Callable[[], IngestRunner], fetch: FetchSettings | None = None
+        self,
+        settings: SearchSettings,
+        ingest: Callable[[], IngestRunner],
+        fetch: FetchSettings | None = None,
+        stats_extras: Callable[[], dict[str, Any]] | None = None,
     ):
         self.settings = settings
         self.fetch = fetch or FetchSettings()
+        # What the archive overview adds beyond Elasticsearch (quarantine, runs): the composition
+        # root's to give, since it lives in the orchestration layer.
+        self.stats_extras = stats_extras
         self._searcher: Searcher | None = None
         self.lock = threading.Lock()
         self._make_ingest = ingest
@@ -100,6 +108,16 @@ class ApiState:
             jobs.close()
 
 
+def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> None:
+    """Write endpoints need ``X-API-Key`` equal to ``NEWSDESK_API_KEY`` (compared in constant time)."""
+    settings: SearchSettings = request.app.state.newsdesk.settings
+    expected = settings.api_key.get_secret_value() if settings.api_key else ""
+    if not expected:
+        raise APIError(403, "writes_disabled", "Write endpoints are disabled: set NEWSDESK_API_KEY.")
+    if not x_api_key or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+        raise APIError(401, "unauthorized", "A valid X-API-Key header is required.")
+
+
 def get_state(request: Request) -> ApiState:
     return request.app.state.newsdesk
 
@@ -115,3 +133,5 @@ def get_searcher(state: Annotated[ApiState, Depends(get_state)]) -> Searcher:
 StateDep = Annotated[ApiState, Depends(get_state)]
 SettingsDep = Annotated[SearchSettings, Depends(get_api_settings)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+#: For a route (or router) that writes: ``dependencies=[RequireKey]``.
+RequireKey = Depends(require_api_key)

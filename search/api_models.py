@@ -119,3 +119,124 @@ class HealthResponse(BaseModel):
     status: Literal["ok", "degraded", "down"]
     elasticsearch: dict[str, Any]
     index: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# alerts, takedowns, the archive overview
+# ---------------------------------------------------------------------------------------------
+class AlertRequest(BaseModel):
+    name: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    query: str = Field(..., min_length=1, max_length=2000, description="Words, as for keyword search.")
+    source: str | None = Field(
+        None, min_length=1, max_length=200, description="Only articles of this source."
+    )
+    entities: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=list, max_length=20, description="Only articles tagged with every one of these."
+    )
+    webhook: str | None = Field(
+        None, max_length=2048, description="http(s) URL that receives one POST per run with its matches."
+    )
+    replace: bool = Field(False, description="Replace an alert of the same name instead of refusing.")
+
+
+class AlertResponse(BaseModel):
+    name: str
+    query: str
+    source: str | None = None
+    entities: list[str] = []
+    webhook: str | None = Field(None, description="Scheme and host only: a webhook URL may carry a secret.")
+    created_at: str
+
+
+class AlertList(BaseModel):
+    alerts: list[AlertResponse]
+
+
+class AlertMatch(BaseModel):
+    alert: str
+    doc_id: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    run_id: str = Field(..., description="The ingestion run that matched it (its Prefect flow-run id).")
+    matched_at: str
+
+
+class AlertMatches(BaseModel):
+    alert: str
+    matches: list[AlertMatch]
+
+
+class DeleteResponse(BaseModel):
+    deleted: list[str]
+    copies_deleted: list[str] = Field(
+        [], description="Wire copies' records deleted with it (and tombstoned)."
+    )
+    chunks_deleted: int
+    matches_deleted: int
+    not_found: list[str] = []
+
+
+class Tombstone(BaseModel):
+    doc_id: str
+    url: str | None = None
+    content_hash: str | None = None
+    text_hash: str | None = None
+    reason: str = ""
+    deleted_at: str
+    copy_of: str | None = None
+    source: str | None = None
+    title: str | None = None
+    origin: str | None = Field(None, description="Where it was ingested from: re-ingest it after an undo.")
+
+
+class TombstoneList(BaseModel):
+    tombstones: list[Tombstone]
+
+
+class SourceStats(BaseModel):
+    source: str
+    articles: int = Field(..., description="Articles with their own chunks.")
+    duplicates: int = Field(..., description="Wire copies folded into another article.")
+    chunks: int
+    first_published: str | None
+    last_published: str | None
+
+
+class StatsTotals(BaseModel):
+    articles: int
+    duplicates: int
+    chunks: int
+    sources: int
+    tombstones: int
+    alerts: int
+    alert_matches: int
+    first_published: str | None
+    last_published: str | None
+
+
+class RecentRun(BaseModel):
+    flow_run_id: str
+    name: str | None = None
+    state: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    counts: dict[str, int] = {}
+
+
+class RunsOverview(BaseModel):
+    server: str | None = Field(None, description="The Prefect API the runs were read from.")
+    available: bool
+    recent: list[RecentRun] = []
+
+
+class StatsResponse(BaseModel):
+    index: str
+    generated_at: str
+    totals: StatsTotals
+    sources: list[SourceStats]
+    other_sources: int = Field(0, description="Sources beyond the listed ones.")
+    index_bytes: dict[str, int]
+    quarantined: int | None = Field(None, description="Inputs in the quarantine (None: not known here).")
+    runs: RunsOverview | None = Field(None, description="Recent ingestion runs (None: not known here).")

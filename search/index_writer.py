@@ -14,13 +14,17 @@ Usage::
 
 from __future__ import annotations
 
+import time
+import uuid
+
 from elasticsearch import Elasticsearch
 
 from ingest.models import CleanArticle
+from search.alerts import AlertRun
 from search.embedding import get_embedder, model_dims, resolve_model
 from search.indexing import IndexingOptions, IndexReport, index_articles
 from search.settings import SearchSettings, get_settings
-from search.store import ensure_indices, make_client, refresh
+from search.store import alert_matches_index, ensure_indices, make_client, refresh, refresh_indices
 
 
 class IndexWriter:
@@ -31,7 +35,14 @@ class IndexWriter:
     :param embed: compute embeddings for new and changed chunks (off: keyword search only).
     :param entities: tag people, organisations, groups and places (spaCy NER, offline).
     :param embedding: settings whose ``embedding_*`` fields choose the model (default: the process's).
+        Also the settings saved searches are matched with (their keyword settings).
+    :param alerts: match new and changed articles against the saved searches (``search.alerts``).
+    :param run_id: recorded with every alert match (default: one id per writer).
     """
+
+    #: Seconds a loaded set of alerts is used before it is read again (a long-lived writer, such
+    #: as the Haystack component's, sees alerts added after it was built).
+    ALERTS_TTL_S = 60.0
 
     def __init__(
         self,
@@ -41,17 +52,29 @@ class IndexWriter:
         embed: bool = True,
         entities: bool = True,
         embedding: SearchSettings | None = None,
+        alerts: bool = True,
+        run_id: str | None = None,
     ):
         self.client = client
         self.index = index
         self.embed = embed
         self.entities = entities
         self.embedding = embedding or get_settings()
+        self.alerts = alerts
+        self.run_id = run_id or uuid.uuid4().hex
+        self._alert_run: tuple[float, AlertRun | None] | None = None
 
     @classmethod
-    def from_settings(cls, settings: SearchSettings, embed: bool = True) -> IndexWriter:
+    def from_settings(
+        cls, settings: SearchSettings, embed: bool = True, run_id: str | None = None
+    ) -> IndexWriter:
         return cls(
-            make_client(settings), settings.index, embed=embed, entities=settings.entities, embedding=settings
+            make_client(settings),
+            settings.index,
+            embed=embed,
+            entities=settings.entities,
+            embedding=settings,
+            run_id=run_id,
         )
 
     def options(self) -> IndexingOptions:
@@ -71,8 +94,25 @@ class IndexWriter:
             return get_embedder(self.embedding).embed_documents(texts)
 
         return index_articles(
-            self.client, self.index, articles, self.options(), embed_fn if self.embed else None
+            self.client,
+            self.index,
+            articles,
+            self.options(),
+            embed_fn if self.embed else None,
+            alerts=self.alert_run(),
         )
+
+    def alert_run(self) -> AlertRun | None:
+        """The saved searches this writer matches (None: none saved, or alerts off)."""
+        if not self.alerts:
+            return None
+        now = time.monotonic()
+        if self._alert_run is None or now - self._alert_run[0] > self.ALERTS_TTL_S:
+            settings = self.embedding.model_copy(update={"index": self.index})
+            self._alert_run = (now, AlertRun.load(self.client, settings, self.run_id))
+        return self._alert_run[1]
 
     def refresh(self) -> None:
         refresh(self.client, self.index)
+        if self._alert_run is not None and self._alert_run[1] is not None:
+            refresh_indices(self.client, alert_matches_index(self.index))

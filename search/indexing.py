@@ -10,7 +10,13 @@ The article index is the ledger. For each batch we read the stored articles (one
   so a crash anywhere before it makes the next run redo the article;
 * **duplicate** (exact normalised text, or MinHash near-duplicate of an already indexed article):
   no chunks of its own; the copy's source, URL and date are appended to the canonical article's
-  ``also_published_by``, so search shows one result that knows how many outlets ran it.
+  ``also_published_by``, so search shows one result that knows how many outlets ran it;
+* **suppressed** (a takedown's tombstone names its id, URL or text, ``search.takedowns``): nothing
+  is read or written for it.
+
+New and changed articles are matched against the saved searches (``search.alerts``) once their
+chunks are written and before their ledger records are, so a run that dies in between matches
+them again next time, and an unchanged article is never matched again.
 
 Nothing is refreshed per write; callers refresh once per batch (``store.refresh``).
 """
@@ -31,8 +37,10 @@ from ingest.chunking import chunk_text
 from ingest.dedupe import DuplicateIndex, minhash_bands, minhash_signature
 from ingest.entities import ENTITY_TYPES, all_entities, tag_entities
 from ingest.models import CleanArticle, chunk_id, normalise_text
+from search.alerts import AlertRun
 from search.analysis import stem_text
-from search.store import articles_alias, bulk_write
+from search.store import articles_alias, bulk_write, is_transient
+from search.takedowns import suppressed
 
 CHUNKER_VERSION = "c1"
 
@@ -51,12 +59,21 @@ class IndexReport:
     failed: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     duplicate_of: dict[str, str] = field(default_factory=dict)
+    suppressed: int = 0  # named by a takedown's tombstone: skipped
+    alert_matches: dict[str, int] = field(default_factory=dict)  # alert name -> new matches
+    alert_errors: list[str] = field(default_factory=list)  # matching that failed (never the articles)
 
     def add(self, other: IndexReport) -> None:
-        for name in ("seen", "new", "updated", "unchanged", "duplicates", "chunks_written", "chunks_deleted"):
+        for name in (
+            "seen", "new", "updated", "unchanged", "duplicates", "chunks_written", "chunks_deleted",
+            "suppressed",
+        ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failed.update(other.failed)
         self.duplicate_of.update(other.duplicate_of)
+        for alert, n in other.alert_matches.items():
+            self.alert_matches[alert] = self.alert_matches.get(alert, 0) + n
+        self.alert_errors += other.alert_errors
         for k, v in other.seconds.items():
             self.seconds[k] = self.seconds.get(k, 0.0) + v
 
@@ -101,8 +118,15 @@ def index_articles(
     articles: Sequence[CleanArticle],
     options: IndexingOptions,
     embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    *,
+    alerts: AlertRun | None = None,
+    check_tombstones: bool = True,
 ) -> IndexReport:
-    """Index one batch of clean articles idempotently; see the module docstring."""
+    """Index one batch of clean articles idempotently; see the module docstring.
+
+    ``alerts``: the run's saved searches, matched against the batch's new and changed articles.
+    ``check_tombstones``: skip articles a takedown names (off only for benchmarks of the rest).
+    """
     report = IndexReport(seen=len(articles))
     if not articles:
         return report
@@ -113,6 +137,13 @@ def index_articles(
     for article in articles:
         by_id[article.doc_id] = article
     report.unchanged += len(articles) - len(by_id)
+    if check_tombstones:
+        for doc_id in suppressed(client, alias, {d: (a.url, text_hash(a.text)) for d, a in by_id.items()}):
+            del by_id[doc_id]
+            report.suppressed += 1
+        if not by_id:
+            report.seconds["lookup"] = time.perf_counter() - t0
+            return report
     stored = _mget_articles(client, art_alias, list(by_id))
 
     version = options.pipeline_version
@@ -187,8 +218,16 @@ def index_articles(
             if "not_found" not in reason and "404" not in reason:
                 failed_docs.setdefault(cid.rsplit("#", 1)[0], f"deleting stale {cid}: {reason}")
         report.chunks_deleted += len(deleted.written)
+    report.seconds["write"] = time.perf_counter() - t3
+
+    # --- alerts: new and changed articles, once their chunks are searchable ---------------------
+    if alerts is not None:
+        t_alerts = time.perf_counter()
+        _match_alerts(alerts, [a for a in originals if a.doc_id not in failed_docs], report)
+        report.seconds["alerts"] = time.perf_counter() - t_alerts
 
     # --- articles last: the commit marker ------------------------------------------------------
+    t4 = time.perf_counter()
     now = datetime.now(UTC).isoformat()
     art_actions = []
     copies_to_add: dict[str, list[dict[str, Any]]] = {}
@@ -219,8 +258,19 @@ def index_articles(
             setattr(report, what, getattr(report, what) + 1)
     _append_copies(client, art_alias, copies_to_add, art_actions)
     report.failed.update(failed_docs)
-    report.seconds["write"] = time.perf_counter() - t3
+    report.seconds["write"] += time.perf_counter() - t4
     return report
+
+
+def _match_alerts(alerts: AlertRun, articles: list[CleanArticle], report: IndexReport) -> None:
+    """Alerts never fail ingestion: Elasticsearch being away makes the batch retry (as for any
+    write); any other failure is reported and the articles are written regardless."""
+    try:
+        report.alert_matches = dict(alerts.match(articles))
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        report.alert_errors.append(f"matching {len(articles)} article(s): {type(exc).__name__}: {exc}"[:500])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -134,3 +134,67 @@ def index_settings(shards: int = 1, replicas: int = 0) -> dict:
         # Bulk ingestion refreshes explicitly at the end of a batch; 1s keeps queries fresh otherwise.
         "refresh_interval": "1s",
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Indices beside the two above (plain indices named after the alias, not versioned behind one:
+# they hold few, small documents that ``newsdesk reindex`` leaves alone).
+# ---------------------------------------------------------------------------------------------
+def alert_mapping() -> dict:
+    """Saved searches (``search.alerts``): their words and filters, as the user gave them.
+
+    The query itself is rebuilt from ``query`` with the search settings of the run that matches
+    it, so an alert always means what keyword search means now.
+    """
+    return {
+        "dynamic": "false",
+        "properties": {
+            "name": {"type": "keyword"},
+            "query": {"type": "text", "index": False},
+            "source": {"type": "keyword"},
+            "entities": {"type": "keyword"},
+            "webhook": {"type": "keyword", "index": False},
+            "created_at": {"type": "date"},
+        },
+    }
+
+
+def alert_match_mapping() -> dict:
+    """One document per (alert, article, content version) that matched: what ``GET /alerts/{name}
+    /matches`` lists and what a webhook delivers."""
+    return {
+        "dynamic": "false",
+        "properties": {
+            "alert": {"type": "keyword"},
+            "doc_id": {"type": "keyword"},
+            "content_hash": {"type": "keyword"},
+            "run_id": {"type": "keyword"},
+            "matched_at": {"type": "date"},
+            "title": {"type": "text", "analyzer": "news_text"},
+            "url": {"type": "keyword", "ignore_above": 2048},
+            "source": {"type": "keyword"},
+            "published": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+            "delivered": {"type": "boolean"},
+        },
+    }
+
+
+def tombstone_mapping() -> dict:
+    """What a takedown leaves (``search.takedowns``): enough to recognise the article again (its id,
+    normalised URL and text hash), never its text."""
+    return {
+        "dynamic": "false",
+        "properties": {
+            "doc_id": {"type": "keyword"},
+            "url": {"type": "keyword", "ignore_above": 2048},
+            "url_key": {"type": "keyword", "ignore_above": 2048},
+            "content_hash": {"type": "keyword"},
+            "text_hash": {"type": "keyword"},
+            "reason": {"type": "text", "index": False},
+            "deleted_at": {"type": "date"},
+            "copy_of": {"type": "keyword"},
+            "source": {"type": "keyword"},
+            "title": {"type": "text", "index": False},
+            "origin": {"type": "keyword", "index": False},
+        },
+    }

@@ -10,8 +10,9 @@ pronouns before stemming; a query that is *only* such words keeps them (someone 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from search.analysis import ENGLISH_STOP_WORDS
+from search.analysis import ENGLISH_STOP_WORDS, stem_text
 
 QUESTION_WORDS = frozenset(
     """
@@ -87,3 +88,52 @@ def emphasis_clauses(query: str, boost: float) -> list[dict]:
     ]
     clauses += [{"match_phrase": {"content": {"query": n, "boost": boost}}} for n in parts["numbers"]]
     return clauses
+
+
+def keyword_query(
+    query: str,
+    *,
+    min_should_match: str | None,
+    strip_question_words: bool = True,
+    emphasis_boost: float = 1.0,
+    max_terms: int = 256,
+    only_what_decides: bool = False,
+) -> dict[str, Any] | None:
+    """The ``bool`` query keyword search runs for ``query``; ``None`` when no searchable term is left.
+
+    One builder for every place a user's words become a keyword query: the BM25 retriever
+    (``search.retrievers``) and saved searches (``search.alerts``), so an alert fires on exactly
+    the chunks keyword search would find. The relevance floor: a chunk must match enough of the
+    query's terms (``min_should_match``) in its stemmed text or its article's stemmed title; the
+    unstemmed text, captions and emphasised phrases only add to the score.
+
+    ``only_what_decides``: leave out the clauses that only add to the score (with a floor, they
+    never decide whether a chunk is a hit): the same hits, for matching without ranking, at about
+    half the cost (``search.alerts``).
+    """
+    terms = query.split()
+    if len(terms) > max_terms:
+        query = " ".join(terms[:max_terms])
+    emphasised = emphasis_clauses(query, emphasis_boost)
+    if strip_question_words:
+        query = keyword_text(query)
+    stemmed = stem_text(query)
+    if not stemmed.strip():
+        return None
+    floor = {"minimum_should_match": min_should_match} if min_should_match else {}
+    topical: list[dict[str, Any]] = [
+        {"match": {"content_stem": {"query": stemmed, **floor}}},
+        {"match": {"title_stem": {"query": stemmed, "boost": 0.8, **floor}}},
+    ]
+    extra: list[dict[str, Any]] = [
+        {"match": {"content": {"query": query, "boost": 0.5}}},
+        {"match": {"captions": {"query": query, "boost": 0.3}}},
+        *emphasised,
+    ]
+    if min_should_match:
+        # A query that matches nothing this well gets no hits (not a page of stop-word matches).
+        floor_query = {"bool": {"should": topical, "minimum_should_match": 1}}
+        if only_what_decides:
+            return floor_query
+        return {"bool": {"must": [floor_query], "should": extra}}
+    return {"bool": {"should": topical + extra, "minimum_should_match": 1}}

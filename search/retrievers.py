@@ -18,10 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.lazy_torch import haystack_without_torch
-from search.analysis import stem_text
 from search.es_connection import ElasticsearchConnection, connection_params
 from search.es_filters import to_es_filter
-from search.query import emphasis_clauses, keyword_text
+from search.query import keyword_query, keyword_text
 from search.settings import SearchSettings
 
 with haystack_without_torch():  # see ingest/lazy_torch.py: torch loads only when a model runs
@@ -116,36 +115,21 @@ class NewsBM25Retriever(ElasticsearchConnection):
 
     def request(self, query: str, filters: dict[str, Any] | None, top_k: int) -> dict[str, Any] | None:
         """The search request body (``None``: the query has no searchable term)."""
+        built = keyword_query(
+            query,
+            min_should_match=self.min_should_match,
+            strip_question_words=self.strip_question_words,
+            emphasis_boost=self.emphasis_boost,
+            max_terms=MAX_QUERY_TERMS,
+        )
+        if built is None:
+            return None
+        bool_query: dict[str, Any] = built["bool"]
         terms = query.split()
         if len(terms) > MAX_QUERY_TERMS:
             query = " ".join(terms[:MAX_QUERY_TERMS])
-        emphasised = emphasis_clauses(query, self.emphasis_boost)
         if self.strip_question_words:
             query = keyword_text(query)
-        stemmed = stem_text(query)
-        if not stemmed.strip():
-            return None
-        msm = self.min_should_match
-        floor = {"minimum_should_match": msm} if msm else {}
-        topical: list[dict[str, Any]] = [
-            {"match": {"content_stem": {"query": stemmed, **floor}}},
-            {"match": {"title_stem": {"query": stemmed, "boost": 0.8, **floor}}},
-        ]
-        extra: list[dict[str, Any]] = [
-            {"match": {"content": {"query": query, "boost": 0.5}}},
-            {"match": {"captions": {"query": query, "boost": 0.3}}},
-            *emphasised,
-        ]
-        if msm:
-            # The floor: a chunk must match enough of the query's terms in its text or its
-            # article's title; the other fields only add to the score. A query that matches
-            # nothing that well gets no hits.
-            bool_query: dict[str, Any] = {
-                "must": [{"bool": {"should": topical, "minimum_should_match": 1}}],
-                "should": extra,
-            }
-        else:
-            bool_query = {"should": topical + extra, "minimum_should_match": 1}
         if filters:
             bool_query["filter"] = to_es_filter(filters)
         return {

@@ -108,6 +108,29 @@ class SearchSettings(BaseSettings):
         True, description="Tag people, organisations, groups and places at ingestion (spaCy NER, offline)."
     )
 
+    # Alerts: webhooks (search/webhooks.py).
+    webhook_timeout_s: float = Field(10.0, gt=0, le=120, description="Per-attempt timeout of a webhook POST.")
+    webhook_attempts: int = Field(
+        3, ge=1, le=10, description="Tries per webhook POST (connection errors, timeouts, 429 and 5xx retry)."
+    )
+    webhook_retry_delay_s: float = Field(
+        1.0, ge=0, le=60, description="Wait before the first retry of a webhook POST; doubles per retry."
+    )
+    webhook_max_matches: int = Field(
+        500, ge=1, le=10_000, description="Matches one webhook POST carries; the rest follow next run."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="Signs webhook bodies: X-Newsdesk-Signature: sha256=<HMAC of the body>."
+    )
+
+    # MCP (search/mcp_server.py).
+    mcp_http: bool = Field(True, description="Serve MCP over streamable HTTP at /mcp beside the API.")
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host headers /mcp accepts besides 127.0.0.1, localhost and [::1] (comma-separated, "
+        "host:port or host:*): its guard against DNS rebinding.",
+    )
+
     # Ranking (search): see search/ranking.py and bench/eval_ranking.py for how these were chosen.
     fusion: Literal["rrf", "minmax", "zscore"] = Field(
         "rrf", description="How hybrid fuses the keyword and semantic article rankings."
@@ -167,7 +190,7 @@ class SearchSettings(BaseSettings):
     openai_model: str | None = Field(None, description="Chat model name (reader=openai).")
     openai_api_key: SecretStr | None = Field(None, description="Key for the OpenAI-compatible endpoint.")
 
-    @field_validator("cors_origins", "ingest_roots", mode="before")
+    @field_validator("cors_origins", "ingest_roots", "mcp_allowed_hosts", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

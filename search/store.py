@@ -55,6 +55,21 @@ def articles_alias(alias: str) -> str:
     return f"{alias}-articles"
 
 
+def alerts_index(alias: str) -> str:
+    """Saved searches of the index behind ``alias`` (``search.alerts``)."""
+    return f"{alias}-alerts"
+
+
+def alert_matches_index(alias: str) -> str:
+    """What the saved searches matched, one document per alert, article and content version."""
+    return f"{alias}-alert-matches"
+
+
+def tombstones_index(alias: str) -> str:
+    """Takedowns (``search.takedowns``): what must not be indexed again."""
+    return f"{alias}-tombstones"
+
+
 @es_retry
 def _add_new_fields(client: Elasticsearch, alias: str) -> None:
     """Fields added to the mapping since an index was created (adding fields needs no reindex)."""
@@ -104,6 +119,45 @@ def ensure_indices(
             if exc.meta.status == 400 and "resource_already_exists" in str(exc):
                 continue  # a concurrent run created it first
             raise
+
+
+@es_retry
+def ensure_index(client: Elasticsearch, name: str, mapping: dict[str, Any]) -> None:
+    """Create a plain (unversioned) index if it is missing; safe when two processes race to it."""
+    if client.indices.exists(index=name):
+        return
+    try:
+        client.indices.create(index=name, settings=index_settings(1, 0), mappings=mapping)
+    except ApiError as exc:
+        if not (exc.meta.status == 400 and "resource_already_exists" in str(exc)):
+            raise
+
+
+def put_document(
+    client: Elasticsearch, index: str, doc_id: str, doc: dict[str, Any], *, create: bool = False
+) -> bool:
+    """Write one document and wait until searches see it (a user's command, not a bulk load).
+
+    ``create``: only if no document has this id; returns False when one has (nothing written).
+    """
+    try:
+        client.index(
+            index=index, id=doc_id, document=doc, op_type="create" if create else "index", refresh="wait_for"
+        )
+    except ApiError as exc:
+        if create and exc.meta.status == 409:
+            return False
+        raise
+    return True
+
+
+def delete_document(client: Elasticsearch, index: str, doc_id: str) -> bool:
+    """Delete one document, visible to searches on return; False when there was none."""
+    try:
+        client.delete(index=index, id=doc_id, refresh="wait_for")
+    except NotFoundError:
+        return False
+    return True
 
 
 def current_index(client: Elasticsearch, alias: str) -> str:
@@ -271,6 +325,12 @@ def _item_reason(info: Mapping[str, Any]) -> str:
 def refresh(client: Elasticsearch, alias: str) -> None:
     """Make everything written so far searchable (once per batch, not per write)."""
     client.indices.refresh(index=f"{alias},{articles_alias(alias)}", ignore_unavailable=True)
+
+
+@es_retry
+def refresh_indices(client: Elasticsearch, *names: str) -> None:
+    """Refresh the named indices that exist (the alert and takedown indices are made on first use)."""
+    client.indices.refresh(index=",".join(names), ignore_unavailable=True, allow_no_indices=True)
 
 
 def count(client: Elasticsearch, index: str, query: Mapping[str, Any] | None = None) -> int:

@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.slow]
 
 SCRIPTS = {
+    "bench_alerts.py": ("Alert matching cost", "results"),
     "bench_ingest.py": ("Ingestion throughput", "ratios"),
     "bench_incremental.py": ("Incremental", "ratio_second_over_first"),
     "bench_query.py": ("Query latency", "results"),

@@ -174,3 +174,28 @@ def test_api_docs_render_offline_from_packaged_assets(browser, site):
     assert "https://" not in httpx.get(site + "/redoc").text
     browser.get(site + "/redoc")
     _wait(browser, lambda d: "/search" in d.find_element(By.TAG_NAME, "body").text)
+
+
+def test_the_overview_panel_shows_what_get_stats_counts(browser, site):
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    stats = httpx.get(site + "/stats").json()
+    browser.get(site + "/")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#overview-sources tbody tr"))
+    summary = browser.find_element(By.ID, "overview-summary").text
+    t = stats["totals"]
+    assert f"{t['articles']} articles from {t['sources']} sources" in summary
+    assert f"{t['chunks']} chunks" in summary and "published 2017-11-05 to 2024-06-01" in summary
+    rows = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in browser.find_elements(By.CSS_SELECTOR, "#overview-sources tbody tr")
+    ]
+    expected = [
+        [s["source"], str(s["articles"]), str(s["duplicates"]), str(s["chunks"]), s["first_published"] or "—",
+         s["last_published"] or "—"]
+        for s in stats["sources"]
+    ]  # fmt: skip
+    assert rows == expected
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "web-overview.png"))

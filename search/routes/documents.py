@@ -1,16 +1,18 @@
-"""``GET /documents/{doc_id}``: the clean text, metadata and audit trail of one article."""
+"""``GET /documents/{doc_id}``: the clean text, metadata and audit trail of one article;
+``DELETE`` takes it down (``search.takedowns``; the API key)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from elasticsearch import NotFoundError
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from search.api_deps import APIError, SearcherDep, SettingsDep
-from search.api_models import DocumentResponse, ErrorResponse
+from search.api_deps import APIError, RequireKey, SearcherDep, SettingsDep
+from search.api_models import DeleteResponse, DocumentResponse, ErrorResponse
 from search.store import articles_alias
+from search.takedowns import delete_documents
 
 router = APIRouter(tags=["documents"])
 
@@ -36,3 +38,23 @@ async def get_document(
         "canonical_doc_id": s.get("canonical_doc_id"),
         "removed": (s.get("removed") or []) if include_removed else None,
     }
+
+
+@router.delete(
+    "/documents/{doc_id}",
+    response_model=DeleteResponse,
+    dependencies=[RequireKey],
+    responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+)
+async def delete_document(
+    doc_id: str,
+    searcher: SearcherDep,
+    settings: SettingsDep,
+    reason: Annotated[str, Query(max_length=1000, description="Why (kept in the tombstone).")] = "",
+) -> dict[str, Any]:
+    """Take an article down: its record, chunks, copies and alert matches go; a tombstone keeps any
+    later ingestion of the same id, URL or text out (``DELETE /tombstones/{doc_id}`` lifts it)."""
+    report = await run_in_threadpool(delete_documents, searcher.client, settings.index, [doc_id], reason)
+    if not report.deleted:
+        raise APIError(404, "not_found", f"No document {doc_id!r}.")
+    return report.to_dict()

@@ -206,8 +206,49 @@ async function showHealth() {
   }
 }
 
+// The archive overview (GET /stats): one summary line and the biggest sources.
+const OVERVIEW_SOURCES = 8;
+
+function plural(n, one, many) {
+  return n + " " + (n === 1 ? one : many);
+}
+
+async function showOverview() {
+  const summary = $("overview-summary");
+  try {
+    const s = await getJSON("/stats");
+    const t = s.totals;
+    const parts = [
+      plural(t.articles, "article", "articles") + " from " + plural(t.sources, "source", "sources"),
+      plural(t.duplicates, "wire copy", "wire copies") + " folded in",
+      plural(t.chunks, "chunk", "chunks"),
+    ];
+    if (t.first_published) parts.push("published " + t.first_published + " to " + t.last_published);
+    parts.push(plural(t.tombstones, "takedown", "takedowns"), plural(t.alerts, "alert", "alerts"));
+    if (s.quarantined !== null && s.quarantined !== undefined) parts.push(s.quarantined + " quarantined");
+    parts.push((s.index_bytes.total / 1e6).toFixed(1) + " MB");
+    const last = s.runs && s.runs.available && s.runs.recent.length ? s.runs.recent[0] : null;
+    if (last) parts.push("last run " + (last.state || "?") + " " + (last.start_time || "").slice(0, 16).replace("T", " "));
+    summary.textContent = parts.join(" · ");
+    const body = $("overview-sources").querySelector("tbody");
+    body.replaceChildren();
+    for (const r of s.sources.slice(0, OVERVIEW_SOURCES)) {
+      const tr = el("tr");
+      tr.appendChild(el("td", r.source, "source"));
+      for (const v of [r.articles, r.duplicates, r.chunks]) tr.appendChild(el("td", v, "num"));
+      tr.appendChild(el("td", r.first_published || "—"));
+      tr.appendChild(el("td", r.last_published || "—"));
+      body.appendChild(tr);
+    }
+    $("overview-sources").hidden = !s.sources.length;
+  } catch (err) {
+    summary.replaceChildren(el("span", "Overview unavailable: " + err.message, "error"));
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   $("search-form").addEventListener("submit", (e) => { activeEntities.length = 0; runSearch(e); });
   $("ask-form").addEventListener("submit", runAsk);
   showHealth();
+  showOverview();
 });
