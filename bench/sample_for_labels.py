@@ -7,6 +7,8 @@ dev/sealed alternately within each source *before* any rule is written.
 ``v3`` (``tests/fixtures/cleaning_labels_v3/``, issue 15, second round): 7 documents from each of the
 same 14 sources, none of them in v1 or v2, all sealed: drawn and labelled before the second round
 of rules, scored once at its end (v2's sealed half was spent by the first round).
+``v4`` (``tests/fixtures/cleaning_labels_v4/``, round 3): the same draw with another seed, none of
+them in v1–v3, all sealed (v3 was spent at the end of round 2).
 ``--skeleton DIR`` writes one ``<id>.json`` per drawn document with every line unlabelled (``"?"``),
 for the labeller to fill in by reading. Every line can be read
 and labelled by a person; labels are written by hand into ``<dir>/<id>.json``; this script never
@@ -68,6 +70,7 @@ CNN_WORLD = {
 SEED_V2 = 20261203
 SEED_V3 = 20261207
 PER_SECTION_V3 = dict.fromkeys(PER_SECTION_V2, 7)
+SEED_V4 = 20261208  # round 3: v3 was scored once at the end of round 2 and is development data since
 
 
 def host_of(url: str) -> str:
@@ -165,7 +168,7 @@ def _write_skeleton(directory: Path, row: dict, source: str, split: str) -> None
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", choices=("v1", "v2", "v3"), default="v1")
+    ap.add_argument("--set", choices=("v1", "v2", "v3", "v4"), default="v1")
     ap.add_argument("--manifest", type=Path, default=None, help="v2/v3: write ids, sources and splits here")
     ap.add_argument("--skeleton", type=Path, default=None, help="v2/v3: unlabelled <id>.json files here")
     args = ap.parse_args()
@@ -182,10 +185,13 @@ def main() -> None:
             args.skeleton,
         )
     else:
+        earlier = ["cleaning_labels", "cleaning_labels_v2"]
+        if args.set == "v4":
+            earlier.append("cleaning_labels_v3")
         draw_sectioned(
             PER_SECTION_V3,
-            SEED_V3,
-            [fixtures / "cleaning_labels", fixtures / "cleaning_labels_v2"],
+            SEED_V3 if args.set == "v3" else SEED_V4,
+            [fixtures / name for name in earlier],
             lambda n: "sealed",
             args.manifest,
             args.skeleton,
