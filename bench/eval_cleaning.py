@@ -17,15 +17,16 @@ written on it); the issue-15 set (``tests/fixtures/cleaning_labels_v2/``, 128 do
 sources, each with a ``kind``), split into a development half (``new/dev``) and a half sealed for
 the first round of rules and scored once at its end (``new/sealed1``: spent, so development data
 since); and the second round's sealed set (``tests/fixtures/cleaning_labels_v3/``, 98 documents,
-7 from each of the same 14 sources, drawn and labelled before the second round's rules). v3 is
-scored only with ``--sealed``: run that once, at the end of the round, and never with
-``--show-errors``.
+7 from each of the same 14 sources, drawn and labelled before the second round's rules, scored
+once at its end: ``v3/spent``, development data since); and the third round's sealed set
+(``tests/fixtures/cleaning_labels_v4/``, 98 more documents drawn the same way). v4 is scored only
+with ``--sealed``: run that once, at the end of the round, and never with ``--show-errors``.
 
 Prints a table per system and set, per source and per kind for the v2/v3 sets, cleaning
 throughput (documents/s on one core), and writes ``bench/results/cleaning_eval.json``.
 
-    .venv/bin/python bench/eval_cleaning.py            # old sample + v2 (all development data now)
-    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the v3 sealed set
+    .venv/bin/python bench/eval_cleaning.py            # v1 + v2 + v3 (all development data now)
+    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the v4 sealed set
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from ingest.settings import IngestSettings  # noqa: E402
 LABELS = REPO / "tests" / "fixtures" / "cleaning_labels"
 LABELS_V2 = REPO / "tests" / "fixtures" / "cleaning_labels_v2"
 LABELS_V3 = REPO / "tests" / "fixtures" / "cleaning_labels_v3"
+LABELS_V4 = REPO / "tests" / "fixtures" / "cleaning_labels_v4"
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 
@@ -176,7 +178,7 @@ def main() -> None:
     parser.add_argument(
         "--show-errors", action="store_true", help="print each wrong line (never the sealed half)"
     )
-    parser.add_argument("--sealed", action="store_true", help="also score v3 (sealed: once, at the end)")
+    parser.add_argument("--sealed", action="store_true", help="also score v4 (sealed: once, at the end)")
     parser.add_argument("--throughput-docs", type=int, default=2000, help="corpus documents timed")
     args = parser.parse_args()
     if args.sealed and args.show_errors:
@@ -184,7 +186,10 @@ def main() -> None:
 
     old = load_labels()
     new = load_labels(LABELS_V2) if any(LABELS_V2.glob("rt-*.json")) else []
-    sealed = load_labels(LABELS_V3) if args.sealed else []
+    spent = load_labels(LABELS_V3) if any(LABELS_V3.glob("rt-*.json")) else []
+    for d in spent:  # scored once at the end of round 2: development data since
+        d["split"] = "spent"
+    sealed = load_labels(LABELS_V4) if args.sealed else []
     for d in sealed:
         d["split"] = "sealed"
     for d in new:  # v2's sealed half was scored once, at the end of round 1: development data now
@@ -197,9 +202,11 @@ def main() -> None:
         "new/sealed1": [d for d in new if d["split"] == "sealed1"],
         "new/all": new,
     }
+    if spent:
+        sets["v3/spent"] = spent
     if args.sealed:
-        sets["v3/sealed"] = sealed
-    docs = old + new + sealed
+        sets["v4/sealed"] = sealed
+    docs = old + new + spent + sealed
     systems: dict[str, dict[str, list[bool]]] = {}
     systems["newsdesk (rules)"] = {d["id"]: newsdesk_predictions(d, None) for d in docs}
     learned_info = None
@@ -219,6 +226,7 @@ def main() -> None:
     systems["haystack DocumentCleaner (per source, pages)"] = {
         **haystack_predictions(old, per_source=True),
         **haystack_predictions(new, per_source=True),
+        **(haystack_predictions(spent, per_source=True) if spent else {}),
         **(haystack_predictions(sealed, per_source=True) if sealed else {}),
     }
 
@@ -244,7 +252,7 @@ def main() -> None:
                 f"{name:46} {set_name:11} {s['lines']:5d} {s['gold_remove']:5d} {s['tp']:4d} {s['fp']:4d} "
                 f"{s['fn']:4d} {s['precision']:6.3f} {s['recall']:6.3f}"
             )
-        for set_name in [k for k in sets if k.startswith(("new/", "v3/"))]:
+        for set_name in [k for k in sets if k.startswith(("new/", "v3/", "v4/"))]:
             for field in ("source", "kind"):
                 groups: dict[str, list[dict]] = defaultdict(list)
                 for d in sets[set_name]:
@@ -257,7 +265,7 @@ def main() -> None:
             for src in sorted({d["source"] for d in old})
         }
     best = "newsdesk (rules+learned)" if "newsdesk (rules+learned)" in systems else "newsdesk (rules)"
-    for set_name in [k for k in sets if k in ("new/all", "v3/sealed")]:
+    for set_name in [k for k in sets if k in ("new/all", "v3/spent", "v4/sealed")]:
         for field in ("source", "kind"):
             print(f"\n{best}, {set_name}, by {field}")
             for g, sc in results[best][f"{set_name}/by_{field}"].items():
