@@ -99,7 +99,7 @@ _NAME_LIST = re.compile(
 _AGENCY_LINE = re.compile(
     r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa today(?: sports| network)?|cnn|bloomberg|"
     r"special (?:to|for) usa today(?: sports)?|opinion contributors?|staff writers?|staff reporters?|"
-    r"columnists?|contributing (?:writers?|columnists?)|guest (?:columnists?|writers?|contributors?))$",
+    r"columnists?|contributing (?:writers?|columnists?)|guest (?:columnists?|writers?|contributors?)|contributed)$",
     I,
 )
 
@@ -179,6 +179,10 @@ RULES: tuple[Rule, ...] = (
             r"^(?:photo|image|picture)\s+(?:by|courtesy of)\b",
             rf"\S/(?:[\w .'’&-]{{0,40}}/){{0,3}}(?:{_AGENCIES})\s*(?:\)|$|\s+[A-Z])",
             r"^(?:hide|show|expand|close) caption$",
+            # "Firefighters battle the blaze (Image credit: Milos Bicanski/Getty Image)"
+            r"\((?:image|photo|picture)s? credit:[^()]{2,100}\)\s*$",
+            # an agency's name alone in the body: the credit of a picture the scrape lost
+            r"^(?:CNN|AP|Reuters|AFP|Getty Images|Shutterstock|EPA)$",
         ),
         max_words=160,
         moved_to="captions",
@@ -202,7 +206,7 @@ RULES: tuple[Rule, ...] = (
         _p(
             # "... on March 25. Jane Doe/Agency" or "... on Tuesday. US Air Force Senior Airman Jo Doe":
             # a sentence, then a credit of capitalised words (and slashes) with no final punctuation.
-            r"(?-i:(?:[a-z]{3}|\d)\.[”\"’]?\s+(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
+            r"(?-i:(?:[a-z]{3}|(?<!\bNo\. )\d|\b[A-Z]{2,5})\.[”\"’]?\s+(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
             r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and)){0,9}(?<=[\w’'])$)",
         ),
         max_words=160,
@@ -388,7 +392,8 @@ RULES: tuple[Rule, ...] = (
             r"must read|trending(?: now)?|most popular|most read|more stories|more news|latest news|"
             r"top stories|you may also like|you might also like|keep reading|continue reading|"
             r"also in the news|more news to know now|in other news|what['’]s trending|"
-            r"what everyone['’]s talking about|other stories|more coverage|more to read)\s*(?::|$|>|»|\||›)",
+            r"what everyone['’]s talking about|other stories|more coverage|more to read|dig deeper|go deeper|"
+            r"more like this|related story)\s*(?::|$|>|»|\||›)",
             r"(?-i:^(?!(?:WHEN|WHERE|WHAT|WHO|WHY|HOW|COST|DETAILS|TICKETS|ADMISSION|INFO|MORE INFORMATION|HOURS|"
             r"LOCATION|PRICE|SIGNED|RECORD|NOTE|UPDATE|CORRECTION|EDITOR'S NOTE|EDITOR’S NOTE|Q|A|FINAL|SCORE)\s*:)"
             r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S.*(?<![.!?\"”]))$",
@@ -404,6 +409,12 @@ RULES: tuple[Rule, ...] = (
         "promo",
         "site promotion (games, apps, podcasts, deals, weather, voter guides)",
         _p(
+            r"^click through the (?:slide ?show|gallery|photos?)\b",
+            r"^(?:scroll|swipe) through the (?:gallery|photos)\b",
+            r"\b(?:take|try) (?:our|the|cnn['’]s|this week['’]s|the weekly|usa today['’]s) [\w .'’-]{0,30}\bquiz\b",
+            r"^quiz time\W*$",
+            r"^check out (?:more|our|the)\b.{0,120}\b(?:images|photos|galleries|gallery)\b",
+            r"^for (?:the latest|more)\b.{0,60}\b(?:visit|go to|see)\s+\S+\.(?:com|org|net)\b",
             r"^need a break\?",
             r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
             r"\bdownload (?:the|our) [\w .]+ app\b",
@@ -424,6 +435,11 @@ RULES: tuple[Rule, ...] = (
         max_words=45,
         keywords=(
             "need a break",
+            "click through",
+            "through the",
+            "quiz",
+            "for the latest",
+            "for more",
             "play the",
             "download",
             " app",
@@ -470,6 +486,9 @@ RULES: tuple[Rule, ...] = (
             r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
             r"\bcovers\b.{3,150}\b(?:reach|contact|email|e-mail|follow)\b.{0,120}(?:@|\.com\b)",
             r"\bcan be reached at\b.{0,80}(?:@|\.com\b|\d{3}-\d{4})",
+            # "Got a story? Contact Kelly Powers at kepowers@gannett.com …"
+            r"(?-i:\b(?:[Cc]ontact|[Rr]each|[Ee]-?mail)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:at|via|on)\s+\S+@)",
+            r"^@\w{2,30}$",
             r"^follow [\w .'’-]{2,40} on (?:twitter|x)(?: and threads)?:?\s*@",
         ),
         max_words=70,
@@ -518,6 +537,8 @@ RULES: tuple[Rule, ...] = (
             r"^(?:from|by) (?:staff|usa today network|wire|the associated press)(?: and wire)? reports?\W*$",
             r"^(?:staff|wire) reports?\W*$",
             r"^from (?:staff and wire|usa today network and wire|wire and staff) reports\W*$",
+            r"^(?:this|the) (?:story|article|report|post)\b.{1,150}\b(?:originally appeared|was originally published|"
+            r"first appeared) (?:on|in)\b",
             r"^(?:this|the) (?:story|article|report|post) (?:originally appeared|was originally published|"
             r"first appeared|is republished|was produced|was published) (?:on|in|by|from|as|with)\b",
             r"^\(?this (?:story|article) was (?:produced|reported|written) (?:by|in partnership|in collaboration)\b",
@@ -654,7 +675,7 @@ def apply_rules(
     authors_norm = {normalise_text(a) for a in authors if a.strip()}
     title_norm = _title_key(title) if title else ""
     seen: set[str] = set()
-    byline_idx = _byline_block(lines, authors_norm)
+    byline_idx = _byline_block(lines, authors_norm) | _signature_block(lines)
 
     def remove(line: Line, rule: str, reason: str, moved_to: str | None) -> None:
         result.removed.append(Removal(rule, line.text, line.start, line.end, reason, moved_to))
@@ -675,7 +696,8 @@ def apply_rules(
                 if moved == "authors"
                 else _add_once(result.credits, line.text)
             )
-            remove(line, "byline", "byline block at the top of the article (kept in metadata)", moved)
+            where = "at the top of the article" if i < 3 else "signing the article"
+            remove(line, "byline", f"byline block {where} (kept in metadata)", moved)
             continue
         rule = classify_line(line.text, len(lines) - 1 - i, i)
         if rule is not None and rule.name == "byline" and _in_hyphen_list(lines, i):
@@ -834,6 +856,9 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
             found[i] = "credits"
             continue
         nxt = head[i + 1].text if i + 1 < len(head) else ""
+        if i == 0 and len(text.split()) <= 5 and _looks_like_outlet(text) and _is_org_line(text):
+            found[i] = "credits"  # "The News Journal" over the story: the outlet of a byline the scrape lost
+            continue
         if _NAME_LIST.match(text):
             if nxt and _is_outlet_line(nxt):
                 found[i] = "authors"
@@ -848,6 +873,45 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
         if m and _is_outlet_line(m.group("outlet")):
             found[i] = "authors"
     return found
+
+
+def _signature_block(lines: list[Line]) -> dict[int, str]:
+    """A signature among the last three lines: a line that is only a person's name, not one the
+    story mentions ("Clifford Jackson" under a reader's letter), and the place under it ("Larchmont")."""
+    found: dict[int, str] = {}
+    n = len(lines)
+    if n < 4:
+        return found
+    for at in (n - 1, n - 2):  # the last line, or the one above a place line
+        text = lines[at].text
+        if at == n - 2 and not _is_place_line(lines[-1].text):
+            break
+        if len(text) > 60 or text[-1:] in '.!?:;"”' or not _NAME_LIST.match(text):
+            continue
+        before = lines[at - 1].text
+        if before.rstrip()[-1:] not in '.!?"”’' or len(before.split()) < 8:
+            continue  # under a list's last item, a name is the next item, not a signature
+        if classify_line(text) is None and _is_person_line(text) and not _named_elsewhere(text, lines, at):
+            found[at] = "authors"
+            if at == n - 2:
+                found[n - 1] = "credits"
+            break
+    return found
+
+
+def _named_elsewhere(names: str, lines: list[Line], at: int) -> bool:
+    """Does the story mention one of these people anywhere but on line ``at``?"""
+    surnames = {part.split()[-1].lower() for part in re.split(r",|\band\b|&", names) if part.split()}
+    body = " ".join(line.text for k, line in enumerate(lines) if k != at).lower()
+    return any(re.search(rf"\b{re.escape(s)}\b", body) for s in surnames)
+
+
+_PLACE_LINE = re.compile(r"^[A-Z][\w.'’-]+(?:,?\s+[A-Z][\w.'’-]+){0,3}$")
+
+
+def _is_place_line(text: str) -> bool:
+    """A short line of capitalised words under a signature: the writer's town ("Larchmont")."""
+    return bool(_PLACE_LINE.match(text))
 
 
 # "Jayme Deerwester, USA TODAY", "Douglas Robson, Special for USA TODAY Sports"
@@ -890,11 +954,27 @@ def _is_person_line(text: str) -> bool:
     Name-shaped lines are also headings ("Key Takeaways", "Guest Columnists"); spaCy's entity
     tagger tells a person's name from them. Its pipeline loads on the first such line only.
     """
+
+    return _covered_by(text, "PERSON", _JOINERS | _HONORIFICS)
+
+
+_JOINERS = frozenset({"and", "&", ","})
+_HONORIFICS = frozenset("dr dr. mr mr. mrs mrs. ms ms. rep rep. sen sen. gov gov. prof prof. rev rev. judge".split())
+
+
+@lru_cache(maxsize=4096)
+def _is_org_line(text: str) -> bool:
+    """Is the line only an organisation's name ("The News Journal", "Wisconsin State Farmer")?"""
+    return len(text.split()) >= 2 and _covered_by(text, "ORG", frozenset({"the"}))
+
+
+def _covered_by(text: str, label: str, allowed: frozenset[str]) -> bool:
+    """Every token of ``text`` is inside an entity of ``label``, or one of the ``allowed`` words."""
     from ingest.nlp import NER_ONLY, load_nlp
 
     doc = load_nlp(NER_ONLY)(text)
-    covered = {t.i for ent in doc.ents if ent.label_ == "PERSON" for t in ent}
-    rest = [t for t in doc if t.i not in covered and t.text.lower() not in {"and", "&", ","}]
+    covered = {t.i for ent in doc.ents if ent.label_ == label for t in ent}
+    rest = [t for t in doc if t.i not in covered and t.text.lower() not in allowed]
     return bool(covered) and not rest
 
 

@@ -18,8 +18,9 @@ structure:
   Justin Wang").
 
 Each detector is a plain function over the document's lines (``Line``) and returns the indices it
-removes; ``detect`` runs them over the lines the per-line rules kept. Detectors never remove the
-first line (the lead) and never a line of more than ``MAX_WORDS`` words.
+removes; ``detect`` runs them over the lines the per-line rules kept. Detectors leave the first
+line (the lead) alone, except where it cannot be a lead: a caption that says who stands where or
+carries several photo credits, and an author introduction above the story (``head_bios``).
 """
 
 from __future__ import annotations
@@ -238,6 +239,29 @@ def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
 _SENTENCE_CUT = re.compile(r"(?<!\b[A-Z])[.!?][”\"’)]*\s+(?=[“\"‘]?[A-Z])")
 
 
+# the first line is a bio when it introduces a writer ("Elena Wilson is a summer intern on The
+# Tennessean's opinion team. She is a rising senior …"): a story's lead says what happened
+_WRITER_ROLE = re.compile(
+    r"\b(?:reporter|writer|editor|correspondent|columnist|journalist|contributor|intern|fellow|critic|"
+    r"producer|photographer)\b"
+)
+
+
+def head_bios(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """An author introduction printed above the story: the first line introduces a writer by
+    role, about someone the story never names afterwards."""
+    if len(lines) < 3:
+        return []
+    texts = [line.text for line in lines]
+    sentences = _sentences(texts[0])
+    m = _BIO.match(sentences[0]) if sentences else None
+    if m is None or len(sentences) > 4 or not _WRITER_ROLE.search(sentences[0]):
+        return []
+    if not all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:]):
+        return []
+    return [] if _surname_elsewhere(m.group("name"), texts, 0) else [0]
+
+
 def _sentences(text: str) -> list[str]:
     cuts = [m.end() for m in _SENTENCE_CUT.finditer(text)]
     bounds = [0, *cuts, len(text)]
@@ -376,7 +400,7 @@ def _is_run_headline(text: str) -> bool:
 
 
 _PROMPT_THING = re.compile(r"\b(?:newsletters?|podcasts?|our app|daily digest)\b", re.I)
-_READER = re.compile(r"\b(?:you|your|our)\b", re.I)
+_READER = re.compile(r"\b(?:you|your|our|we)\b", re.I)
 
 
 def reader_prompts(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
@@ -516,6 +540,12 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         tail_bios,
         "author_bio",
         "author introduction among the last lines (kept in metadata.credits)",
+        "credits",
+    ),
+    (
+        head_bios,
+        "author_bio",
+        "author introduction above the story (kept in metadata.credits)",
         "credits",
     ),
 )

@@ -333,3 +333,98 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
     assert article.videos == ["CNN reporter predicts what we'll see from King Charles"]
     assert "05:17" not in article.text and "palace did not dispute" in article.text
     assert article.metadata_dict()["videos"] == article.videos
+
+
+# --- round three of issue 15 (developed on v3 once it was spent) -------------------------------
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Dig Deeper", "read_more"),
+        ("More like this:", "read_more"),
+        ("CNN", "caption"),
+        ("Firefighters battle the blaze in northern Athens (Image credit: Milos Bicanski/Getty Image)", "caption"),
+        (
+            "Carnival Spirit is one of 62 cruise ships at orange status, according to the CDC. Darren Siefertson",
+            "caption",
+        ),
+        ("Click through the slide show above to take a culinary tour of Richmond’s best food.", "promo"),
+        ("Take CNN’s weekly news quiz to see how much you remember from the week that was!", "promo"),
+        ("For the latest, visit floridatoday.com/launchschedule.", "promo"),
+        ("Got a story? Contact Kelly Powers at kepowers@gannett.com or (231) 622-2191.", "author_contact"),
+        ("@ToddJClausen", "author_contact"),
+        ("The article Dreaming of an Early Retirement? Here’s What It Takes originally appeared on NerdWallet.", "credits"),
+    ],
+)
+def test_round_three_furniture_shapes(line: str, rule: str) -> None:
+    matched = classify_line(line)
+    assert matched is not None and matched.name == rule
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tie for No. 4. Yosemite National Park",  # a ranking's entry, not a caption and its credit
+        "The agency said it would contact Kelly Powers, the mayor, about the plan.",  # no address
+        "The quiz show's host said the finale would air in May.",
+        "For more than a decade, the company sold tickets at the door.",
+        "CNN reported the figures on Tuesday.",
+    ],
+)
+def test_round_three_content_stays(line: str) -> None:
+    assert classify_line(line) is None
+
+
+def test_a_letter_signed_with_name_and_town_moves_the_signature_to_metadata() -> None:
+    text = "\n\n".join(
+        [
+            "The anthem was written in 1814, and its third verse is rarely sung at games.",
+            "No person should pay homage to that song, and the league should choose another.",
+            "Players who kneel are exercising a right the anthem itself is supposed to honor.",
+            "Clifford Jackson",
+            "Larchmont",
+        ]
+    )
+    article = clean_text(text)
+    assert "Clifford Jackson" in article.authors and "Larchmont" in article.credits
+    assert article.text.endswith("supposed to honor.")
+    story = "\n\n".join(
+        [
+            "Police arrested Clifford Jackson on Friday after a chase through the city.",
+            "He was released on bail on Saturday, his lawyer said.",
+            "Officers recovered the stolen car near the harbour.",
+            "Clifford Jackson",
+        ]
+    )
+    assert "Clifford Jackson" not in clean_text(story).authors  # the story's subject, not its signature
+
+
+def test_an_outlet_and_a_titled_byline_at_the_top_go_to_metadata() -> None:
+    outlet = clean_text("The News Journal\n\nChristian churches this weekend celebrate Easter.\n\nServices start at 9.")
+    assert "The News Journal" in outlet.credits and outlet.text.startswith("Christian churches")
+    titled = clean_text(
+        "Dr. Prayus Tailor\n\nIn the discussion about assisted suicide, we can learn from data.\n\nIt is hard."
+    )
+    assert "Dr. Prayus Tailor" in titled.authors
+
+
+def test_an_author_introduction_above_the_story_is_a_bio_but_a_lead_about_a_writer_is_not() -> None:
+    from ingest.structure import head_bios
+
+    bio = _structure_lines(
+        "Elena Wilson is a summer intern on The Tennessean's opinion team. She is a rising senior.",
+        "Over the last few weeks there has been a debate about the candidate and her record.",
+        "Supporters say the criticism is unfair.",
+    )
+    assert head_bios(bio) == [0]
+    lead = _structure_lines(
+        "Mary Smith is a reporter who was detained in Moscow on Friday, her newspaper said.",
+        "Smith had been covering the war for two years.",
+        "Her editor called for her release.",
+    )
+    assert head_bios(lead) == []
+
+
+def _structure_lines(*texts: str) -> list:
+    from ingest.boilerplate import split_lines
+
+    return split_lines("\n\n".join(texts))
