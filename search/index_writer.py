@@ -22,7 +22,7 @@ from elasticsearch import Elasticsearch
 from ingest.models import CleanArticle
 from search.alerts import AlertRun
 from search.embedding import get_embedder, model_dims, resolve_model
-from search.indexing import IndexingOptions, IndexReport, index_articles
+from search.indexing import IndexingOptions, IndexReport, backfill_article_search_fields, index_articles
 from search.settings import SearchSettings, get_settings
 from search.store import alert_matches_index, ensure_indices, make_client, refresh, refresh_indices
 
@@ -86,6 +86,7 @@ class IndexWriter:
     def prepare(self) -> None:
         """Create the versioned indices and aliases if missing (the model's size is read only then)."""
         ensure_indices(self.client, self.index, embedding_dims=lambda: model_dims(self.embedding))
+        backfill_article_search_fields(self.client, self.index)
 
     def write(self, articles: list[CleanArticle]) -> IndexReport:
         """Index one batch (no refresh). The model loads on the first text there is to embed."""

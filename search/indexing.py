@@ -436,6 +436,8 @@ def _article_source(article: CleanArticle, version: str, embedded: bool, now: st
         "content_hash": article.content_hash,
         "text_hash": text_hash(article.text),
         "minhash_bands": minhash_bands(article.text),
+        "body_stem": article_body_stem(article.title, article.text),
+        "authors": article.authors,
         "metadata": article.metadata_dict(),
         "removed": [r.to_dict() for r in article.removed],
         "origin": article.origin,
@@ -443,6 +445,54 @@ def _article_source(article: CleanArticle, version: str, embedded: bool, now: st
         "pipeline_version": version,
         "embedded": embedded,
     }
+
+
+def article_body_stem(title: str | None, text: str) -> str:
+    """The article-level BM25 field: title and text, stemmed as ``content_stem`` is."""
+    return stem_text(f"{title}\n{text}" if title else text)
+
+
+def backfill_article_search_fields(client: Elasticsearch, alias: str, page: int = 500) -> int:
+    """Give article records written before ``body_stem`` existed their search fields; returns how
+    many were updated (0, after one count query, on an index that has them all).
+
+    Why in place: the stored title, text and byline are all it takes, so an upgrade needs neither
+    a re-ingestion nor ``newsdesk reindex``; the ingestion flow runs it when it prepares a run.
+    """
+    from elasticsearch import helpers
+
+    art_alias = articles_alias(alias)
+    lacking = {"bool": {"must_not": {"exists": {"field": "body_stem"}}}}
+    if client.count(index=art_alias, query=lacking)["count"] == 0:
+        return 0
+    updated = 0
+    batch: list[dict[str, Any]] = []
+    hits = helpers.scan(
+        client,
+        index=art_alias,
+        query={"query": lacking},
+        size=page,
+        source_includes=["title", "text", "metadata.authors"],
+    )
+    for hit in hits:
+        src = hit["_source"]
+        batch.append(
+            {
+                "_op_type": "update",
+                "_index": hit["_index"],
+                "_id": hit["_id"],
+                "doc": {
+                    "body_stem": article_body_stem(src.get("title"), src.get("text") or ""),
+                    "authors": (src.get("metadata") or {}).get("authors") or [],
+                },
+            }
+        )
+        if len(batch) >= page:
+            updated += len(bulk_write(client, batch).written)
+            batch = []
+    if batch:
+        updated += len(bulk_write(client, batch).written)
+    return updated
 
 
 def _copy_entry(article: CleanArticle) -> dict[str, Any]:

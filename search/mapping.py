@@ -49,8 +49,16 @@ ENTITY_FIELDS = {
 # The last update a page states (ingest: record field, page metadata or a timestamp line).
 UPDATED_FIELD = {"updated": {"type": "date", "format": "strict_date_optional_time||epoch_millis"}}
 
+# The whole article for BM25 at article level (search.retrieval: a story matches as a whole, not
+# only in one chunk), stemmed in Python like ``content_stem``; and its byline for the author filter.
+ARTICLE_SEARCH_FIELDS = {
+    "body_stem": {"type": "text", "analyzer": "whitespace"},
+    "authors": {"type": "keyword"},
+}
+
 # Fields added since version 1 of the mappings: put on existing indices at start (no reindex).
 ADDED_FIELDS = {**ENTITY_FIELDS, **UPDATED_FIELD}
+ADDED_ARTICLE_FIELDS = {**ADDED_FIELDS, **ARTICLE_SEARCH_FIELDS}
 
 
 def chunk_mapping(embedding_dims: int) -> dict:
@@ -122,6 +130,7 @@ def article_mapping() -> dict:
             "ingested_at": {"type": "date"},
             "pipeline_version": {"type": "keyword"},
             **ENTITY_FIELDS,
+            **ARTICLE_SEARCH_FIELDS,
         },
     }
 

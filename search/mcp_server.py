@@ -215,7 +215,11 @@ def build_mcp_server(get_searcher: Callable[[], Searcher]) -> MCPServer:
         searcher = get_searcher()
         with _said_as_tool_error(ToolError):
             try:
-                src = searcher.client.get(index=articles_alias(searcher.settings.index), id=doc_id)["_source"]
+                src = searcher.client.get(
+                    index=articles_alias(searcher.settings.index),
+                    id=doc_id,
+                    source_excludes=["body_stem", "minhash_bands"],
+                )["_source"]
             except NotFoundError:
                 raise ToolError(f"No document {doc_id!r}.") from None
         return DocumentResult(

@@ -137,3 +137,34 @@ def keyword_query(
             return floor_query
         return {"bool": {"must": [floor_query], "should": extra}}
     return {"bool": {"should": topical + extra, "minimum_should_match": 1}}
+
+
+def article_keyword_query(
+    query: str,
+    *,
+    min_should_match: str | None,
+    strip_question_words: bool = True,
+    max_terms: int = 256,
+) -> dict[str, Any] | None:
+    """The query over whole articles (``body_stem``: title and text), for article-level BM25.
+
+    A story that answers a question often spreads the question's words over several paragraphs
+    (the place in the lead, the side that holds it further down): no single chunk matches them
+    all, the article does. Copies folded into another article are left out (their text is the
+    original's). ``None`` when no searchable term is left.
+    """
+    terms = query.split()
+    if len(terms) > max_terms:
+        query = " ".join(terms[:max_terms])
+    if strip_question_words:
+        query = keyword_text(query)
+    stemmed = stem_text(query)
+    if not stemmed.strip():
+        return None
+    floor = {"minimum_should_match": min_should_match} if min_should_match else {}
+    return {
+        "bool": {
+            "must": [{"match": {"body_stem": {"query": stemmed, **floor}}}],
+            "must_not": [{"exists": {"field": "canonical_doc_id"}}],
+        }
+    }

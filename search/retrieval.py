@@ -21,13 +21,17 @@ from pydantic import Field
 
 from ingest.entities import ENTITY_TYPES
 from ingest.lazy_torch import haystack_without_torch
+from ingest.models import chunk_id
 
 with haystack_without_torch():  # keyword search never embeds: torch loads with the first query vector
     from haystack import Document, Pipeline
     from haystack.core.errors import PipelineRuntimeError
 
+from search.es_filters import to_es_filter
+from search.query import article_keyword_query
 from search.query_pipeline import MODES, build_query_pipeline, query_inputs
 from search.ranking import ArticleScore, fuse, recency_rerank, score_articles
+from search.retrievers import SOURCE_EXCLUDES, to_document
 from search.settings import SearchSettings
 from search.store import articles_alias, make_client
 
@@ -208,7 +212,9 @@ class Searcher:
         ranked = rank_articles(lists, self.settings)
         if as_of is not None and is_present_query(query):
             ranked = _recency_reorder(ranked, lists, as_of, self.settings.recency_half_life_days)
-        hits = article_hits(ranked[:top_k], lists)
+        ranked = ranked[:top_k]
+        self._complete(ranked, lists)
+        hits = article_hits(ranked, lists)
         self._decorate_copies(hits)
         return hits
 
@@ -224,6 +230,8 @@ class Searcher:
             if mode in ("keyword", "hybrid"):
                 bm25 = self.pipeline("keyword").get_component("bm25")
                 out["bm25"] = bm25.run(query=query, filters=filters, top_k=n)["documents"]
+                if self.settings.article_bm25_weight > 0:
+                    out["article"] = self.article_bm25(query, filters, n)
             if mode in ("semantic", "hybrid"):
                 semantic = self.pipeline("semantic")
                 vector = semantic.get_component("query_embedder").run(text=query)["embedding"]
@@ -235,6 +243,40 @@ class Searcher:
                 raise cause from exc
             raise
         return out
+
+    def article_bm25(self, query: str, filters: dict[str, Any] | None, n: int) -> list[Document]:
+        """Articles ranked by BM25 over their whole text, each as its lead chunk's id (the chunk
+        shown when no chunk of the article is among the other lists' hits)."""
+        q = article_keyword_query(
+            query,
+            min_should_match=self.settings.keyword_min_match,
+            strip_question_words=self.settings.keyword_strip_question_words,
+        )
+        if q is None:
+            return []
+        if filters:
+            q["bool"]["filter"] = to_es_filter(filters)
+        res = self.client.search(
+            index=articles_alias(self.settings.index), query=q, size=n, source=["doc_id", "published"]
+        )
+        return [
+            Document(
+                id=chunk_id(h["_id"], 0),
+                meta={"doc_id": h["_id"], "published": h["_source"].get("published"), "article_level": True},
+                score=h["_score"],
+            )
+            for h in res["hits"]["hits"]
+        ]
+
+    def _complete(self, ranked: list[ArticleScore], lists: dict[str, list[Document]]) -> None:
+        """Fetch the lead chunk of ranked articles that only article-level BM25 found (to show)."""
+        known = {d.id for docs in lists.values() for d in docs if not d.meta.get("article_level")}
+        missing = [a.chunk_ids[0] for a in ranked if a.chunk_ids and a.chunk_ids[0] not in known]
+        if not missing:
+            return
+        resp = self.client.mget(index=self.settings.index, ids=missing, source_excludes=SOURCE_EXCLUDES)
+        found = [to_document({**d, "_score": None}) for d in resp["docs"] if d.get("found")]
+        lists.setdefault("lead_chunks", []).extend(found)
 
     def _floored(self, docs: list[Document]) -> list[Document]:
         """Semantic neighbours under the calibrated similarity are noise, not results."""
@@ -306,13 +348,14 @@ def rank_articles(lists: dict[str, list[Document]], settings: SearchSettings) ->
     }
     if len(per_list) == 1:
         return next(iter(per_list.values()))
-    fused = fuse(per_list, settings.fusion, weights={"bm25": 1.0, "knn": settings.fusion_semantic_weight})
+    weights = {"bm25": 1.0, "knn": settings.fusion_semantic_weight, "article": settings.article_bm25_weight}
+    fused = fuse(per_list, settings.fusion, weights=weights)
     alone = settings.semantic_floor_alone
     if not alone:
         return fused
     # Keyword search found nothing for an article: its semantic similarity alone must be strong
     # (nonsense queries have neighbours at ~0.6-0.75; real matches the keyword side misses, higher).
-    found_by_keyword = {a.doc_id for a in per_list.get("bm25", [])}
+    found_by_keyword = {a.doc_id for name in ("bm25", "article") for a in per_list.get(name, [])}
     best_knn: dict[str, float] = {}
     for d in lists.get("knn", []):
         doc_id = d.meta.get("doc_id") or d.id.split("#")[0]
@@ -337,12 +380,16 @@ def article_hits(ranked: list[ArticleScore], lists: dict[str, list[Document]]) -
     marks: dict[str, list[str]] = {}
     for docs in lists.values():
         for d in docs:
-            chunks.setdefault(d.id, d)
+            if not d.meta.get("article_level"):
+                chunks.setdefault(d.id, d)
             if d.meta.get("highlights"):
                 marks.setdefault(d.id, d.meta["highlights"])
     hits = []
     for art in ranked:
-        best = chunks[art.chunk_ids[0]]
+        shown = next((c for c in art.chunk_ids if c in chunks), None)
+        if shown is None:
+            continue  # an article-level hit whose lead chunk is gone (deleted since): nothing to show
+        best = chunks[shown]
         hit = _hit(best)
         hit.score = art.score
         hit.chunks_matched = len(art.chunk_ids)

@@ -27,7 +27,7 @@ with haystack_without_torch():  # see ingest/lazy_torch.py: torch loads only whe
     from haystack import Document, component, default_to_dict
     from haystack.utils import Secret
 
-_SOURCE_EXCLUDES = ["embedding", "content_stem", "title_stem"]
+SOURCE_EXCLUDES = ["embedding", "content_stem", "title_stem"]
 # Long pasted queries: keep the first terms only (a 10 kB query is still answered, not rejected).
 MAX_QUERY_TERMS = 256
 _DEFAULT_MIN_MATCH = SearchSettings.model_fields["keyword_min_match"].default
@@ -135,7 +135,7 @@ class NewsBM25Retriever(ElasticsearchConnection):
         return {
             "size": top_k,
             "query": {"bool": bool_query},
-            "_source": {"excludes": _SOURCE_EXCLUDES},
+            "_source": {"excludes": SOURCE_EXCLUDES},
             "highlight": highlight_request(query),
         }
 
@@ -221,7 +221,7 @@ class NewsEmbeddingRetriever(ElasticsearchConnection):
                 "num_candidates": self.num_candidates or max(100, k * 10),
             },
             "size": k,
-            "_source": {"excludes": _SOURCE_EXCLUDES},
+            "_source": {"excludes": SOURCE_EXCLUDES},
         }
         if filters:
             body["knn"]["filter"] = to_es_filter(filters)

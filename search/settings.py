@@ -138,6 +138,11 @@ class SearchSettings(BaseSettings):
     fusion_semantic_weight: float = Field(
         1.0, ge=0, description="Weight of the semantic ranking in hybrid fusion (keyword's is 1)."
     )
+    article_bm25_weight: float = Field(
+        0.0,
+        ge=0,
+        description="Weight of BM25 over whole articles (title + text) in keyword and hybrid fusion; 0: off.",
+    )
     article_chunk_depth: int = Field(
         1, ge=1, le=20, description="Chunks of an article that add to its score (best + damped next)."
     )

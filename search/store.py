@@ -16,7 +16,14 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
-from search.mapping import ADDED_FIELDS, MAPPING_VERSION, article_mapping, chunk_mapping, index_settings
+from search.mapping import (
+    ADDED_ARTICLE_FIELDS,
+    ADDED_FIELDS,
+    MAPPING_VERSION,
+    article_mapping,
+    chunk_mapping,
+    index_settings,
+)
 from search.settings import SearchSettings
 
 log = logging.getLogger(__name__)
@@ -71,12 +78,12 @@ def tombstones_index(alias: str) -> str:
 
 
 @es_retry
-def _add_new_fields(client: Elasticsearch, alias: str) -> None:
+def _add_new_fields(client: Elasticsearch, alias: str, added: dict[str, Any]) -> None:
     """Fields added to the mapping since an index was created (adding fields needs no reindex)."""
     current = client.indices.get_mapping(index=alias)
     for concrete, body in current.items():
         props = body.get("mappings", {}).get("properties", {})
-        missing = {k: v for k, v in ADDED_FIELDS.items() if k not in props}
+        missing = {k: v for k, v in added.items() if k not in props}
         if missing:
             client.indices.put_mapping(index=concrete, properties=missing)
 
@@ -94,13 +101,17 @@ def ensure_indices(
     size of a model without a config on disk (a hub id) is only known by loading it, and a run
     against existing indices must not pay for that.
     """
-    targets: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-        (alias, lambda: chunk_mapping(embedding_dims() if callable(embedding_dims) else embedding_dims)),
-        (articles_alias(alias), article_mapping),
+    targets: list[tuple[str, Callable[[], dict[str, Any]], dict[str, Any]]] = [
+        (
+            alias,
+            lambda: chunk_mapping(embedding_dims() if callable(embedding_dims) else embedding_dims),
+            ADDED_FIELDS,
+        ),
+        (articles_alias(alias), article_mapping, ADDED_ARTICLE_FIELDS),
     ]
-    for name, mapping in targets:
+    for name, mapping, added in targets:
         if client.indices.exists_alias(name=name):
-            _add_new_fields(client, name)
+            _add_new_fields(client, name, added)
             continue
         if client.indices.exists(index=name):
             raise RuntimeError(

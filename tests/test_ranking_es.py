@@ -102,3 +102,96 @@ def test_semantic_search_on_an_index_without_vectors_says_so(es_client: Elastics
             assert r.status_code == 200 and [h["doc_id"] for h in r.json()["hits"]] == ["lanes-2023"]
     finally:
         es_client.indices.delete(index=f"{settings.index}*", ignore_unavailable=True, allow_no_indices=True)
+
+
+# --- article-level BM25 ---------------------------------------------------------------------------
+def _long_article(doc_id: str, title: str, paragraphs: list[str]) -> CleanArticle:
+    return CleanArticle(
+        doc_id=doc_id,
+        title=title,
+        text="\n\n".join(paragraphs),
+        source="herald.example",
+        published=date(2024, 1, 5),
+        url=f"https://h.example/{doc_id}",
+    )
+
+
+FILLER = (
+    "Residents gathered at the town hall on a cold evening, and several speakers took turns at the "
+    "microphone while officials listened and took notes about their concerns for the coming year. "
+)
+
+
+@pytest.fixture(scope="module")
+def spread(es_url: str, es_client: Elasticsearch):
+    """One story whose words are spread over paragraphs far apart (no chunk has them all), and
+    decoys that each match one of the words strongly in a single chunk."""
+    settings = SearchSettings(
+        es_url=es_url, index=f"t-{uuid.uuid4().hex[:12]}", warm_up=False, article_bm25_weight=1.0
+    )
+    ensure_indices(es_client, settings.index, embedding_dims=384)
+    story = _long_article(
+        "spread",
+        "Town meeting",
+        [
+            "The harbour authority announced a dredging plan on Monday. " + FILLER * 3,
+            FILLER * 4,
+            "Lighthouse keepers said the plan would protect the old pier. " + FILLER * 3,
+            FILLER * 4,
+            "The ferry company welcomed the decision on the channel. " + FILLER * 2,
+        ],
+    )
+    decoys = [
+        _long_article(f"decoy-{w}", f"Notes on the {w}", [f"The {w} {w} {w} story. {tail}"])
+        for w, tail in (
+            ("harbour", "A painter sold seascapes at the weekend market, and prices rose sharply."),
+            ("lighthouse", "Volunteers repainted the tower in red and white stripes over the summer."),
+            ("ferry", "Timetables change in October, when the winter crossings begin at dawn."),
+        )
+    ]
+    report = index_articles(
+        es_client, settings.index, [story, *decoys], IndexingOptions(embed=False, entities=False), None
+    )
+    assert report.new == 4
+    refresh(es_client, settings.index)
+    yield settings
+    es_client.indices.delete(index=f"{settings.index}*", ignore_unavailable=True, allow_no_indices=True)
+
+
+def test_a_story_whose_words_are_spread_over_paragraphs_is_found_at_article_level(spread):
+    query = "harbour dredging lighthouse pier ferry channel"
+    articles = Searcher(spread).article_bm25(query, None, 10)
+    assert articles[0].meta["doc_id"] == "spread"
+    hits = Searcher(spread).search(query, mode="keyword")
+    assert hits[0].doc_id == "spread"
+    off = Searcher(spread.model_copy(update={"article_bm25_weight": 0.0})).search(query, mode="keyword")
+    assert "spread" not in {h.doc_id for h in off}  # no one chunk clears the relevance floor
+
+
+def test_an_article_only_article_level_bm25_finds_is_shown_with_its_lead_chunk(spread, es_client):
+    searcher = Searcher(spread)
+    query = "harbour dredging lighthouse pier ferry channel"
+    lists = {"article": searcher.article_bm25(query, None, 10)}
+    from search.retrieval import article_hits, rank_articles
+
+    ranked = rank_articles(lists, spread)[:3]
+    searcher._complete(ranked, lists)
+    hits = article_hits(ranked, lists)
+    assert hits[0].doc_id == "spread" and hits[0].chunk_id == "spread#0000"
+    assert hits[0].text.startswith("The harbour authority announced")
+
+
+def test_article_records_written_before_body_stem_get_it_on_the_next_run(spread, es_client):
+    from search.index_writer import IndexWriter
+    from search.store import articles_alias
+
+    art = articles_alias(spread.index)
+    src = es_client.get(index=art, id="spread")["_source"]  # as a record written before body_stem
+    es_client.index(index=art, id="spread", document={k: v for k, v in src.items() if k != "body_stem"})
+    es_client.indices.refresh(index=art)
+    lacking = {"bool": {"must_not": {"exists": {"field": "body_stem"}}}}
+    assert es_client.count(index=art, query=lacking)["count"] == 1
+    IndexWriter(es_client, spread.index, embed=False, entities=False, alerts=False).prepare()
+    es_client.indices.refresh(index=art)
+    assert es_client.count(index=art, query=lacking)["count"] == 0
+    assert Searcher(spread).article_bm25("lighthouse keepers pier", None, 5)[0].meta["doc_id"] == "spread"

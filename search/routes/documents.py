@@ -22,7 +22,12 @@ async def get_document(
     doc_id: str, searcher: SearcherDep, settings: SettingsDep, include_removed: bool = False
 ) -> dict[str, Any]:
     try:
-        src = await run_in_threadpool(searcher.client.get, index=articles_alias(settings.index), id=doc_id)
+        src = await run_in_threadpool(
+            searcher.client.get,
+            index=articles_alias(settings.index),
+            id=doc_id,
+            source_excludes=["body_stem", "minhash_bands"],
+        )
     except NotFoundError as exc:
         raise APIError(404, "not_found", f"No document {doc_id!r}.") from exc
     s = src["_source"]
