@@ -50,6 +50,16 @@ KEYWORD_FLOORS = {"floor-strict": "2<-25% 6<40%", "floor-mid": "3<-34% 6<25%", "
 # Candidate weights of quoted phrases, multi-word names and numbers (search.query.emphasis), step 1b.
 EMPHASIS_BOOSTS = (0.5, 1.0, 2.0)
 TODAY_CHUNKS = 40  # today's search: top_k (10) x CHUNKS_PER_HIT (4) chunks per retriever
+# Weights of BM25 over whole articles in the fusion grid (0: chunk BM25 and kNN only, as before)
+ARTICLE_WEIGHTS = (0.0, 0.5, 1.0)
+
+
+def _lists(lists: dict[str, list], cfg: dict[str, Any]) -> dict[str, list]:
+    """The candidate lists a fusion setting reads: chunk BM25 (its variant), kNN, article BM25."""
+    out = {"bm25": lists[cfg["kw"]], "knn": lists["knn"]}
+    if cfg.get("wa"):
+        out["article"] = lists["article"]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,16 +120,18 @@ def article_ranking(lists: dict[str, list], cfg: dict[str, Any]) -> list[str]:
 
     per = {}
     for name, docs in lists.items():
+        if name == "article" and not cfg.get("wa"):
+            continue
         if name == "knn" and cfg["floor"]:
             docs = [d for d in docs if (d.score or 0.0) >= cfg["floor"]]
         per[name] = score_articles((_doc(d) for d in docs), depth=cfg["depth"], damping=cfg["damping"])
     if len(per) == 1:
         return [a.doc_id for a in next(iter(per.values()))]
-    fused = fuse(per, cfg["method"], weights={"bm25": 1.0, "knn": cfg["w"]})
+    fused = fuse(per, cfg["method"], weights={"bm25": 1.0, "knn": cfg["w"], "article": cfg.get("wa", 0.0)})
     alone = cfg.get("alone", 0.0)
     if alone:
         # an article only the semantic side found needs a stronger similarity to stay
-        in_bm25 = {a.doc_id for a in per.get("bm25", [])}
+        in_bm25 = {a.doc_id for name in ("bm25", "article") for a in per.get(name, [])}
         best_knn: dict[str, float] = {}
         for d in lists.get("knn", []):
             doc = _doc(d)
@@ -270,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     knn = NewsEmbeddingRetriever.from_settings(base)
+    from search.indexing import backfill_article_search_fields
+    from search.retrieval import Searcher as _Searcher
+
+    if backfill_article_search_fields(client, args.index):  # an index built before body_stem
+        client.indices.refresh(index=articles_alias(args.index))
+    article_searcher = _Searcher(base, client)
     embedder = get_embedder(base)
     n_articles = client.count(index=articles_alias(args.index))["count"]
     n_raw = ensure_raw_index(client, raw_name, args.corpus)
@@ -294,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             out[name] = store.run(query=query, filters=filters, top_k=args.candidates)["documents"]
             timings["bm25"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        out["article"] = article_searcher.article_bm25(query, filters, args.candidates)
+        timings.setdefault("article bm25", []).append(time.perf_counter() - t)
         t = time.perf_counter()
         vec = embedder.embed_query(query)
         timings["embed"].append(time.perf_counter() - t)
@@ -402,15 +423,13 @@ def main(argv: list[str] | None = None) -> int:
             kw, best_mrr = name, m["mrr10"]
     # 2. article scoring and fusion: best dev MRR@10 (ties: the earlier, simpler setting)
     grid = []
-    for depth, damping, method, w in itertools.product(
-        (1, 2, 3), (0.25, 0.5), ("rrf", "minmax", "zscore"), (0.5, 0.75, 1.0, 1.5, 2.0)
+    for depth, damping, method, w, wa in itertools.product(
+        (1, 2, 3), (0.25, 0.5), ("rrf", "minmax", "zscore"), (0.5, 0.75, 1.0, 1.5, 2.0), ARTICLE_WEIGHTS
     ):
         if depth == 1 and damping != 0.25:
             continue
-        cfg = {"kw": kw, "depth": depth, "damping": damping, "method": method, "w": w, "floor": 0.0}
-        m = dev_metrics(
-            lambda r, c=cfg: article_ranking({"bm25": r["lists"][c["kw"]], "knn": r["lists"]["knn"]}, c)
-        )
+        cfg = {"kw": kw, "depth": depth, "damping": damping, "method": method, "w": w, "wa": wa, "floor": 0.0}
+        m = dev_metrics(lambda r, c=cfg: article_ranking(_lists(r["lists"], c), c))
         grid.append((m["mrr10"], m["top5"], m["top10"], cfg))
     grid.sort(key=lambda g: (-g[0], -g[1], -g[2]))
     best = dict(grid[0][3])
@@ -422,23 +441,24 @@ def main(argv: list[str] | None = None) -> int:
             break
         best["floor"] = floor
     # 4. the floor for articles only the semantic side finds: the highest that keeps hybrid dev top-10
-    hyb0 = dev_metrics(lambda r: article_ranking({"bm25": r["lists"][kw], "knn": r["lists"]["knn"]}, best))
+    hyb0 = dev_metrics(lambda r: article_ranking(_lists(r["lists"], best), best))
     best["alone"] = 0.0
     for alone in (0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.75, 0.78, 0.8):
         cfg = {**best, "alone": alone}
-        m = dev_metrics(
-            lambda r, c=cfg: article_ranking({"bm25": r["lists"][kw], "knn": r["lists"]["knn"]}, c)
-        )
+        m = dev_metrics(lambda r, c=cfg: article_ranking(_lists(r["lists"], c), c))
         if m["top10"] < hyb0["top10"] - one_question:
             break
         best["alone"] = alone
     kw_best = {**best}
 
     def hybrid_new(r, key="lists"):
-        return article_ranking({"bm25": r[key][best["kw"]], "knn": r[key]["knn"]}, best)
+        return article_ranking(_lists(r[key], best), best)
 
     def keyword_new(r, key="lists"):
-        return article_ranking({"bm25": r[key][best["kw"]]}, kw_best)
+        lists = {"bm25": r[key][best["kw"]]}
+        if best.get("wa"):
+            lists["article"] = r[key]["article"]
+        return article_ranking(lists, kw_best)
 
     def semantic_new(r, key="lists"):
         return article_ranking({"knn": r[key]["knn"]}, best)
