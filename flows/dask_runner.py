@@ -79,12 +79,18 @@ def worker_environment(n_workers: int, base: dict[str, str] | None = None) -> di
 
 
 def warm_up() -> None:
-    """Load the embedding model this process's settings name (a worker's first batch then finds
-    it loaded); a failure is logged, and the first batch that needs the model reports it."""
+    """Load the embedding model (and spaCy, when entities are tagged) this process's settings name,
+    so a worker's first batch finds them loaded; a failure is logged, and the first batch that
+    needs the model reports it."""
     try:
         from search.embedding import get_embedder
+        from search.settings import get_settings
 
         get_embedder().embed_documents(["warm up"])
+        if get_settings().entities:
+            from ingest.entities import tag_entities
+
+            tag_entities(["Warm up in London."])
     except Exception as exc:
         log.warning("embedding model not loaded at start: %s", exc)
 
