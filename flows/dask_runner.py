@@ -21,8 +21,6 @@ import logging
 import os
 from typing import Any
 
-from prefect.task_runners import ThreadPoolTaskRunner
-
 log = logging.getLogger("newsdesk.dask")
 
 # In-process: two threads, cleaning batch n+1 beside embedding/writing batch n (one index task in
@@ -33,6 +31,8 @@ THREADS = 2
 def task_runner(dask_address: str | None) -> Any:
     """The task runner for an ingestion run: Dask when an address is given, threads otherwise."""
     if not dask_address:
+        from prefect.task_runners import ThreadPoolTaskRunner
+
         return ThreadPoolTaskRunner(max_workers=THREADS)
     from prefect_dask import DaskTaskRunner
 

@@ -55,6 +55,10 @@ class FlowSettings(BaseSettings):
         "unset: batches run on two threads of the process that runs the flow.",
     )
 
+    dask_port: int = Field(
+        8786, ge=1, le=65535, description="Port of the Dask scheduler `newsdesk up --dask-workers N` starts."
+    )
+
     @field_validator("dask_address", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
