@@ -268,6 +268,11 @@ def _ingest_here(
     # retries (the flow's retries are for a cluster that goes away *during* a run).
     try:
         require_elasticsearch(settings().search)
+        dask_address = (overrides or {}).get("dask_address") or settings().flow.dask_address
+        if dask_address:
+            from flows.dask_runner import require_dask
+
+            require_dask(dask_address)
     except Exception as exc:
         _fail(exc)
     from flows import ingestion
@@ -453,9 +458,10 @@ def describe_error(exc: BaseException) -> tuple[int, str]:
     that says what to do; anything else gets its type and a bounded message, never a rendering of
     the frames (``NEWSDESK_DEBUG=1`` prints the plain traceback too).
     """
+    from flows.dask_runner import DaskUnavailable
     from search.preflight import ElasticsearchUnavailable, IndexMissing
 
-    if isinstance(exc, ElasticsearchUnavailable | IndexMissing):
+    if isinstance(exc, ElasticsearchUnavailable | IndexMissing | DaskUnavailable):
         return 1, str(exc)
     if "search.retrieval" in sys.modules:
         from search.retrieval import QueryError

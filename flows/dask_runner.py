@@ -40,6 +40,35 @@ def task_runner(dask_address: str | None) -> Any:
     return DaskTaskRunner(address=dask_address, client_kwargs={"timeout": "20s"})
 
 
+class DaskUnavailable(RuntimeError):
+    """No Dask scheduler answers at the configured address; the message says what to do."""
+
+
+def require_dask(address: str, timeout_s: float = 3.0) -> None:
+    """Fail at once, naming the address and the fix, when no scheduler answers at ``address``.
+
+    Why: a flow started against a dead address would start Prefect and the run, then wait out the
+    client's connect timeout. Only ``tcp://`` addresses are probed (TLS and other transports are
+    left to the client, which reports them in its own words).
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp":
+        return
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 8786), timeout_s):
+            return
+    except OSError as exc:
+        raise DaskUnavailable(
+            f"no Dask scheduler answers at {address} (--dask / NEWSDESK_DASK_ADDRESS): "
+            f"{exc.strerror or exc}. "
+            "Start one (`newsdesk up --dask-workers N`, or `dask scheduler` and `dask worker ADDRESS`), "
+            "or ingest without it."
+        ) from None
+
+
 def batches_in_flight(runner: Any) -> int:
     """How many index tasks the flow keeps submitted at once.
 

@@ -54,6 +54,7 @@ class BatchOrder:
         )
         self._batch_of: dict[str, int] = {}  # doc_id -> batch it first appeared in
         self._held: set[str] = set()
+        self._versions: dict[str, str] = {}  # key of a later version of a doc_id -> the doc_id
         self._batches = 0
         self.held_total = 0
 
@@ -74,7 +75,15 @@ class BatchOrder:
             doc_id = article.doc_id
             repeated = self._batch_of.get(doc_id, batch) < batch
             self._batch_of.setdefault(doc_id, batch)
-            canonical = self._copies.add(doc_id, article.text, signatures.get(doc_id))
+            # A later version's text is registered too (under its own key), so what copies it is
+            # held behind it; the key resolves back to the doc_id.
+            key = f"{doc_id}\x1f{batch}" if repeated else doc_id
+            if repeated:
+                self._versions[key] = doc_id
+            canonical = self._copies.add(key, article.text, signatures.get(doc_id))
+            canonical = self._versions.get(canonical, canonical) if canonical is not None else None
+            if canonical == doc_id:
+                canonical = None  # the same article again: held as a repeat, not as a copy
             copies_earlier = canonical is not None and (
                 self._batch_of[canonical] < batch or canonical in self._held
             )
