@@ -123,6 +123,20 @@ def _assert_same_index(got: dict[str, Any], want: dict[str, Any]) -> None:
         assert max(abs(a - b) for a, b in zip(other["embedding"], chunk["embedding"], strict=True)) <= 1e-6
 
 
+def _what_this_process_keeps() -> dict[str, int]:
+    """Run on each worker: models loaded, writers built, batches written through them."""
+    import sys
+
+    embedding = sys.modules.get("search.embedding")
+    writer = sys.modules.get("search.index_writer")
+    info = writer._writer_for.cache_info() if writer else None
+    return {
+        "models": len(getattr(embedding, "_EMBEDDERS", {})),
+        "writers_built": info.misses if info else 0,
+        "batches": (info.hits + info.misses) if info else 0,
+    }
+
+
 def _stable(report: dict[str, Any]) -> dict[str, Any]:
     """The report without what differs between any two runs (ids, times, the index name)."""
     out = {k: v for k, v in report.items() if k not in VOLATILE}
@@ -133,6 +147,8 @@ def _stable(report: dict[str, Any]) -> dict[str, Any]:
 def test_dask_run_writes_the_same_index_and_report_as_one_process(
     reference: dict[str, Any], corpus: Path, cluster, es_client: Elasticsearch
 ) -> None:
+    from distributed import Client
+
     want = reference["report"]
     # What the corpus is built to exercise: two copies of earlier batches folded, the repeated id
     # updated in place, the broken line quarantined.
@@ -145,24 +161,13 @@ def test_dask_run_writes_the_same_index_and_report_as_one_process(
         )
         assert _stable(got) == _stable(want)
         _assert_same_index(_snapshot(es_client, alias), _snapshot(es_client, reference["alias"]))
+        # Each worker built one writer (one client, one model) and reused it for every batch.
+        with Client(cluster) as client:
+            kept = list(client.run(_what_this_process_keeps).values())
+        assert all(k["models"] == 1 and k["writers_built"] == 1 for k in kept if k["batches"]), kept
+        assert sum(k["batches"] for k in kept) >= 4, kept
     finally:
         es_client.indices.delete(index=f"{alias}*", ignore_unavailable=True, allow_no_indices=True)
-
-
-def test_each_worker_process_loads_the_model_once_and_keeps_it(cluster) -> None:
-    from distributed import Client
-
-    def models_loaded() -> tuple[int, int]:
-        import os as _os
-        import sys
-
-        embedding = sys.modules.get("search.embedding")
-        return _os.getpid(), len(getattr(embedding, "_EMBEDDERS", {}))
-
-    with Client(cluster) as client:
-        loaded = client.run(models_loaded)
-    # After the runs above each worker holds exactly one model, built by its first batch.
-    assert all(n <= 1 for _pid, n in loaded.values()), loaded
 
 
 def test_worker_killed_mid_batch_costs_a_retry_never_a_lost_or_duplicated_article(
