@@ -31,8 +31,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import json
+import math
 import os
 import signal
+import statistics
 import sys
 import tempfile
 import threading
@@ -257,6 +260,93 @@ def killer(client: Any, es: Any, alias: str, at_articles: int, done: list[str]) 
     return t
 
 
+def summarize(rows: dict[str, dict[str, Any]], n: int, mach: dict[str, Any]):
+    """Dask's overhead on one worker, and the 1M-article projection, from the recorded runs.
+
+    The projection is made twice: from wall time per worker on this (shared) machine, and from the
+    CPU seconds the runs cost per article (workers, the driver, Elasticsearch), which do not
+    depend on what else the machine was doing; the second sizes a cluster of idle cores.
+    """
+    base, one, two = rows.get("in-process"), rows.get("dask-1"), rows.get("dask-2")
+    overhead = None
+    if base and one:
+        overhead = {
+            "wall": ratio(one["wall_s"], base["wall_s"]),
+            "cpu_total": ratio(one["cpu_s"]["total"], base["cpu_s"]["total"]),
+            "cpu_driver_and_workers": ratio(
+                one["cpu_s"]["driver"] + one["cpu_s"]["workers"],
+                base["cpu_s"]["driver"] + base["cpu_s"]["workers"],
+            ),
+            "goal_at_most": 1.10,
+            "met_wall": bool(one["wall_s"] <= 1.10 * base["wall_s"]),
+            "met_cpu": bool(one["cpu_s"]["total"] <= 1.10 * base["cpu_s"]["total"]),
+        }
+    rated = [r for r in (one, two) if r]
+    if not rated:
+        return overhead, None
+    day = 86_400
+    per_worker = min(r["articles_per_s"] / r["workers"] for r in rated)  # the slower of the two
+    cpu = {
+        g: statistics.mean(r["cpu_s"][g] / n for r in rated) for g in ("workers", "driver", "elasticsearch")
+    }
+    projection = {
+        "articles": ARTICLES_PER_DAY_TARGET,
+        "chunks_per_article": round(rated[-1]["chunks"] / n, 1),
+        "by_wall_time": {
+            "articles_per_s_per_worker": round(per_worker, 3),
+            "cores_per_worker": max(1, (mach["cpus_usable"] or 1) // max(r["workers"] for r in rated)),
+            "worker_days": round(ARTICLES_PER_DAY_TARGET / per_worker / day, 1),
+            "workers_for_one_day": math.ceil(ARTICLES_PER_DAY_TARGET / (per_worker * day)),
+        },
+        "by_cpu_time": {
+            "worker_cpu_s_per_article": round(cpu["workers"], 3),
+            "driver_cpu_s_per_article": round(cpu["driver"], 4),
+            "elasticsearch_cpu_s_per_article": round(cpu["elasticsearch"], 4),
+            "worker_cores_for_one_day": math.ceil(ARTICLES_PER_DAY_TARGET * cpu["workers"] / day),
+            "driver_cores_for_one_day": math.ceil(ARTICLES_PER_DAY_TARGET * cpu["driver"] / day),
+            "elasticsearch_cores_for_one_day": math.ceil(
+                ARTICLES_PER_DAY_TARGET * cpu["elasticsearch"] / day
+            ),
+        },
+        "note": "wall: the slower per-worker rate of dask-1/dask-2 on this shared machine; CPU: the mean "
+        "CPU seconds per article of those runs, i.e. cores kept busy for a day; both for articles like "
+        "these (scraped news, entities on, MiniLM fp32 on CPUs)",
+    }
+    return overhead, projection
+
+
+def report_tables(rows, n, batch_size, overhead, projection) -> None:
+    table = []
+    for mode, r in rows.items():
+        c = r["compared_with_in_process"]
+        table.append([
+            mode, r["workers"], r["wall_s"], r["cpu_s"]["total"],
+            round(r["cpu_s"]["workers"] + r["cpu_s"]["driver"], 2),
+            r["chunks_per_s"], r["cpu_ms_per_chunk"], "yes" if c["identical"] else "NO",
+            f"{c['articles_lost']}/{c['chunks_lost']}", f"{c['articles_extra']}/{c['chunks_extra']}",
+            f"{c['vector_max_abs_diff']:.1e}",
+        ])  # fmt: skip
+    print_table(
+        f"Distributed ingestion ({n} scraped articles, batch {batch_size})",
+        ["mode", "workers", "wall s", "CPU s all", "CPU s driver+workers", "chunks/s", "CPU ms/chunk",
+         "identical", "lost art/chunks", "dup art/chunks", "max |Δvec|"],
+        table,
+    )  # fmt: skip
+    if overhead:
+        print(
+            f"Dask on 1 worker vs in-process: wall {overhead['wall']}x, CPU (all processes) "
+            f"{overhead['cpu_total']}x"
+        )
+    if projection:
+        w, c = projection["by_wall_time"], projection["by_cpu_time"]
+        print(
+            f"1M articles in a day: {w['workers_for_one_day']} workers of {w['cores_per_worker']} core(s) at "
+            f"the measured {w['articles_per_s_per_worker']} articles/s per worker; by CPU time "
+            f"{c['worker_cores_for_one_day']} worker cores + {c['elasticsearch_cores_for_one_day']} "
+            f"Elasticsearch cores + {c['driver_cores_for_one_day']} driver core(s)"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=500, help="first N scraped articles")
@@ -265,7 +355,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the bench indices")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument(
+        "--resummarize",
+        type=Path,
+        default=None,
+        help="recompute the overhead and projection of a results file from its recorded runs (no runs)",
+    )
     args = ap.parse_args(argv)
+    if args.resummarize:
+        data = json.loads(args.resummarize.read_text(encoding="utf-8"))
+        n = data["corpus"]["articles"]
+        overhead, projection = summarize(data["runs"], n, data["machine"])
+        report_tables(data["runs"], n, data["batch_size"], overhead, projection)
+        data["overhead_dask_1_vs_in_process"], data["projection"] = overhead, projection
+        args.resummarize.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        return 0
     import logging
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # the cluster's start/stop chatter
@@ -369,58 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             es.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
 
-    base = rows.get("in-process")
-    one = rows.get("dask-1")
-    two = rows.get("dask-2")
-    overhead = None
-    if base and one:
-        overhead = {
-            "wall": ratio(one["wall_s"], base["wall_s"]),
-            "cpu_total": ratio(one["cpu_s"]["total"], base["cpu_s"]["total"]),
-            "goal_wall_at_most": 1.10,
-            "met": bool(one["wall_s"] <= 1.10 * base["wall_s"]),
-        }
-    projection = None
-    rated = [r for r in (one, two) if r]
-    if rated:
-        per_worker = min(r["articles_per_s"] / r["workers"] for r in rated)  # the worse of the two
-        chunks_per_article = rated[-1]["chunks"] / n
-        workers_for_a_day = ARTICLES_PER_DAY_TARGET / (per_worker * 86_400)
-        projection = {
-            "articles": ARTICLES_PER_DAY_TARGET,
-            "chunks_per_article": round(chunks_per_article, 1),
-            "articles_per_s_per_worker": round(per_worker, 3),
-            "worker_days": round(ARTICLES_PER_DAY_TARGET / per_worker / 86_400, 1),
-            "workers_for_one_day": int(workers_for_a_day) + 1,
-            "cores_per_worker": max(1, (mach["cpus_usable"] or 1) // max(r["workers"] for r in rated)),
-            "note": "from the slower per-worker rate of dask-1/dask-2 on this machine; assumes Elasticsearch "
-            "keeps up (its CPU per chunk is in cpu_s) and articles like these",
-        }
-
-    table = []
-    for mode, r in rows.items():
-        c = r["compared_with_in_process"]
-        table.append([
-            mode, r["workers"], r["wall_s"], r["cpu_s"]["total"],
-            round(r["cpu_s"]["workers"] + r["cpu_s"]["driver"], 2),
-            r["chunks_per_s"], r["cpu_ms_per_chunk"], "yes" if c["identical"] else "NO",
-            f"{c['articles_lost']}/{c['chunks_lost']}", f"{c['articles_extra']}/{c['chunks_extra']}",
-            f"{c['vector_max_abs_diff']:.1e}",
-        ])  # fmt: skip
-    print_table(
-        f"Distributed ingestion ({n} scraped articles, batch {args.batch_size})",
-        ["mode", "workers", "wall s", "CPU s all", "CPU s driver+workers", "chunks/s", "CPU ms/chunk",
-         "identical", "lost art/chunks", "dup art/chunks", "max |Δvec|"],
-        table,
-    )  # fmt: skip
-    if overhead:
-        print(f"Dask on 1 worker vs in-process: wall {overhead['wall']}x, CPU {overhead['cpu_total']}x")
-    if projection:
-        print(
-            f"1M articles: {projection['articles_per_s_per_worker']} articles/s per worker -> "
-            f"{projection['workers_for_one_day']} workers of {projection['cores_per_worker']} core(s) "
-            "for one day"
-        )
+    overhead, projection = summarize(rows, n, mach)
+    report_tables(rows, n, args.batch_size, overhead, projection)
     write_result(
         "distributed",
         {
