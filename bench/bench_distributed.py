@@ -8,8 +8,10 @@ embeddings (entities on, as by default):
 
 * ``in-process``: the flow on its two threads (what ``newsdesk ingest`` does without Dask);
 * ``dask-1`` / ``dask-2``: the same flow with ``DaskTaskRunner`` on a ``LocalCluster`` of 1 / 2
-  worker processes, one thread each, torch threads = cores / workers, the model and spaCy loaded
-  when the workers start (``--preload flows.dask_runner``), as a long-lived cluster has them;
+  worker processes set up as ``newsdesk up --dask-workers`` sets them up
+  (``flows.dask_runner.local_cluster``: one thread each, torch threads = cores / workers,
+  ``flows/dask.yaml``), the model and spaCy loaded when the workers start
+  (``--preload flows.dask_runner``), as a long-lived cluster has them;
 * ``dask-2-killed``: 2 workers, one SIGKILLed while it runs an index task once a third of the
   articles are committed; its nanny restarts it; re-run once if the run fails.
 
@@ -212,21 +214,15 @@ def warm_here() -> None:
 
 
 @contextlib.contextmanager
-def local_cluster(n_workers: int):
-    from distributed import Client, LocalCluster
+def cluster_of(n_workers: int):
+    """``flows.dask_runner.local_cluster`` (our workers' settings) with the models preloaded."""
+    from distributed import Client
 
-    from flows.dask_runner import worker_environment
+    from flows.dask_runner import local_cluster
 
+    # preload: the model and spaCy load as each worker starts, as on a long-lived cluster.
     with (
-        LocalCluster(
-            n_workers=n_workers,
-            processes=True,
-            threads_per_worker=1,
-            dashboard_address=":0",
-            env=worker_environment(n_workers),
-            preload=["flows.dask_runner"],  # the model and spaCy load as each worker starts
-            silence_logs=40,
-        ) as cluster,
+        local_cluster(n_workers, preload=["flows.dask_runner"], silence_logs=40) as cluster,
         Client(cluster) as client,
     ):
         client.wait_for_workers(n_workers, timeout=300)
@@ -404,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
                 load_start = [round(x, 2) for x in os.getloadavg()]
                 killed: list[str] = []
                 reruns = 0
-                ctx = local_cluster(workers) if workers else contextlib.nullcontext((None, None))
+                ctx = cluster_of(workers) if workers else contextlib.nullcontext((None, None))
                 with ctx as (cluster, client):
                     if cluster is None:
                         warm_here()

@@ -17,11 +17,17 @@ encoding (``newsdesk up --dask-workers N`` gives each of N workers an equal shar
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("newsdesk.dask")
+
+# Dask settings for our workers (see the file): DASK_CONFIG for `dask worker` processes.
+DASK_CONFIG_FILE = Path(__file__).with_name("dask.yaml")
 
 # In-process: two threads, cleaning batch n+1 beside embedding/writing batch n (one index task in
 # flight at a time: both stages use both cores, and batches are written in input order).
@@ -98,6 +104,7 @@ def worker_environment(n_workers: int, base: dict[str, str] | None = None) -> di
     ``NEWSDESK_EMBEDDING_THREADS`` says otherwise.
     """
     env = dict(os.environ if base is None else base)
+    env.setdefault("DASK_CONFIG", str(DASK_CONFIG_FILE))
     if not env.get("NEWSDESK_EMBEDDING_THREADS"):
         try:
             cores = len(os.sched_getaffinity(0))
@@ -105,6 +112,55 @@ def worker_environment(n_workers: int, base: dict[str, str] | None = None) -> di
             cores = os.cpu_count() or 1
         env["NEWSDESK_EMBEDDING_THREADS"] = str(max(1, cores // max(1, n_workers)))
     return env
+
+
+def dask_config() -> dict[str, Any]:
+    """``DASK_CONFIG_FILE`` as dotted keys, for ``dask.config.set`` in a process that hosts nannies
+    (dotted: ``set`` replaces a whole nested section given as a dict)."""
+    import yaml
+
+    def flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    return flat(yaml.safe_load(DASK_CONFIG_FILE.read_text(encoding="utf-8")))
+
+
+@contextlib.contextmanager
+def local_cluster(n_workers: int, **kwargs: Any) -> Iterator[Any]:
+    """A ``LocalCluster`` of ``n_workers`` worker processes set up as newsdesk's workers are: one
+    task thread each, an equal share of the cores for torch, ``dask_config()``; ``kwargs`` go to
+    ``LocalCluster`` (e.g. ``preload=["flows.dask_runner"]``).
+
+    Why not a bare ``LocalCluster``: its nannies run in this process and export their workers'
+    environment (``OMP_NUM_THREADS=1``, ...) into this process's ``os.environ`` before each spawn,
+    where every later subprocess would inherit it; it is put back when the cluster has started and
+    when it closes.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    saved = dict(os.environ)
+
+    def restore() -> None:
+        os.environ.clear()
+        os.environ.update(saved)
+
+    options = {"processes": True, "threads_per_worker": 1, "dashboard_address": ":0", **kwargs}
+    try:
+        with (
+            dask.config.set(dask_config()),
+            LocalCluster(n_workers=n_workers, env=worker_environment(n_workers), **options) as cluster,
+        ):
+            restore()
+            yield cluster
+    finally:
+        restore()
 
 
 def warm_up() -> None:

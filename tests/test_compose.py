@@ -57,6 +57,9 @@ def test_compose_dask_workers_run_the_drivers_image_one_thread_each_with_the_mod
     assert dask_worker["image"] == services["worker"]["image"] == services["dask-scheduler"]["image"]
     cmd = dask_worker["command"]
     assert cmd[cmd.index("--nthreads") + 1] == "1" and cmd[cmd.index("--preload") + 1] == "flows.dask_runner"
+    # Our Dask settings (flows/dask.yaml, copied into the image with the code) are the workers'.
+    assert dask_worker["environment"]["DASK_CONFIG"] == "/app/flows/dask.yaml"
+    assert (REPO / "flows" / "dask.yaml").is_file()
     # Secrets stay in each service's own environment, never in a task: none is baked in here.
     assert not any("PASSWORD" in k or "API_KEY" in k for k in dask_worker["environment"])
 

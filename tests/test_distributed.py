@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from flows.dask_runner import worker_environment
+from flows.dask_runner import local_cluster
 from flows.ingestion import run_ingestion
 from search.store import articles_alias
 from tests.conftest import FIXTURES
@@ -75,15 +75,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def cluster():
     """Two worker processes, one thread each, each given half the cores for torch."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=":0",
-        env=worker_environment(2),
-    ) as local:
+    with local_cluster(2) as local:
         yield local
 
 
