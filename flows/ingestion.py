@@ -210,7 +210,9 @@ class _Batches:
     the next batch already overlaps writing this one); each cleaned batch is recorded, split by
     ``BatchOrder`` and its articles submitted to the index task, with at most ``in_flight`` index
     tasks outstanding. Held articles are written in batches of their own once every batch before
-    them has committed (Prefect's ``wait_for``), one held batch after the other.
+    them has committed (Prefect's ``wait_for``), one held batch after the other. Index tasks are
+    collected in order; after each the index is refreshed (a cheap call on the driver) and
+    ``BatchOrder`` forgets its articles, so later batches find them by their own lookups.
     """
 
     def __init__(
@@ -228,7 +230,7 @@ class _Batches:
         self.order, self.batch_size, self.in_flight, self.total = order, batch_size, in_flight, total
         self.ahead = 0 if in_flight <= 1 else in_flight
         self.cleaning: deque[Any] = deque()
-        self.indexing: deque[Any] = deque()
+        self.indexing: deque[tuple[Any, list[CleanArticle]]] = deque()
         self.held: list[CleanArticle] = []
         self.clean_seconds = 0.0
 
@@ -242,7 +244,7 @@ class _Batches:
             self._cleaned(self.cleaning.popleft())
         self._flush_held()
         while self.indexing:
-            self._indexed(self.indexing.popleft())
+            self._indexed(*self.indexing.popleft())
 
     def _cleaned(self, future: Any) -> None:
         batch: CleanedBatch = future.result()
@@ -260,20 +262,21 @@ class _Batches:
             return
         articles, self.held = self.held, []
         # After every index task submitted so far (earlier batches, earlier held batches).
-        self._submit(articles, after=list(self.indexing))
+        self._submit(articles, after=[future for future, _ in self.indexing])
 
     def _submit(self, articles: list[CleanArticle], after: list[Any] | None = None) -> None:
         while len(self.indexing) >= self.in_flight:
-            self._indexed(self.indexing.popleft())
+            self._indexed(*self.indexing.popleft())
         if after is None:
-            self.indexing.append(self.index_task.submit(articles, self.writer))
+            future = self.index_task.submit(articles, self.writer)
         else:
-            self.indexing.append(
-                self.index_task.submit(articles, self.writer, refresh_first=True, wait_for=after)
-            )
+            future = self.index_task.submit(articles, self.writer, refresh_first=True, wait_for=after)
+        self.indexing.append((future, articles))
 
-    def _indexed(self, future: Any) -> None:
+    def _indexed(self, future: Any, articles: list[CleanArticle]) -> None:
         self.ledger.indexed(future.result())
+        self.writer.refresh()  # what it wrote is visible to every lookup from here on
+        self.order.committed(articles)
         _progress("ingest", self.ledger.done, self.total)
 
 

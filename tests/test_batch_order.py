@@ -73,3 +73,32 @@ def test_signatures_computed_where_the_batch_was_cleaned_give_the_same_split():
     for batch in batches:
         sigs = {a.doc_id: LeanMinHash(minhash_signature(a.text)) for a in batch}
         assert plain.split(batch) == shipped.split(batch, sigs)
+
+
+def test_once_a_batch_is_committed_its_copies_are_left_to_the_index_lookup():
+    order = BatchOrder()
+    first, _ = order.split([_article("wire", STORY), _article("x", _other(1))])
+    order.committed(first)  # written and refreshed: the copy's own batch will find "wire" in the index
+    now, held = order.split([_article("copy", STORY)])
+    assert ([a.doc_id for a in now], held) == (["copy"], [])
+
+
+def test_the_driver_remembers_only_what_is_in_flight():
+    order = BatchOrder()
+    for b in range(40):
+        now, held = order.split([_article(f"a{b}-{i}", _other(b * 3 + i)) for i in range(3)])
+        order.committed(now + held)
+    assert len(order) == 0
+    order.split([_article("z", _other(999))])
+    assert len(order) == 1
+
+
+def test_three_versions_of_an_id_are_written_in_input_order():
+    order = BatchOrder()
+    v1, _ = order.split([_article("a", _other(1))])
+    _, v2 = order.split([_article("a", _other(1) + " Second.")])
+    order.committed(v1)  # the first version committed; the second is still held
+    now, v3 = order.split([_article("a", _other(1) + " Third.")])
+    assert (now, [a.doc_id for a in v3]) == ([], ["a"])  # held behind the second, not written before it
+    order.committed(v2 + v3)
+    assert len(order) == 0
