@@ -10,7 +10,7 @@ PY=.venv/bin/python
 export NEWSDESK_ES_URL="${NEWSDESK_ES_URL:-http://127.0.0.1:9200}"
 
 if [[ "${1:-}" == "--smoke" ]]; then
-  for s in bench_ingest bench_incremental bench_query eval_retrieval bench_scale; do
+  for s in bench_ingest bench_incremental bench_query eval_retrieval bench_scale bench_distributed bench_encoder; do
     "$PY" "bench/$s.py" --smoke
   done
   exit 0
@@ -22,3 +22,5 @@ fi
 "$PY" bench/bench_query.py --index bench-scraped --queries 50
 "$PY" bench/eval_retrieval.py --index bench-scraped --limit 200
 "$PY" bench/bench_scale.py --sizes 1000,5000,15466,37044
+"$PY" bench/bench_distributed.py --n 500
+"$PY" bench/bench_encoder.py --variants title,long

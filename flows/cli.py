@@ -222,6 +222,15 @@ def ingest(
     in_process: Annotated[
         bool, typer.Option("--in-process", help="Run the flow here even when the stack's worker is up.")
     ] = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Clean, embed and write the batches on this Dask scheduler's workers "
+            "(tcp://host:8786; default NEWSDESK_DASK_ADDRESS).",
+        ),
+    ] = None,
 ) -> None:
     """Run the ingestion flow: load, clean, chunk, embed, write to Elasticsearch.
 
@@ -229,14 +238,15 @@ def ingest(
     shows in Prefect's UI. Safe to re-run: unchanged articles are skipped, nothing duplicated.
     """
     s = settings().search
+    overrides = {"dask_address": dask} if dask else None
     # One probe: the stack's server (exported for an in-process run too) and whether a worker serves it.
     prefect_url = _stack_prefect()
     if prefect_url is not None and not in_process and _worker_serves(prefect_url):
         report = _ingest_on_worker(
-            prefect_url, paths, source, batch_size, not no_embed, index or s.index, json_out
+            prefect_url, paths, source, batch_size, not no_embed, index or s.index, json_out, overrides
         )
     else:
-        report = _ingest_here(paths, source, batch_size, not no_embed, index, json_out)
+        report = _ingest_here(paths, source, batch_size, not no_embed, index, json_out, overrides)
     if json_out:
         out.print_json(json.dumps(report))
     else:
@@ -246,9 +256,16 @@ def ingest(
 
 
 def _ingest_here(
-    paths: list[str], source: str | None, batch_size: int, embed: bool, index: str | None, json_out: bool
+    paths: list[str],
+    source: str | None,
+    batch_size: int,
+    embed: bool,
+    index: str | None,
+    json_out: bool,
+    overrides: dict[str, Any] | None = None,
 ) -> dict:
-    """Run the flow in this process (against the stack's Prefect server when one answers)."""
+    """Run the flow in this process (against the stack's Prefect server when one answers); its
+    batches on the Dask cluster the settings or ``overrides`` name, else on threads here."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from search.preflight import require_elasticsearch
@@ -257,6 +274,11 @@ def _ingest_here(
     # retries (the flow's retries are for a cluster that goes away *during* a run).
     try:
         require_elasticsearch(settings().search)
+        dask_address = (overrides or {}).get("dask_address") or settings().flow.dask_address
+        if dask_address:
+            from flows.dask_runner import require_dask
+
+            require_dask(dask_address)
     except Exception as exc:
         _fail(exc)
     from flows import ingestion
@@ -277,7 +299,7 @@ def _ingest_here(
         ingestion.set_progress_hook(hook)
         try:
             return ingestion.run_ingestion(
-                paths, source=source, batch_size=batch_size, embed=embed, index=index
+                paths, source=source, batch_size=batch_size, embed=embed, index=index, settings=overrides
             )
         except Exception as exc:
             console.print(f"ingestion failed: {type(exc).__name__}: {exc}", style="red", markup=False)
@@ -331,9 +353,11 @@ def _ingest_on_worker(
     embed: bool,
     index: str,
     json_out: bool,
+    overrides: dict[str, Any] | None = None,
     pickup_timeout_s: float = 30.0,
 ) -> dict:
-    """Submit a run of the ``newsdesk-ingest`` deployment and follow it to its end."""
+    """Submit a run of the ``newsdesk-ingest`` deployment and follow it to its end (``overrides``:
+    settings for that run, e.g. the Dask scheduler its batches go to)."""
     import time
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -342,7 +366,7 @@ def _ingest_on_worker(
 
     params = {
         "paths": _absolute_inputs(paths), "source": source, "batch_size": batch_size, "embed": embed,
-        "index": index,
+        "index": index, **({"settings": overrides} if overrides else {}),
     }  # fmt: skip
     with PrefectRuns(prefect_url) as runs:
         run = runs.submit(params)
@@ -460,9 +484,10 @@ def describe_error(exc: BaseException) -> tuple[int, str]:
     that says what to do; anything else gets its type and a bounded message, never a rendering of
     the frames (``NEWSDESK_DEBUG=1`` prints the plain traceback too).
     """
+    from flows.dask_runner import DaskUnavailable
     from search.preflight import ElasticsearchUnavailable, IndexMissing
 
-    if isinstance(exc, ElasticsearchUnavailable | IndexMissing):
+    if isinstance(exc, ElasticsearchUnavailable | IndexMissing | DaskUnavailable):
         return 1, str(exc)
     if "search.retrieval" in sys.modules:
         from search.retrieval import QueryError
@@ -866,10 +891,15 @@ def serve(
 # --------------------------------------------------------------------------------------------
 # the running stack: up / down / status / worker / runs
 # --------------------------------------------------------------------------------------------
-def _stack():
+def _stack(dask_workers: int | None = None):
     from flows.local_stack.stack import Stack
 
-    return Stack(settings().search, say=lambda line: console.print(f"[dim]{_esc(line)}[/]", highlight=False))
+    return Stack(
+        settings().search,
+        say=lambda line: console.print(f"[dim]{_esc(line)}[/]", highlight=False),
+        flow=settings().flow,
+        dask_workers=dask_workers,
+    )
 
 
 def _print_status(services: list, json_out: bool) -> None:
@@ -902,6 +932,16 @@ def _print_status(services: list, json_out: bool) -> None:
 def up(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every service to answer.")] = 240.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    dask_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--dask-workers",
+            min=0,
+            max=256,
+            help="Also run a Dask scheduler and this many Dask workers, and ingest on them "
+            "(0: stop them; default: as the last `up`).",
+        ),
+    ] = None,
 ) -> None:
     """Start the local stack: Elasticsearch, Prefect server and UI, the API, the ingestion worker.
 
@@ -909,7 +949,7 @@ def up(
     """
     from flows.local_stack.stack import StackError
 
-    stack = _stack()
+    stack = _stack(dask_workers)
     try:
         services = stack.up(timeout_s=timeout)
     except StackError as exc:
@@ -955,6 +995,14 @@ def worker(
         str | None, typer.Option("--heartbeat-file", help="File touched on every poll (for `status`).")
     ] = None,
     poll: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 1.0,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run each flow's batches on this Dask scheduler's workers (default NEWSDESK_DASK_ADDRESS).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the newsdesk-ingest deployment (and its schedules) from this process, model kept warm.
 
@@ -971,7 +1019,11 @@ def worker(
             markup=False,
         )
         raise typer.Exit(1)
-    worker_main(Path(heartbeat_file) if heartbeat_file else None, poll_s=poll)
+    worker_main(
+        Path(heartbeat_file) if heartbeat_file else None,
+        poll_s=poll,
+        dask_address=dask or settings().flow.dask_address,
+    )
 
 
 @app.command()

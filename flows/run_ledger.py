@@ -8,13 +8,17 @@ back the run's one report.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from datasketch import LeanMinHash
+
 from flows.quarantine import Quarantine, QuarantineEntry
 from ingest.cleaning import Cleaner
+from ingest.dedupe import minhash_signature
 from ingest.models import CleanArticle, IngestError, RawRecord
 from search.indexing import IndexReport
 
@@ -52,9 +56,16 @@ class RunReport(IndexReport):
 
 @dataclass
 class CleanedBatch:
+    """One cleaned batch: its articles, its rejects, the boilerplate removed by rule, each
+    article's MinHash (for the driver's cross-batch ordering, ``search.batch_order``; computed
+    where the batch was cleaned, so the driver does not hash every article again) and the seconds
+    cleaning took."""
+
     articles: list[CleanArticle]
     rejected: list[QuarantineEntry]
     removed: Counter
+    signatures: dict[str, LeanMinHash] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -70,6 +81,7 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def clean_records(items: list[RawRecord | IngestError], cleaner: Cleaner) -> CleanedBatch:
     """Clean one batch; bad inputs become quarantine entries, never exceptions."""
+    started = time.perf_counter()
     batch = CleanedBatch([], [], Counter())
     for item in items:
         if isinstance(item, IngestError):
@@ -86,6 +98,8 @@ def clean_records(items: list[RawRecord | IngestError], cleaner: Cleaner) -> Cle
             continue
         batch.removed.update(r.rule for r in article.removed)
         batch.articles.append(article)
+        batch.signatures[article.doc_id] = LeanMinHash(minhash_signature(article.text))
+    batch.seconds = time.perf_counter() - started
     return batch
 
 
@@ -138,7 +152,9 @@ class RunLedger:
     def settle(self, quarantine: Quarantine) -> RunReport:
         """Quarantine what failed (with its stage), clear what now ingested; fill in the report."""
         report, rejected = self.report, self._rejected
-        for doc_id, reason in report.failed.items():
+        # In input order, whatever order the batches finished in (on a Dask cluster, any).
+        position = {doc_id: i for i, doc_id in enumerate(self._where_of)}
+        for doc_id, reason in sorted(report.failed.items(), key=lambda kv: position.get(kv[0], -1)):
             origin, record_no = self._where_of.get(doc_id, (doc_id, None))
             rejected.append(QuarantineEntry(origin, record_no, reason, "index", doc_id=doc_id))
         quarantine.add(rejected, report.run_id)

@@ -10,7 +10,7 @@ section       what it holds                               class
               server, embeddings, API, ranking, answers
 ``ingest``    loading limits, learned boilerplate         ``ingest.settings.IngestSettings``
 ``fetch``     fetching pages and feeds, the SSRF guard    ``ingest.urls.FetchSettings``
-``flow``      the ingestion flow's write retries          ``FlowSettings`` (here)
+``flow``      the flow's write retries, its Dask cluster  ``FlowSettings`` (here)
 ``schedule``  the scheduled deployment                    ``ScheduleSettings`` (here)
 ============  ==========================================  ======================================
 
@@ -39,7 +39,8 @@ from search.settings import SearchSettings
 
 
 class FlowSettings(BaseSettings):
-    """The ingestion flow's retries of a batch write (``NEWSDESK_INDEX_RETRIES``/``_RETRY_DELAYS``)."""
+    """The ingestion flow: retries of a batch write (``NEWSDESK_INDEX_RETRIES``/``_RETRY_DELAYS``) and
+    where its batches run (``NEWSDESK_DASK_ADDRESS``: a Dask scheduler; unset, in this process)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
 
@@ -48,6 +49,20 @@ class FlowSettings(BaseSettings):
         default_factory=lambda: [2.0, 5.0, 15.0, 30.0],
         description="Seconds before each retry (comma-separated); the last repeats.",
     )
+    dask_address: str | None = Field(
+        None,
+        description="Dask scheduler (tcp://host:8786) whose workers clean, embed and write the batches; "
+        "unset: batches run on two threads of the process that runs the flow.",
+    )
+
+    dask_port: int = Field(
+        8786, ge=1, le=65535, description="Port of the Dask scheduler `newsdesk up --dask-workers N` starts."
+    )
+
+    @field_validator("dask_address", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return value.strip() or None if isinstance(value, str) else value
 
     @field_validator("index_retry_delays", mode="before")
     @classmethod

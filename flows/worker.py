@@ -9,6 +9,10 @@ schedule — claims each with a PENDING transition (Prefect refuses a second cla
 never run one run twice) and executes it with Prefect's own engine, so states, logs, task retries
 and the report artifacts show in the UI as for any run.
 
+With a Dask cluster (``--dask``, ``NEWSDESK_DASK_ADDRESS``, or a run's own ``dask_address``
+setting) this process only drives each run: the batches are cleaned, embedded and written on the
+cluster's workers, which keep the model loaded instead (``flows.dask_runner``).
+
 A worker that dies mid-run leaves its run RUNNING; the next start of a worker of the same name puts
 such runs back to SCHEDULED and runs them again. Ingestion is idempotent, so the second attempt
 finishes the work with nothing lost or duplicated.
@@ -86,7 +90,9 @@ class IngestWorker:
             re-runs only its own runs, never another live worker's.
         poll_s: Seconds between looks for due runs when idle.
         heartbeat_file: Touched every poll, so ``newsdesk status`` can tell a live loop from a hung one.
-        warm_up: Load the embedding model before the first run.
+        warm_up: Load the embedding model before the first run (not with Dask: its workers embed).
+        dask_address: The Dask scheduler whose workers run the batches of every run (a run's own
+            ``dask_address`` setting wins); None: the batches run in this process.
     """
 
     def __init__(
@@ -96,12 +102,14 @@ class IngestWorker:
         heartbeat_file: Path | None = None,
         warm_up: bool = True,
         schedule: ScheduleSettings | None = None,
+        dask_address: str | None = None,
     ):
         self.name = name or default_worker_name()
         self.schedule = schedule or ScheduleSettings()
         self.poll_s = poll_s
         self.heartbeat_file = heartbeat_file
-        self.warm_up = warm_up
+        self.warm_up = warm_up and not dask_address
+        self.dask_address = dask_address
         self._stop = threading.Event()
         self._current: str | None = None
 
@@ -188,6 +196,17 @@ class IngestWorker:
         self._execute(flow_run)
         return True
 
+    def flow_for(self, parameters: dict[str, Any]) -> Any:
+        """The ingestion flow with the task runner for a run with these parameters: its own
+        ``dask_address`` setting, else this worker's, else threads in this process."""
+        from flows import ingestion
+        from flows.settings import Settings
+
+        given = dict(parameters.get("settings") or {})
+        if self.dask_address:
+            given.setdefault("dask_address", self.dask_address)
+        return ingestion.flow_for(Settings.load(given))
+
     def _execute(self, flow_run: Any) -> None:
         from prefect.flow_engine import run_flow
 
@@ -197,7 +216,7 @@ class IngestWorker:
         log.info("running %s (%s) with %s", flow_run.id, flow_run.name, flow_run.parameters)
         ingestion.set_progress_hook(ProgressArtifact())
         try:
-            state = run_flow(ingestion.ingest_flow, flow_run=flow_run, return_type="state")
+            state = run_flow(self.flow_for(flow_run.parameters), flow_run=flow_run, return_type="state")
             log.info("run %s finished: %s", flow_run.id, getattr(state, "type", state))
         except BaseException as exc:  # the engine records the failure on the run; the loop goes on
             if isinstance(exc, KeyboardInterrupt | SystemExit):
@@ -210,12 +229,9 @@ class IngestWorker:
     def _warm_up(self) -> None:
         if os.environ.get("NEWSDESK_WARM_UP", "1").lower() in ("0", "false", "no"):
             return
-        try:
-            from search.embedding import get_embedder
+        from flows.dask_runner import warm_up
 
-            get_embedder().encode(["warm up"])
-        except Exception as exc:  # a missing model fails the first run that needs it, with its reason
-            log.warning("embedding model not loaded at start: %s", exc)
+        warm_up()  # a missing model is logged here and fails the first run that needs it
 
     def _beat(self) -> None:
         if self.heartbeat_file is not None:
@@ -267,12 +283,14 @@ def _reschedule(client: Any, flow_run_id: Any, message: str) -> None:
     client.set_flow_run_state(flow_run_id, Scheduled(message=message), force=True)
 
 
-def main(heartbeat_file: Path | None = None, poll_s: float = 1.0) -> None:
+def main(heartbeat_file: Path | None = None, poll_s: float = 1.0, dask_address: str | None = None) -> None:
     """Entry point of ``newsdesk worker``: register, recover, serve until a signal."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "elastic_transport"):  # a line per request drowns the log
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    worker = IngestWorker(poll_s=poll_s, heartbeat_file=heartbeat_file)
+    worker = IngestWorker(poll_s=poll_s, heartbeat_file=heartbeat_file, dask_address=dask_address)
+    if dask_address:
+        log.info("batches run on the Dask cluster at %s", dask_address)
 
     def _on_signal(signum: int, _frame: Any) -> None:
         if worker._current is None:

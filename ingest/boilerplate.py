@@ -147,7 +147,9 @@ _TS_WORD = (
 
 # "Video Ad Feedback <title> 01:48 - Source: CNN", "<title> 05:17 - Source: CNN Business": an
 # embedded video's title and running time; the title is kept in metadata.videos.
-_VIDEO_TAIL = re.compile(r"\s*\b\d{1,2}:\d{2}\s*[-–—]\s*(?i:source):\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4}$")
+_VIDEO_TAIL = re.compile(
+    r"\s*\b\d{1,2}:\d{2}\s*[-–—]\s*(?i:source):\s*[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4}$"
+)
 _VIDEO_HEAD = re.compile(r"^video ad feedback\s*", I)
 
 
@@ -959,7 +961,9 @@ def _is_person_line(text: str) -> bool:
 
 
 _JOINERS = frozenset({"and", "&", ","})
-_HONORIFICS = frozenset("dr dr. mr mr. mrs mrs. ms ms. rep rep. sen sen. gov gov. prof prof. rev rev. judge".split())
+_HONORIFICS = frozenset(
+    "dr dr. mr mr. mrs mrs. ms ms. rep rep. sen sen. gov gov. prof prof. rev rev. judge".split()
+)
 
 
 @lru_cache(maxsize=4096)

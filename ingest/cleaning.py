@@ -201,16 +201,24 @@ class Cleaner:
     :param profiles_dir: learned per-source boilerplate profiles (``None``: the data dir's).
     :param use_learned: strip lines learned as a source's boilerplate (learning happens in the flow).
     :param html_method: ``"trafilatura"`` (default) or ``"native"`` main-text extraction for HTML.
+    :param settings: the loading limits and learned-boilerplate thresholds (``None``: the
+        environment's, read once per process). The flow passes its run's, so a cleaner shipped to
+        another process cleans by the run's limits, not that process's environment.
     """
 
     def __init__(
-        self, profiles_dir: str | None = None, use_learned: bool = True, html_method: str = "trafilatura"
+        self,
+        profiles_dir: str | None = None,
+        use_learned: bool = True,
+        html_method: str = "trafilatura",
+        settings: IngestSettings | None = None,
     ):
         if html_method not in HTML_METHODS:
             raise ValueError(f"html_method must be one of {', '.join(HTML_METHODS)}")
         self.profiles_dir = profiles_dir
         self.use_learned = use_learned
         self.html_method = html_method
+        self.settings = settings
         self._profiles: SourceProfiles | None = None
         self._loaded = False
 
@@ -228,10 +236,23 @@ class Cleaner:
         if not self.use_learned:
             return
         directory = Path(self.profiles_dir) if self.profiles_dir else None
-        profiles = SourceProfiles.load(directory, settings)
+        profiles = SourceProfiles.load(directory, settings or self.settings)
         self._profiles = profiles if profiles.profiles else None
+
+    def frozen(self) -> Cleaner:
+        """A copy that cleans exactly as this one, with its profiles loaded and reduced to what
+        verdicts read (``SourceProfiles.frozen``): small to pickle, and it never reads the disk.
+
+        Why: the ingestion flow ships one to every process that cleans a batch (a Dask worker may
+        run on a machine without the driver's ``NEWSDESK_DATA_DIR``).
+        """
+        self.warm_up()
+        copy = Cleaner(self.profiles_dir, self.use_learned, self.html_method, self.settings)
+        copy._profiles = self._profiles.frozen() if self._profiles is not None else None
+        copy._loaded = True
+        return copy
 
     def clean(self, record: RawRecord) -> CleanArticle:
         """Clean one record (raises ``IngestError`` with the reason it cannot be indexed)."""
         self.warm_up()
-        return clean_record(record, self._profiles, html_method=self.html_method)
+        return clean_record(record, self._profiles, settings=self.settings, html_method=self.html_method)

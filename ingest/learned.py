@@ -252,6 +252,31 @@ class SourceProfiles:
         prof = self.profiles.get(source)
         return prof.learned(self.settings) if prof else []
 
+    def frozen(self) -> SourceProfiles:
+        """A copy that gives the same ``verdict`` for every line, holding only what verdicts read.
+
+        Why: the ingestion flow learns on one process (the driver) and cleans on many (Dask
+        workers, possibly on other machines without the driver's data dir). A verdict reads a
+        line's document count only once it reaches ``learned_min_docs``, the source's
+        ``docs_seen`` and the allow/deny lists; the rest of a profile (lines seen in fewer
+        documents, their first spellings, the fingerprints of documents already counted) is what
+        *learning* needs and is most of its size: a profile of 15k articles is megabytes, its frozen
+        copy kilobytes. The copy cannot learn or be saved meaningfully; it only cleans.
+        """
+        out = SourceProfiles(self.directory, self.settings)
+        floor = self.settings.learned_min_docs
+        for source, prof in self.profiles.items():
+            out.profiles[source] = SourceProfile(
+                source=source,
+                docs_seen=prof.docs_seen,
+                counts={k: v for k, v in prof.counts.items() if v >= floor},
+                allow=set(prof.allow),
+                deny=set(prof.deny),
+                allow_text=list(prof.allow_text),
+                deny_text=list(prof.deny_text),
+            )
+        return out
+
     def path_for(self, source: str) -> Path:
         safe = _UNSAFE.sub("_", source.lower()).strip("._") or "source"
         digest = hashlib.blake2b(source.encode(), digest_size=3).hexdigest()

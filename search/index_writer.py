@@ -14,8 +14,11 @@ Usage::
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 import uuid
+from dataclasses import dataclass
 
 from elasticsearch import Elasticsearch
 
@@ -26,9 +29,49 @@ from search.indexing import IndexingOptions, IndexReport, backfill_article_searc
 from search.settings import SearchSettings, get_settings
 from search.store import alert_matches_index, ensure_indices, make_client, refresh, refresh_indices
 
+# SearchSettings fields a receiving process takes from its own environment when a writer is sent
+# to it (a Dask worker): they describe that machine (its GPU, its cores, its cache directory).
+# Secrets never travel either; everything else does, so every worker writes what the driver would.
+MACHINE_FIELDS = frozenset({"embedding_device", "embedding_threads", "embedding_batch_size", "cache_dir"})
+
+
+@dataclass(frozen=True)
+class WriterSpec:
+    """What another process needs to build the same writer: picklable, without secrets.
+
+    :param settings: JSON of the ``SearchSettings`` fields that travel (not secrets, not
+        ``MACHINE_FIELDS``); the receiving process fills those from its own environment.
+    :param embed: compute embeddings.
+    :param run_id: the run every worker's alert matches are recorded under.
+    """
+
+    settings: str
+    embed: bool
+    run_id: str | None = None
+
+    @classmethod
+    def of(cls, settings: SearchSettings, embed: bool, run_id: str | None = None) -> WriterSpec:
+        secret = {n for n, f in SearchSettings.model_fields.items() if "SecretStr" in str(f.annotation)}
+        fields = settings.model_dump(mode="json", exclude=secret | MACHINE_FIELDS)
+        return cls(json.dumps(fields, sort_keys=True), embed, run_id)
+
+    def writer(self) -> IndexWriter:
+        """This process's writer for the spec (one per spec and process: one client, one model)."""
+        return _writer_for(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _writer_for(spec: WriterSpec) -> IndexWriter:
+    settings = SearchSettings(**json.loads(spec.settings))
+    return IndexWriter.from_settings(settings, embed=spec.embed, run_id=spec.run_id)
+
 
 class IndexWriter:
     """Writes clean articles to one alias: ``prepare`` once, ``write`` per batch, ``refresh`` at the end.
+
+    A writer made by ``from_settings`` can be sent to another process (pickled, as a Dask worker
+    receives it): it travels as its ``WriterSpec``, and the receiving process builds an equal writer
+    once and reuses it for every batch, so each worker opens one client and loads the model once.
 
     :param client: the Elasticsearch client (writes retry on lost connections and timeouts).
     :param index: the chunk alias; the article ledger is ``<index>-articles``.
@@ -63,12 +106,13 @@ class IndexWriter:
         self.alerts = alerts
         self.run_id = run_id or uuid.uuid4().hex
         self._alert_run: tuple[float, AlertRun | None] | None = None
+        self.spec: WriterSpec | None = None
 
     @classmethod
     def from_settings(
         cls, settings: SearchSettings, embed: bool = True, run_id: str | None = None
     ) -> IndexWriter:
-        return cls(
+        writer = cls(
             make_client(settings),
             settings.index,
             embed=embed,
@@ -76,6 +120,16 @@ class IndexWriter:
             embedding=settings,
             run_id=run_id,
         )
+        writer.spec = WriterSpec.of(settings, embed, writer.run_id)
+        return writer
+
+    def __reduce__(self) -> tuple:
+        if self.spec is None:
+            raise TypeError(
+                "an IndexWriter built around a client cannot be sent to another process; "
+                "build it with IndexWriter.from_settings"
+            )
+        return (_writer_for, (self.spec,))
 
     def options(self) -> IndexingOptions:
         """What decides the pipeline version stored with each article (a change rewrites it)."""

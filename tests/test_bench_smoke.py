@@ -26,6 +26,8 @@ SCRIPTS = {
     "bench_query.py": ("Query latency", "results"),
     "eval_retrieval.py": ("Retrieval", "results"),
     "bench_scale.py": ("Scale", "sizes"),
+    "bench_distributed.py": ("Distributed ingestion", "runs"),
+    "bench_encoder.py": ("Encoder quality", "decision"),
 }
 
 

@@ -310,7 +310,10 @@ def test_name_shaped_headings_at_the_top_stay_in_the_body(text: str) -> None:
 @pytest.mark.parametrize(
     ("line", "rule"),
     [
-        ("Video Ad Feedback See snow building as New York faces historic snowstorm 01:48 - Source: CNN", "video_teaser"),
+        (
+            "Video Ad Feedback See snow building as New York faces historic snowstorm 01:48 - Source: CNN",
+            "video_teaser",
+        ),
         ("CNN reporter predicts what we'll see from King Charles 05:17 - Source: CNN", "video_teaser"),
         ("Sarah Al-Arshani contributing.", "credits"),
         ("— Mark Thompson contributed reporting.", "credits"),
@@ -342,7 +345,10 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Dig Deeper", "read_more"),
         ("More like this:", "read_more"),
         ("CNN", "caption"),
-        ("Firefighters battle the blaze in northern Athens (Image credit: Milos Bicanski/Getty Image)", "caption"),
+        (
+            "Firefighters battle the blaze in northern Athens (Image credit: Milos Bicanski/Getty Image)",
+            "caption",
+        ),
         (
             "Carnival Spirit is one of 62 cruise ships at orange status, according to the CDC. Darren Siefertson",
             "caption",
@@ -352,7 +358,10 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("For the latest, visit floridatoday.com/launchschedule.", "promo"),
         ("Got a story? Contact Kelly Powers at kepowers@gannett.com or (231) 622-2191.", "author_contact"),
         ("@ToddJClausen", "author_contact"),
-        ("The article Dreaming of an Early Retirement? Here’s What It Takes originally appeared on NerdWallet.", "credits"),
+        (
+            "The article Dreaming of an Early Retirement? Here’s What It Takes originally appeared on NerdWallet.",
+            "credits",
+        ),
     ],
 )
 def test_round_three_furniture_shapes(line: str, rule: str) -> None:
@@ -399,7 +408,9 @@ def test_a_letter_signed_with_name_and_town_moves_the_signature_to_metadata() ->
 
 
 def test_an_outlet_and_a_titled_byline_at_the_top_go_to_metadata() -> None:
-    outlet = clean_text("The News Journal\n\nChristian churches this weekend celebrate Easter.\n\nServices start at 9.")
+    outlet = clean_text(
+        "The News Journal\n\nChristian churches this weekend celebrate Easter.\n\nServices start at 9."
+    )
     assert "The News Journal" in outlet.credits and outlet.text.startswith("Christian churches")
     titled = clean_text(
         "Dr. Prayus Tailor\n\nIn the discussion about assisted suicide, we can learn from data.\n\nIt is hard."

@@ -72,6 +72,24 @@ def test_ingest_with_elasticsearch_down_fails_fast_naming_the_url_and_the_fix(tm
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.elasticsearch
+def test_ingest_on_a_dask_scheduler_that_does_not_answer_fails_fast_naming_it_and_the_fix(
+    es_url: str, tmp_path: Path
+):
+    dead = f"tcp://127.0.0.1:{free_port()}"
+    proc = _run(
+        ["ingest", str(SEEDS), "--no-embed", "--in-process", "--dask", dead],
+        {"NEWSDESK_ES_URL": es_url, "NEWSDESK_DATA_DIR": str(tmp_path), "PREFECT_API_URL": ""},
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    lines = _lines(proc)
+    assert len(lines) <= 2, lines
+    message = " ".join(lines)
+    assert f"no Dask scheduler answers at {dead}" in message and "NEWSDESK_DASK_ADDRESS" in message
+    assert "newsdesk up --dask-workers" in message and "Traceback" not in proc.stderr
+
+
 class _NotElasticsearch(BaseHTTPRequestHandler):
     """Answers every request with a 200 that is not Elasticsearch (a proxy page, a wrong port)."""
 

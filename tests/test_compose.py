@@ -30,9 +30,38 @@ def test_compose_prefect_server_matches_the_locked_prefect():
 
 def test_compose_has_api_prefect_server_worker_and_named_volume():
     c = _compose()
-    assert {"elasticsearch", "api", "prefect-server", "worker"} <= set(c["services"])
+    assert {"elasticsearch", "api", "prefect-server", "worker", "dask-scheduler", "dask-worker"} <= set(
+        c["services"]
+    )
     assert "esdata" in c["volumes"]
     assert any(v.startswith("esdata:") for v in c["services"]["elasticsearch"]["volumes"])
+
+
+def test_compose_dask_workers_scale_and_find_the_scheduler_the_worker_submits_to():
+    services = _compose()["services"]
+    scheduler, dask_worker, worker = services["dask-scheduler"], services["dask-worker"], services["worker"]
+    # `docker compose up --scale dask-worker=N` refuses services with a fixed name or host port.
+    assert "container_name" not in dask_worker and not dask_worker.get("ports")
+    port = scheduler["command"][scheduler["command"].index("--port") + 1]
+    address = f"tcp://dask-scheduler:{port}"
+    assert dask_worker["command"][:3] == ["dask", "worker", address]
+    assert worker["environment"]["NEWSDESK_DASK_ADDRESS"] == address
+    assert {"dask-scheduler", "elasticsearch"} <= set(dask_worker["depends_on"])
+    assert "dask-scheduler" in worker["depends_on"]
+
+
+def test_compose_dask_workers_run_the_drivers_image_one_thread_each_with_the_model_preloaded():
+    services = _compose()["services"]
+    dask_worker = services["dask-worker"]
+    # Tasks are pickled by reference: the workers must run the same code and pins as the driver.
+    assert dask_worker["image"] == services["worker"]["image"] == services["dask-scheduler"]["image"]
+    cmd = dask_worker["command"]
+    assert cmd[cmd.index("--nthreads") + 1] == "1" and cmd[cmd.index("--preload") + 1] == "flows.dask_runner"
+    # Our Dask settings (flows/dask.yaml, copied into the image with the code) are the workers'.
+    assert dask_worker["environment"]["DASK_CONFIG"] == "/app/flows/dask.yaml"
+    assert (REPO / "flows" / "dask.yaml").is_file()
+    # Secrets stay in each service's own environment, never in a task: none is baked in here.
+    assert not any("PASSWORD" in k or "API_KEY" in k for k in dask_worker["environment"])
 
 
 def test_compose_file_is_valid_for_docker_compose_when_it_is_installed():

@@ -145,3 +145,36 @@ def test_memory_stays_bounded_over_a_long_stream_and_furniture_is_still_counted_
     prof = profiles.profiles["ledger.example"]
     assert prof.counts[next(k for k in prof.counts if "sunday digest" in k)] == 200
     assert prof.docs_seen == 2000
+
+
+def test_frozen_profiles_clean_exactly_alike_and_are_a_fraction_of_the_size(tmp_path):
+    import pickle
+
+    from ingest.cleaning import Cleaner
+
+    docs = [_doc(i, quote=i < 2, heading=i % 3 == 0) for i in range(40)]
+    profiles = _learned(tmp_path, docs)
+    profiles.save()
+    data = json.loads(next(tmp_path.glob("*.json")).read_text())
+    data["deny"] = ["Residents of district 7 were told to expect further updates later this week."]
+    next(tmp_path.glob("*.json")).write_text(json.dumps(data))
+    cleaner = Cleaner(profiles_dir=str(tmp_path))
+    cleaner.load_profiles(SETTINGS)
+    frozen = cleaner.frozen()
+    for doc in docs:
+        # The removals, their rules, reasons and offsets too: the audit trail is the same.
+        assert frozen.clean(doc) == cleaner.clean(doc)
+    assert len(pickle.dumps(frozen)) * 3 < len(pickle.dumps(cleaner))
+    shipped = pickle.loads(pickle.dumps(frozen))  # what a Dask worker unpickles: no disk read
+    assert shipped.clean(docs[7]) == cleaner.clean(docs[7])
+
+
+def test_a_cleaner_cleans_by_the_limits_it_was_given_not_the_environment(tmp_path):
+    import pytest
+
+    from ingest.cleaning import Cleaner
+    from ingest.models import IngestError
+
+    small = Cleaner(use_learned=False, settings=IngestSettings(max_document_bytes=1000))
+    with pytest.raises(IngestError, match="over the limit of 1,000 bytes"):
+        small.clean(RawRecord(origin="big.txt", text="word " * 400))

@@ -105,6 +105,7 @@ def stack(tmp_path_factory, es_url: str) -> Iterator[dict[str, str]]:
         NEWSDESK_INDEX=f"stack-{uuid.uuid4().hex[:10]}",
         NEWSDESK_DATA_DIR=str(data),
         NEWSDESK_PREFECT_PORT=str(free_port()),
+        NEWSDESK_DASK_PORT=str(free_port()),
         NEWSDESK_API_URL=f"http://127.0.0.1:{free_port()}",
         NEWSDESK_API_KEY=KEY,
         NEWSDESK_INGEST_ROOTS=str(drop),
@@ -281,3 +282,40 @@ def test_up_names_a_port_in_use_and_starts_nothing(stack, tmp_path):
     assert proc.returncode == 1
     assert f"port {port} (newsdesk API" in proc.stderr and "in use" in proc.stderr
     assert not _processes_with(f"NEWSDESK_DATA_DIR={data}")
+
+
+def test_up_with_dask_workers_runs_the_batches_on_them_and_down_stops_every_process(stack, tmp_path):
+    # Last in this module: from here on the stack's worker drives its runs on Dask.
+    up = _nd(["up", "--dask-workers", "1", "--json"], stack)
+    assert up.returncode == 0, up.stdout + up.stderr
+    by_name = {s["name"]: s for s in json.loads(up.stdout)["services"]}
+    assert by_name["dask-scheduler"]["state"] == "running", by_name
+    assert by_name["dask-scheduler"]["url"] == f"tcp://127.0.0.1:{stack['NEWSDESK_DASK_PORT']}"
+    assert by_name["dask-scheduler"]["detail"] == "1 of 1 workers registered"
+    assert by_name["dask-worker-0"]["state"] == "running" and by_name["dask-worker-0"]["pid"]
+    assert "restarting worker" in up.stderr  # it now drives its runs on the cluster
+    worker_cmd = (Path(stack["NEWSDESK_DATA_DIR"]) / "run" / "worker.pid").read_text()
+    assert f"--dask tcp://127.0.0.1:{stack['NEWSDESK_DASK_PORT']}" in worker_cmd
+
+    inbox = tmp_path / "dask.jsonl"
+    lines = [
+        {"id": f"dask-{i}", "title": f"Dask story {i}", "text": f"Story {i}: the harbour board met. " * 8}
+        for i in range(3)
+    ]
+    inbox.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    proc = _nd(["ingest", str(inbox), "--batch-size", "1", "--json"], stack)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert (report["new"], report["quarantined"]) == (3, 0) and report["chunks_written"] >= 3
+    # The batches ran in the Dask worker process: its log has their task runs.
+    log = (Path(stack["NEWSDESK_DATA_DIR"]) / "logs" / "dask-worker-0.log").read_text()
+    assert "index-batch" in log and "Completed" in log
+
+    again = _nd(["up", "--json"], stack)  # remembered: the same pieces, nothing restarted
+    assert again.returncode == 0, again.stderr
+    pids = {s["name"]: s["pid"] for s in json.loads(again.stdout)["services"]}
+    assert (
+        pids["dask-worker-0"] == by_name["dask-worker-0"]["pid"]
+        and pids["worker"] == by_name["worker"]["pid"]
+    )
+    # The fixture's `down` then stops them all; it fails the module if any process is left.

@@ -1,4 +1,5 @@
-"""The local stack without Docker: Elasticsearch, a Prefect server with its UI, the API, a worker.
+"""The local stack without Docker: Elasticsearch, a Prefect server with its UI, the API, a worker,
+and with ``--dask-workers N`` a Dask scheduler and N Dask workers that run the ingestion batches.
 
 ``newsdesk up`` starts what is not running yet and waits until each piece answers; ``down`` stops
 what it started (worker first, Elasticsearch last); ``status`` reports each piece with its URL,
@@ -6,6 +7,12 @@ PID, health and log. Everything lives under ``NEWSDESK_DATA_DIR``: PID files in 
 ``logs/``, Prefect's database in ``prefect/``. What the user pointed elsewhere is used, never
 started or stopped: ``NEWSDESK_ES_URL`` naming a cluster other than the local dev node,
 ``PREFECT_API_URL`` naming a Prefect server, ``NEWSDESK_API_URL`` naming a remote API.
+
+With Dask, ``up`` also starts ``dask scheduler`` on 127.0.0.1 (``NEWSDESK_DASK_PORT``) and N
+``dask worker`` processes (one thread each, ``cores // N`` torch threads each, the model loaded at
+start by ``--preload flows.dask_runner``), and the ingestion worker runs its flows with
+``--dask tcp://127.0.0.1:<port>``. The count is remembered in ``run/dask-workers`` until ``down``,
+so a later ``up`` restarts a Dask worker that died; ``--dask-workers 0`` stops them.
 
 Why processes with PID files and not a supervisor: the CLI must stay the one thing a user learns,
 and ``up`` must be idempotent across shells: a second ``up`` finds the PIDs, checks they are still
@@ -28,7 +35,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from flows.dask_runner import worker_environment
 from flows.ports import port_in_use
+from flows.settings import FlowSettings
 from search.prefect_runs import PrefectRuns, configured_prefect_url, ui_url
 from search.settings import SearchSettings
 
@@ -80,6 +89,8 @@ class Stack:
         settings: Where things are (ES URL and local node, data dir, API URL, Prefect port).
         env: The environment the services inherit (default: this process's).
         say: Called with one line per step (the CLI prints them).
+        flow: The flow section: the port of the Dask scheduler ``up`` starts (``NEWSDESK_DASK_PORT``).
+        dask_workers: Dask workers to run (0: none, and stop any); ``None``: as the last ``up`` said.
     """
 
     def __init__(
@@ -87,6 +98,8 @@ class Stack:
         settings: SearchSettings,
         env: dict[str, str] | None = None,
         say: Callable[[str], None] | None = None,
+        flow: FlowSettings | None = None,
+        dask_workers: int | None = None,
     ):
         self.settings = settings
         self.env = dict(os.environ if env is None else env)
@@ -104,6 +117,9 @@ class Stack:
         self.es_url = settings.es_url.split(",")[0].strip().rstrip("/")
         es_host, es_port = _host_port(self.es_url, 9200)
         self.es_external = not (_is_local(es_host) and es_port == settings.es_port)
+        self.dask_port = (flow or FlowSettings()).dask_port
+        self.dask_address = f"tcp://127.0.0.1:{self.dask_port}"
+        self._dask_asked = dask_workers
 
     # -- paths ----------------------------------------------------------------------------
     def pid_file(self, name: str) -> Path:
@@ -116,6 +132,20 @@ class Stack:
     def heartbeat_file(self) -> Path:
         return self.run_dir / "worker.heartbeat"
 
+    @property
+    def dask_file(self) -> Path:
+        return self.run_dir / "dask-workers"
+
+    @property
+    def dask_workers(self) -> int:
+        """Dask workers this stack runs: as asked, else as the last ``up`` recorded (0: no Dask)."""
+        if self._dask_asked is not None:
+            return self._dask_asked
+        try:
+            return max(0, int(self.dask_file.read_text().strip()))
+        except (OSError, ValueError):
+            return 0
+
     # -- commands -------------------------------------------------------------------------
     def up(self, timeout_s: float = 180.0) -> list[ServiceStatus]:
         """Start whatever is not running, in dependency order, and wait until all answer."""
@@ -124,21 +154,27 @@ class Stack:
         deadline = time.monotonic() + timeout_s
         self._check_ports()  # before anything starts: a taken port fails `up` with nothing half-started
         self._up_elasticsearch(deadline)
-        # Prefect and the API do not depend on each other: start both, then wait for both.
+        # Prefect, the API and Dask do not depend on each other: start them all, then wait.
         self._start_prefect()
         self._start_api()
+        self._start_dask()
         self._wait("prefect", self._prefect_healthy, deadline)
         self._start_worker()
         self._wait("api", self._api_healthy, deadline)
+        if self.dask_workers:
+            self._wait("dask-scheduler", lambda: port_in_use(self.dask_port), deadline)
+            self._wait_dask_workers(deadline)
         self._wait("worker", self._worker_ready, deadline)
         return self.status()
 
     def down(self, keep_es: bool = False) -> list[ServiceStatus]:
-        """Stop the pieces newsdesk started, worker first (it hands back a run it is in)."""
-        for name in ("worker", "api", "prefect"):
+        """Stop the pieces newsdesk started, worker first (it hands back a run it is in), then the
+        Dask workers and scheduler, the API, Prefect and Elasticsearch."""
+        for name in ("worker", *self._dask_names(), "api", "prefect"):
             if self._stop_process(name):
                 self.say(f"stopped {name}")
         self.heartbeat_file.unlink(missing_ok=True)
+        self.dask_file.unlink(missing_ok=True)
         if not keep_es and not self.es_external:
             node = self._es_node(download=False)
             if node.pid() is not None and node.stop():
@@ -147,7 +183,8 @@ class Stack:
 
     def status(self) -> list[ServiceStatus]:
         """Each piece's state, URL, PID and health; starts nothing."""
-        return [self._es_status(), self._prefect_status(), self._api_status(), self._worker_status()]
+        pieces = [self._es_status(), self._prefect_status(), self._api_status(), self._worker_status()]
+        return pieces + self._dask_status()
 
     def ok(self) -> bool:
         return all(s.state in ("running", "external") for s in self.status())
@@ -169,6 +206,12 @@ class Stack:
             raise StackError(
                 f"port {self.api_port} (newsdesk API, from NEWSDESK_API_URL={self.api_url}) is in use by "
                 "another program: stop it, or set NEWSDESK_API_URL to a free port."
+            )
+        if self.dask_workers and self._pid("dask-scheduler") is None and port_in_use(self.dask_port):
+            raise StackError(
+                f"port {self.dask_port} (Dask scheduler) is in use by another program: stop it, or set "
+                "NEWSDESK_DASK_PORT to a free port (or point NEWSDESK_DASK_ADDRESS at your own cluster "
+                "and start the stack without --dask-workers)."
             )
 
     # -- elasticsearch --------------------------------------------------------------------
@@ -300,13 +343,101 @@ class Stack:
             return ServiceStatus("api", state, self.api_url, managed=False, detail="NEWSDESK_API_URL")
         return self._process_status("api", self.api_url, healthy)
 
-    # -- worker ---------------------------------------------------------------------------
-    def _start_worker(self) -> None:
-        if self._pid("worker") is not None:
+    # -- dask -----------------------------------------------------------------------------
+    def _dask_names(self) -> list[str]:
+        """The Dask pieces with a PID file or asked for: workers first, the scheduler last."""
+        running = sorted(p.stem for p in self.run_dir.glob("dask-worker-*.pid"))
+        wanted = [f"dask-worker-{i}" for i in range(self.dask_workers)]
+        names = sorted(set(running) | set(wanted), key=lambda n: int(n.rsplit("-", 1)[1]))
+        if names or self.pid_file("dask-scheduler").exists():
+            names.append("dask-scheduler")
+        return names
+
+    def _start_dask(self) -> None:
+        n = self.dask_workers
+        for name in self._dask_names():  # workers beyond the count asked for (or all, for 0)
+            surplus = name.startswith("dask-worker-") and int(name.rsplit("-", 1)[1]) >= n
+            if (surplus or (name == "dask-scheduler" and not n)) and self._stop_process(name):
+                self.say(f"stopped {name}")
+        if not n:
+            self.dask_file.unlink(missing_ok=True)
             return
-        self.heartbeat_file.unlink(missing_ok=True)
+        self.dask_file.write_text(f"{n}\n")
+        dask = str(Path(sys.executable).with_name("dask"))
+        env = {**self.env, "PREFECT_API_URL": self.prefect_url}
+        if self._pid("dask-scheduler") is None:
+            self.say(f"starting dask scheduler on {self.dask_address}")
+            cmd = [dask, "scheduler", "--host", "127.0.0.1", "--port", str(self.dask_port), "--no-dashboard"]
+            self._spawn("dask-scheduler", cmd, env)
+        worker_env = worker_environment(n, env)
+        for i in range(n):
+            name = f"dask-worker-{i}"
+            if self._pid(name) is not None:
+                continue
+            cmd = [
+                dask, "worker", self.dask_address, "--name", name, "--nthreads", "1", "--nworkers", "1",
+                "--no-dashboard", "--preload", "flows.dask_runner", "--death-timeout", "120",
+            ]  # fmt: skip
+            self.say(f"starting {name} ({worker_env['NEWSDESK_EMBEDDING_THREADS']} torch threads)")
+            self._spawn(name, cmd, worker_env)
+
+    def _dask_registered(self) -> int | None:
+        """Workers the scheduler knows, or None when it does not answer."""
+        try:
+            from distributed import Client
+
+            with Client(self.dask_address, timeout=3) as client:
+                return len(client.scheduler_info(n_workers=-1)["workers"])
+        except Exception:
+            return None
+
+    def _wait_dask_workers(self, deadline: float) -> None:
+        n = self.dask_workers
+        while time.monotonic() < deadline:
+            if (self._dask_registered() or 0) >= n:
+                return
+            dead = [f"dask-worker-{i}" for i in range(n) if self._pid(f"dask-worker-{i}") is None]
+            if dead:
+                raise StackError(
+                    f"{dead[0]} exited during startup. Last log lines:\n{self.log_tail(dead[0])}\n"
+                    f"Full log: {self.log_file(dead[0])}"
+                )
+            time.sleep(0.5)
+        raise StackError(
+            f"the Dask workers did not register with the scheduler at {self.dask_address} in time. "
+            f"Last log lines of dask-worker-0:\n{self.log_tail('dask-worker-0')}"
+        )
+
+    def _dask_status(self) -> list[ServiceStatus]:
+        names = self._dask_names()
+        if not names:
+            return []
+        registered = self._dask_registered() if self._pid("dask-scheduler") is not None else None
+        out = []
+        for name in names:
+            healthy = self._pid(name) is not None and registered is not None
+            st = self._process_status(name, self.dask_address if name == "dask-scheduler" else None, healthy)
+            if name == "dask-scheduler" and registered is not None:
+                st.detail = f"{registered} of {self.dask_workers} workers registered"
+            out.append(st)
+        return out
+
+    # -- worker ---------------------------------------------------------------------------
+    def _worker_command(self) -> list[str]:
         cmd = [sys.executable, "-m", "flows.cli", "worker", "--heartbeat-file", str(self.heartbeat_file)]
-        self.say("starting worker (serves the newsdesk-ingest deployment and its schedules)")
+        return cmd + (["--dask", self.dask_address] if self.dask_workers else [])
+
+    def _start_worker(self) -> None:
+        cmd = self._worker_command()
+        if self._pid("worker") is not None:
+            if self._recorded_command("worker") == " ".join(cmd):
+                return
+            # Dask was switched on or off: the worker runs its flows elsewhere from now on.
+            self.say("restarting worker (its Dask cluster changed)")
+            self._stop_process("worker")
+        self.heartbeat_file.unlink(missing_ok=True)
+        where = f", batches on Dask at {self.dask_address}" if self.dask_workers else ""
+        self.say(f"starting worker (serves the newsdesk-ingest deployment and its schedules{where})")
         env = {**self.env, "PREFECT_API_URL": self.prefect_url}
         env["PREFECT_LOGGING_LEVEL"] = "INFO"  # the run's log lines in the UI, not only its warnings
         self._spawn("worker", cmd, env)
@@ -350,6 +481,12 @@ class Stack:
             log.close()
         self.pid_file(name).write_text(f"{proc.pid}\n{' '.join(cmd)}\n")
         return proc.pid
+
+    def _recorded_command(self, name: str) -> str:
+        try:
+            return self.pid_file(name).read_text().partition("\n")[2].strip()
+        except OSError:
+            return ""
 
     def _pid(self, name: str) -> int | None:
         """The PID of the process ``up`` started for ``name``, if it is still that process."""
