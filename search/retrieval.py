@@ -5,7 +5,9 @@ The retrievers run as the Haystack pipelines of ``search.query_pipeline``. Group
 their chunks and fuses the two article rankings (``search.ranking``); ungrouped search and answer
 extraction use the chunk-level pipelines as they are (RRF over chunks in hybrid).
 
-Results are decorated from the article ledger with the outlets that also ran the story.
+Grouped search ranks on candidates that carry only ids, scores and dates, then fetches the text
+and highlights of the articles it shows, and the outlets that also ran each story from the article
+ledger, in a second round trip.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from search.es_filters import to_es_filter
 from search.query import article_keyword_query
 from search.query_pipeline import MODES, build_query_pipeline, query_inputs
 from search.ranking import ArticleScore, fuse, recency_rerank, score_articles
-from search.retrievers import SOURCE_EXCLUDES, to_document
+from search.retrievers import RANK_SOURCE, SOURCE_EXCLUDES, highlight_request, highlight_text, to_document
 from search.settings import SearchSettings
 from search.store import articles_alias, make_client
 
@@ -198,6 +200,9 @@ class Searcher:
 
         ``as_of``: only articles published by then, and for present-tense queries a recency prior
         relative to it (``NEWSDESK_RECENCY_HALF_LIFE_DAYS``).
+
+        Two round trips: the retrievers' candidates (ids, scores and dates only, one ``_msearch``),
+        then the text, highlights and copies of the ``top_k`` articles shown (another).
         """
         if not 1 <= top_k <= 100:
             raise QueryError("top_k must be between 1 and 100")
@@ -208,75 +213,118 @@ class Searcher:
         if not group:
             docs = self.retrieve_chunks(query, mode, top_k, filters)
             return [_hit(d) for d in (self._floored(docs) if mode == "semantic" else docs)][:top_k]
-        lists = self.retrieve_lists(query, mode, filters)
+        lists = self.retrieve_lists(query, mode, filters, rank_only=True)
         ranked = rank_articles(lists, self.settings)
         if as_of is not None and is_present_query(query):
             ranked = _recency_reorder(ranked, lists, as_of, self.settings.recency_half_life_days)
-        ranked = ranked[:top_k]
-        self._complete(ranked, lists)
-        hits = article_hits(ranked, lists)
-        self._decorate_copies(hits)
-        return hits
+        return self._shown(ranked[:top_k], query)
 
     def retrieve_lists(
-        self, query: str, mode: str, filters: dict[str, Any] | None = None
+        self, query: str, mode: str, filters: dict[str, Any] | None = None, rank_only: bool = False
     ) -> dict[str, list[Document]]:
-        """Each retriever's own ranked chunks (``bm25``, ``knn``), after the relevance floor."""
+        """Each retriever's own ranked chunks (``bm25``, ``knn``; ``article``: whole articles, each
+        as its lead chunk's id), after the relevance floor. ``rank_only``: without text or
+        highlights, just what ranking reads (``RANK_SOURCE``)."""
         query = validate_query(query)
         mode = self._effective_mode(mode)
         n = self.settings.candidate_chunks
-        out: dict[str, list[Document]] = {}
-        try:
-            if mode in ("keyword", "hybrid"):
-                bm25 = self.pipeline("keyword").get_component("bm25")
-                out["bm25"] = bm25.run(query=query, filters=filters, top_k=n)["documents"]
-                if self.settings.article_bm25_weight > 0:
-                    out["article"] = self.article_bm25(query, filters, n)
-            if mode in ("semantic", "hybrid"):
-                semantic = self.pipeline("semantic")
+        requests: dict[str, tuple[str, dict[str, Any]]] = {}
+        if mode in ("keyword", "hybrid"):
+            bm25 = self.pipeline("keyword").get_component("bm25").request(query, filters, n)
+            if bm25 is not None:
+                requests["bm25"] = (self.settings.index, bm25)
+            if self.settings.article_bm25_weight > 0:
+                article = self._article_request(query, filters, n)
+                if article is not None:
+                    requests["article"] = (articles_alias(self.settings.index), article)
+        if mode in ("semantic", "hybrid"):
+            semantic = self.pipeline("semantic")
+            try:
                 vector = semantic.get_component("query_embedder").run(text=query)["embedding"]
-                knn = semantic.get_component("knn").run(query_embedding=vector, filters=filters, top_k=n)
-                out["knn"] = self._floored(knn["documents"])
-        except PipelineRuntimeError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, Exception):
-                raise cause from exc
-            raise
+            except PipelineRuntimeError as exc:
+                cause = exc.__cause__
+                raise (cause if isinstance(cause, Exception) else exc) from exc
+            knn = semantic.get_component("knn").request(vector, filters, n)
+            requests["knn"] = (self.settings.index, knn)
+        if rank_only:
+            for name, (_, body) in requests.items():
+                body.pop("highlight", None)
+                body["_source"] = RANK_SOURCE if name != "article" else ["published"]
+        hits = self._msearch(list(requests.values()))
+        out: dict[str, list[Document]] = {"bm25": []} if mode in ("keyword", "hybrid") else {}
+        for name, found in zip(requests, hits, strict=True):
+            if name == "article":
+                out[name] = [_article_doc(h) for h in found]
+            else:
+                out[name] = [to_document(h) for h in found]
+        if "knn" in out:
+            out["knn"] = self._floored(out["knn"])
         return out
 
     def article_bm25(self, query: str, filters: dict[str, Any] | None, n: int) -> list[Document]:
         """Articles ranked by BM25 over their whole text, each as its lead chunk's id (the chunk
         shown when no chunk of the article is among the other lists' hits)."""
+        body = self._article_request(query, filters, n)
+        if body is None:
+            return []
+        res = self.client.search(index=articles_alias(self.settings.index), **body)
+        return [_article_doc(h) for h in res["hits"]["hits"]]
+
+    def _article_request(self, query: str, filters: dict[str, Any] | None, n: int) -> dict[str, Any] | None:
         q = article_keyword_query(
             query,
             min_should_match=self.settings.keyword_min_match,
             strip_question_words=self.settings.keyword_strip_question_words,
         )
         if q is None:
-            return []
+            return None
         if filters:
             q["bool"]["filter"] = to_es_filter(filters)
-        res = self.client.search(
-            index=articles_alias(self.settings.index), query=q, size=n, source=["doc_id", "published"]
-        )
-        return [
-            Document(
-                id=chunk_id(h["_id"], 0),
-                meta={"doc_id": h["_id"], "published": h["_source"].get("published"), "article_level": True},
-                score=h["_score"],
-            )
-            for h in res["hits"]["hits"]
-        ]
+        return {"query": q, "size": n, "_source": ["published"]}
 
-    def _complete(self, ranked: list[ArticleScore], lists: dict[str, list[Document]]) -> None:
-        """Fetch the lead chunk of ranked articles that only article-level BM25 found (to show)."""
-        known = {d.id for docs in lists.values() for d in docs if not d.meta.get("article_level")}
-        missing = [a.chunk_ids[0] for a in ranked if a.chunk_ids and a.chunk_ids[0] not in known]
-        if not missing:
-            return
-        resp = self.client.mget(index=self.settings.index, ids=missing, source_excludes=SOURCE_EXCLUDES)
-        found = [to_document({**d, "_score": None}) for d in resp["docs"] if d.get("found")]
-        lists.setdefault("lead_chunks", []).extend(found)
+    def _msearch(self, requests: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        """The hits of several searches in one round trip (Elasticsearch runs them in parallel).
+        A search that failed is sent again on its own, so its error is raised as ``search`` raises it
+        (a 400 for a bad request, a connection error when the cluster is gone)."""
+        if not requests:
+            return []
+        if len(requests) == 1:
+            index, body = requests[0]
+            return [self.client.search(index=index, **body)["hits"]["hits"]]
+        searches: list[dict[str, Any]] = []
+        for index, body in requests:
+            searches += [{"index": index}, body]
+        responses = self.client.msearch(searches=searches)["responses"]
+        out = []
+        for (index, body), resp in zip(requests, responses, strict=True):
+            if "error" in resp:
+                resp = self.client.search(index=index, **body)
+            out.append(resp["hits"]["hits"])
+        return out
+
+    def _shown(self, ranked: list[ArticleScore], query: str) -> list[SearchHit]:
+        """Hits for ranked articles: each shows its best chunk (the next one if that was deleted
+        since), with the query's words marked, and the outlets that also ran the story."""
+        if not ranked:
+            return []
+        ids = list(dict.fromkeys(c for art in ranked for c in art.chunk_ids[:2]))
+        chunks: dict[str, Any] = {"query": {"ids": {"values": ids}}, "size": len(ids)}
+        chunks["_source"] = {"excludes": SOURCE_EXCLUDES}
+        words = highlight_text(query, self.settings.keyword_strip_question_words)
+        if words.strip():
+            chunks["highlight"] = highlight_request(words)
+        doc_ids = [art.doc_id for art in ranked]
+        copies = {"query": {"ids": {"values": doc_ids}}, "size": len(doc_ids)}
+        copies["_source"] = ["also_published_by"]
+        found, articles = self._msearch(
+            [(self.settings.index, chunks), (articles_alias(self.settings.index), copies)]
+        )
+        shown = {d.id: d for d in map(to_document, found)}
+        also = {h["_id"]: h["_source"].get("also_published_by") or [] for h in articles}
+        hits = article_hits(ranked, shown)
+        for h in hits:
+            h.also_published_by = also.get(h.doc_id, [])
+        return hits
 
     def _floored(self, docs: list[Document]) -> list[Document]:
         """Semantic neighbours under the calibrated similarity are noise, not results."""
@@ -284,20 +332,6 @@ class Searcher:
         if not floor:
             return docs
         return [d for d in docs if (d.score or 0.0) >= floor]
-
-    def _decorate_copies(self, hits: list[SearchHit]) -> None:
-        if not hits:
-            return
-        resp = self.client.mget(
-            index=articles_alias(self.settings.index),
-            ids=list({h.doc_id for h in hits}),
-            source_includes=["also_published_by"],
-        )
-        copies = {
-            d["_id"]: d["_source"].get("also_published_by") or [] for d in resp["docs"] if d.get("found")
-        }
-        for h in hits:
-            h.also_published_by = copies.get(h.doc_id, [])
 
 
 def _hit(doc: Document) -> SearchHit:
@@ -317,6 +351,13 @@ def _hit(doc: Document) -> SearchHit:
         end=m.get("end"),
         entities={k: list(m[k]) for k in ENTITY_TYPES if m.get(k)},
     )
+
+
+def _article_doc(hit: dict[str, Any]) -> Document:
+    """An article-level BM25 hit, standing for the article's lead chunk (``article_level``)."""
+    src = hit.get("_source") or {}
+    meta = {"doc_id": hit["_id"], "published": src.get("published"), "article_level": True}
+    return Document(id=chunk_id(hit["_id"], 0), meta=meta, score=hit["_score"])
 
 
 def _and(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -374,26 +415,18 @@ def _recency_reorder(
     return recency_rerank(ranked, published, as_of, half_life)
 
 
-def article_hits(ranked: list[ArticleScore], lists: dict[str, list[Document]]) -> list[SearchHit]:
-    """Search hits for ranked articles: the best chunk shown, BM25's highlights kept."""
-    chunks: dict[str, Document] = {}
-    marks: dict[str, list[str]] = {}
-    for docs in lists.values():
-        for d in docs:
-            if not d.meta.get("article_level"):
-                chunks.setdefault(d.id, d)
-            if d.meta.get("highlights"):
-                marks.setdefault(d.id, d.meta["highlights"])
+def article_hits(ranked: list[ArticleScore], chunks: dict[str, Document]) -> list[SearchHit]:
+    """Search hits for ranked articles: each shows the first of its chunks (best first) that
+    ``chunks`` holds, with that chunk's highlights; an article none of whose chunks is there (an
+    article-level hit whose lead chunk was deleted since) has nothing to show and is left out."""
     hits = []
     for art in ranked:
         shown = next((c for c in art.chunk_ids if c in chunks), None)
         if shown is None:
-            continue  # an article-level hit whose lead chunk is gone (deleted since): nothing to show
-        best = chunks[shown]
-        hit = _hit(best)
+            continue
+        hit = _hit(chunks[shown])
         hit.score = art.score
         hit.chunks_matched = len(art.chunk_ids)
-        hit.highlights = next((marks[c] for c in art.chunk_ids if c in marks), [])
         hits.append(hit)
     return hits
 

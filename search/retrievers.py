@@ -28,6 +28,10 @@ with haystack_without_torch():  # see ingest/lazy_torch.py: torch loads only whe
     from haystack.utils import Secret
 
 SOURCE_EXCLUDES = ["embedding", "content_stem", "title_stem"]
+# What ranking candidates carry when only their ranking is needed (``Searcher.search`` fetches the
+# text and highlights of the few it shows afterwards): highlighting 100 candidates cost more than
+# finding them.
+RANK_SOURCE = ["doc_id", "published"]
 # Long pasted queries: keep the first terms only (a 10 kB query is still answered, not rejected).
 MAX_QUERY_TERMS = 256
 _DEFAULT_MIN_MATCH = SearchSettings.model_fields["keyword_min_match"].default
@@ -125,19 +129,23 @@ class NewsBM25Retriever(ElasticsearchConnection):
         if built is None:
             return None
         bool_query: dict[str, Any] = built["bool"]
-        terms = query.split()
-        if len(terms) > MAX_QUERY_TERMS:
-            query = " ".join(terms[:MAX_QUERY_TERMS])
-        if self.strip_question_words:
-            query = keyword_text(query)
         if filters:
             bool_query["filter"] = to_es_filter(filters)
         return {
             "size": top_k,
             "query": {"bool": bool_query},
             "_source": {"excludes": SOURCE_EXCLUDES},
-            "highlight": highlight_request(query),
+            "highlight": highlight_request(highlight_text(query, self.strip_question_words)),
         }
+
+
+def highlight_text(query: str, strip_question_words: bool = True) -> str:
+    """The words of ``query`` that are marked in results (its first ``MAX_QUERY_TERMS`` terms,
+    without question words when the keyword query drops them)."""
+    terms = query.split()
+    if len(terms) > MAX_QUERY_TERMS:
+        query = " ".join(terms[:MAX_QUERY_TERMS])
+    return keyword_text(query) if strip_question_words else query
 
 
 def highlight_request(query: str) -> dict[str, Any]:
@@ -210,9 +218,15 @@ class NewsEmbeddingRetriever(ElasticsearchConnection):
         self, query_embedding: list[float], filters: dict[str, Any] | None = None, top_k: int | None = None
     ) -> dict[str, list[Document]]:
         """The chunks nearest ``query_embedding`` (Elasticsearch's score: (1 + cosine) / 2)."""
+        return {"documents": _search(self, self.request(query_embedding, filters, top_k or self.top_k))}
+
+    def request(
+        self, query_embedding: list[float], filters: dict[str, Any] | None, top_k: int
+    ) -> dict[str, Any]:
+        """The search request body."""
         if not query_embedding:
             raise ValueError("query_embedding must be a non-empty list of floats")
-        k = top_k or self.top_k
+        k = top_k
         body: dict[str, Any] = {
             "knn": {
                 "field": "embedding",
@@ -225,7 +239,7 @@ class NewsEmbeddingRetriever(ElasticsearchConnection):
         }
         if filters:
             body["knn"]["filter"] = to_es_filter(filters)
-        return {"documents": _search(self, body)}
+        return body
 
 
 def _search(conn: ElasticsearchConnection, body: dict[str, Any]) -> list[Document]:

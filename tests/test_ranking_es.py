@@ -172,13 +172,21 @@ def test_an_article_only_article_level_bm25_finds_is_shown_with_its_lead_chunk(s
     searcher = Searcher(spread)
     query = "harbour dredging lighthouse pier ferry channel"
     lists = {"article": searcher.article_bm25(query, None, 10)}
-    from search.retrieval import article_hits, rank_articles
+    from search.retrieval import rank_articles
 
-    ranked = rank_articles(lists, spread)[:3]
-    searcher._complete(ranked, lists)
-    hits = article_hits(ranked, lists)
+    hits = searcher._shown(rank_articles(lists, spread)[:3], query)
     assert hits[0].doc_id == "spread" and hits[0].chunk_id == "spread#0000"
     assert hits[0].text.startswith("The harbour authority announced")
+    assert any("<mark>" in h for h in hits[0].highlights)  # the shown chunk's own words marked
+
+
+def test_shown_hits_carry_text_and_highlights_though_ranking_fetched_only_ids(spread):
+    searcher = Searcher(spread)
+    lists = searcher.retrieve_lists("lighthouse keepers pier", "keyword", rank_only=True)
+    assert lists["bm25"] and all(d.content is None and "highlights" not in d.meta for d in lists["bm25"])
+    hits = searcher.search("lighthouse keepers pier", mode="keyword")
+    assert hits and all(h.text and h.title for h in hits)
+    assert any("<mark>" in m for h in hits for m in h.highlights)
 
 
 def test_article_records_written_before_body_stem_get_it_on_the_next_run(spread, es_client):
