@@ -133,27 +133,27 @@ class SearchSettings(BaseSettings):
 
     # Ranking (search): see search/ranking.py and bench/eval_ranking.py for how these were chosen.
     fusion: Literal["rrf", "minmax", "zscore"] = Field(
-        "rrf", description="How hybrid fuses the keyword and semantic article rankings."
+        "zscore", description="How hybrid fuses the keyword and semantic article rankings."
     )
     fusion_semantic_weight: float = Field(
-        1.0, ge=0, description="Weight of the semantic ranking in hybrid fusion (keyword's is 1)."
+        0.5, ge=0, description="Weight of the semantic ranking in hybrid fusion (keyword's is 1)."
     )
     article_bm25_weight: float = Field(
-        0.0,
+        1.0,
         ge=0,
         description="Weight of BM25 over whole articles (title + text) in keyword and hybrid fusion; 0: off.",
     )
     article_chunk_depth: int = Field(
-        1, ge=1, le=20, description="Chunks of an article that add to its score (best + damped next)."
+        2, ge=1, le=20, description="Chunks of an article that add to its score (best + damped next)."
     )
     article_chunk_damping: float = Field(
-        0.5, ge=0, le=1, description="Weight factor of each further chunk in an article's score."
+        0.25, ge=0, le=1, description="Weight factor of each further chunk in an article's score."
     )
     candidate_chunks: int = Field(
         100, ge=10, le=1000, description="Chunks each retriever fetches before articles are ranked."
     )
     semantic_floor: float = Field(
-        0.66,
+        0.64,
         ge=0,
         le=1,
         description="Least Elasticsearch cosine score ((1+cos)/2) of a semantic hit; below it is noise.",
