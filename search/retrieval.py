@@ -31,7 +31,7 @@ with haystack_without_torch():  # keyword search never embeds: torch loads with 
 
 from search.es_filters import to_es_filter
 from search.query import article_keyword_query
-from search.query_pipeline import MODES, build_query_pipeline, query_inputs
+from search.query_pipeline import MODES, build_query_pipeline
 from search.ranking import ArticleScore, fuse, recency_rerank, score_articles
 from search.retrievers import RANK_SOURCE, SOURCE_EXCLUDES, highlight_request, highlight_text, to_document
 from search.settings import SearchSettings
@@ -166,22 +166,28 @@ class Searcher:
         query = validate_query(query)
         mode = self._effective_mode(mode) if mode in MODES else mode
         p = self.pipeline(mode)
-        data = query_inputs(mode, query, top_k, filters)
-        try:
-            result = p.run(data, include_outputs_from={"bm25"} if mode == "hybrid" else None)
-        except PipelineRuntimeError as exc:
-            # Surface the real cause (Elasticsearch down, bad request) so callers map it to 503/4xx.
-            cause = exc.__cause__
-            if isinstance(cause, Exception):
-                raise cause from exc
-            raise
+        # The pipeline's components, run in its order by hand: Pipeline.run deep-copies every
+        # document between components, which cost ~25 ms of an ask's ~130 ms.
+        bm25: list[Document] = []
+        knn: list[Document] = []
+        if mode in ("keyword", "hybrid"):
+            bm25 = p.get_component("bm25").run(query=query, filters=filters, top_k=top_k)["documents"]
+        if mode in ("semantic", "hybrid"):
+            try:
+                vector = p.get_component("query_embedder").run(text=query)["embedding"]
+            except PipelineRuntimeError as exc:  # surface the real cause, as Pipeline.run's callers did
+                cause = exc.__cause__
+                raise (cause if isinstance(cause, Exception) else exc) from exc
+            knn = p.get_component("knn").run(query_embedding=vector, filters=filters, top_k=top_k)[
+                "documents"
+            ]
         if mode == "keyword":
-            return result["bm25"]["documents"]
+            return bm25
         if mode == "semantic":
-            return result["knn"]["documents"]
+            return knn
         # RRF keeps one copy per chunk (the kNN one when both lists have it): keep BM25's highlights.
-        marks = {d.id: d.meta.get("highlights") for d in result["bm25"]["documents"]}
-        fused = result["joiner"]["documents"][:top_k]
+        marks = {d.id: d.meta.get("highlights") for d in bm25}
+        fused = p.get_component("joiner").run(documents=[bm25, knn])["documents"][:top_k]
         for d in fused:
             if marks.get(d.id) and not d.meta.get("highlights"):
                 d.meta["highlights"] = marks[d.id]
