@@ -113,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-as-of", action="store_true", help="ask without the quiz date as as_of")
     ap.add_argument("--split", choices=("dev", "test", "both"), default="both")
     ap.add_argument("--latency-questions", type=int, default=80, help="test questions timed end to end")
+    ap.add_argument(
+        "--tag-again",
+        action="store_true",
+        help="tag entities in every sentence read, ignoring the mentions stored at ingestion",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     require(QUIZ)
@@ -127,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     from search.settings import SearchSettings
     from search.store import articles_alias
 
+    if args.tag_again:
+        import search.answers
+
+        search.answers.READ_STORED_MENTIONS = False
     client = Elasticsearch(es_url, request_timeout=60)
     n_articles = client.count(index=articles_alias(args.index))["count"]
     if not n_articles:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 ENTITY_TYPES = ("people", "organizations", "groups", "places")
 _LABEL_TO_TYPE = {
@@ -50,17 +51,47 @@ def entities_of(ents: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return {kind: [n for n, _ in c.most_common(MAX_PER_TYPE)] for kind, c in counts.items()}
 
 
-def tag_entities(texts: Sequence[str], batch_size: int = 16) -> list[dict[str, list[str]]]:
-    """Entities of each text, in order (a text that fails to tag gets none, never an exception)."""
+@dataclass
+class Tagged:
+    """One text's entities by type, and every mention the model found (all labels, dates and
+    numbers too) as ``(start, end, label)`` character offsets into the text. Only the first
+    ``tagged_chars`` characters were read (``MAX_CHARS``)."""
+
+    entities: dict[str, list[str]]
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)
+    tagged_chars: int = 0
+
+
+def tag_texts(texts: Sequence[str], batch_size: int = 16) -> list[Tagged]:
+    """Entities and mentions of each text, in order (a text that fails to tag gets none, never an
+    exception). The mentions are kept so the answer reader need not run the tagger again on the
+    sentences it reads (``search.short_answer``): tagging is most of what parsing a sentence costs."""
     from ingest.nlp import NER_ONLY, load_nlp
 
     if not texts:
         return []
     nlp = load_nlp(NER_ONLY)
     out = []
-    for doc in nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size):
-        out.append(entities_of((e.text, e.label_) for e in doc.ents))
+    for text, doc in zip(texts, nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size), strict=True):
+        mentions = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        entities = entities_of((e.text, e.label_) for e in doc.ents)
+        out.append(Tagged(entities, mentions, min(len(text), MAX_CHARS)))
     return out
+
+
+def tag_entities(texts: Sequence[str], batch_size: int = 16) -> list[dict[str, list[str]]]:
+    """Entities of each text, in order (see ``tag_texts``)."""
+    return [t.entities for t in tag_texts(texts, batch_size)]
+
+
+def mentions_within(tagged: Tagged, start: int, end: int, offset: int = 0) -> list[list[int | str]] | None:
+    """The mentions inside ``[start, end)`` of the text, relative to ``start`` (``offset``: where the
+    text's coordinates begin inside the tagged string, e.g. after a title line). None when that part
+    was not tagged (beyond ``MAX_CHARS``): the reader then tags it itself."""
+    if end + offset > tagged.tagged_chars:
+        return None
+    lo, hi = start + offset, end + offset
+    return [[s - lo, e - lo, label] for s, e, label in tagged.mentions if s >= lo and e <= hi]
 
 
 def all_entities(entities: dict[str, list[str]]) -> list[str]:

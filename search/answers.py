@@ -82,6 +82,9 @@ MIN_KEYED_COVERAGE = 0.3  # ... when it mentions every named thing the question 
 # "none" is why / how / yes-no. Not "other" ("what …" without a typed noun): on the dev quiz
 # questions such sentence answers held the answer for 4 of 25.
 SENTENCE_KINDS = frozenset({"none"})
+# Reuse the entities ingestion tagged (chunk field ``ner``) instead of tagging sentences again;
+# bench/eval_answers.py --tag-again turns it off to compare the two.
+READ_STORED_MENTIONS = True
 
 
 @dataclass
@@ -138,6 +141,17 @@ class _Candidate:
     @property
     def published(self) -> str | None:
         return self.doc.meta.get("published")
+
+    def mentions(self) -> list[list[Any]] | None:
+        """The entities ingestion tagged in this sentence (``[start, end, label]``, sentence
+        offsets), or None when its chunk carries none (indexed before they were kept, or beyond
+        what was tagged): the reader then tags the sentence itself."""
+        stored = self.doc.meta.get("ner")
+        if stored is None or not READ_STORED_MENTIONS:
+            return None
+        base = int(self.doc.meta.get("start") or 0)
+        lo, hi = self.start - base, self.end - base
+        return [[s - lo, e - lo, label] for s, e, label in stored if s >= lo and e <= hi]
 
     def evidence(self) -> Evidence:
         m = self.doc.meta
@@ -338,7 +352,12 @@ def _short_answer(
 
     pool = pool[:READ_SENTENCES]
     best = read_short_answer(
-        question, [c.sentence for c in pool], [c.score for c in pool], set(keys), [c.lexical for c in pool]
+        question,
+        [c.sentence for c in pool],
+        [c.score for c in pool],
+        set(keys),
+        [c.lexical for c in pool],
+        known_mentions=[c.mentions() for c in pool],
     )
     if best is None:
         return None
@@ -356,7 +375,8 @@ def _short_answer(
 def _earlier_marks(question: str, earlier: list[_Candidate], keys: list[str]) -> dict[int, tuple[int, int]]:
     from search.short_answer import best_per_sentence, scored_mentions
 
-    mentions = scored_mentions(question, [c.sentence for c in earlier], [c.score for c in earlier], set(keys))
+    sentences, scores = [c.sentence for c in earlier], [c.score for c in earlier]
+    mentions = scored_mentions(question, sentences, scores, set(keys), [c.mentions() for c in earlier])
     return {id(earlier[i]): (m.start, m.end) for i, m in best_per_sentence(mentions).items()}
 
 

@@ -35,7 +35,7 @@ from elasticsearch import Elasticsearch
 
 from ingest.chunking import chunk_text
 from ingest.dedupe import DuplicateIndex, minhash_bands, minhash_signature
-from ingest.entities import ENTITY_TYPES, all_entities, tag_entities
+from ingest.entities import ENTITY_TYPES, Tagged, all_entities, mentions_within, tag_texts
 from ingest.models import CleanArticle, chunk_id, normalise_text
 from search.alerts import AlertRun
 from search.analysis import stem_text
@@ -170,10 +170,14 @@ def index_articles(
 
     # --- entities -----------------------------------------------------------------------------
     tagged: dict[str, dict[str, list[str]]] = {}
+    mentions: dict[str, tuple[Tagged, int]] = {}  # per article: its tagging, where its text begins
     if options.entities and originals:
         t_ent = time.perf_counter()
-        found = tag_entities([f"{a.title}\n{a.text}" if a.title else a.text for a in originals])
-        tagged = {a.doc_id: e for a, e in zip(originals, found, strict=True)}
+        found = tag_texts([f"{a.title}\n{a.text}" if a.title else a.text for a in originals])
+        tagged = {a.doc_id: t.entities for a, t in zip(originals, found, strict=True)}
+        mentions = {
+            a.doc_id: (t, len(a.title) + 1 if a.title else 0) for a, t in zip(originals, found, strict=True)
+        }
         report.seconds["entities"] = time.perf_counter() - t_ent
 
     # --- embed --------------------------------------------------------------------------------
@@ -196,6 +200,11 @@ def index_articles(
         shared = _article_fields(article, tagged.get(article.doc_id))
         for c in chunks:
             src = _chunk_source(article, shared, c.index, len(chunks), c.text, c.start, c.end)
+            if article.doc_id in mentions:
+                tagging, offset = mentions[article.doc_id]
+                found_in = mentions_within(tagging, c.start, c.end, offset)
+                if found_in is not None:
+                    src["ner"] = found_in  # stored, not indexed: what the answer reader reuses
             if c.chunk_id in vectors:
                 src["embedding"] = vectors[c.chunk_id]
             actions.append({"_op_type": "index", "_index": alias, "_id": c.chunk_id, "_source": src})

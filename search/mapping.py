@@ -68,6 +68,9 @@ def chunk_mapping(embedding_dims: int) -> dict:
         "properties": {
             "id": {"type": "keyword"},
             "doc_id": {"type": "keyword"},
+            # the tagger's mentions in the chunk ([start, end, label], chunk offsets): kept in
+            # _source for the answer reader, never searched (older indices keep it unmapped)
+            "ner": {"type": "object", "enabled": False},
             "chunk_index": {"type": "integer"},
             "chunk_count": {"type": "integer"},
             "content": {

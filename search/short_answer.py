@@ -603,10 +603,11 @@ def candidate_answers(
     sentence_scores: Sequence[float],
     key_stems: set[str] | None = None,
     coverage: Sequence[float] | None = None,
+    known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
 ) -> list[tuple[list[Mention], dict[str, float]]]:
     """Each candidate answer (its mentions, best first) with the features the ranker weighs;
     what ``read_short_answer`` ranks and ``bench/train_answer_ranker.py`` learns from."""
-    mentions = scored_mentions(question, sentences, sentence_scores, key_stems)
+    mentions = scored_mentions(question, sentences, sentence_scores, key_stems, known_mentions)
     qstems = _content_stems(question)
     return [(members, group_features(members, qstems, coverage)) for members in answer_groups(mentions)]
 
@@ -679,22 +680,55 @@ def _display_mention(members: list[Mention]) -> Mention:
     return top
 
 
+def parse_sentences(
+    sentences: Sequence[str], known_mentions: Sequence[Sequence[Sequence[Any]] | None] = ()
+) -> list[Doc]:
+    """Each sentence parsed; its entities are the ``known_mentions`` ingestion tagged in the whole
+    article (``[start, end, label]`` in the sentence) where given, else the tagger runs here.
+
+    Why: the tagger is about half of what parsing a sentence costs, and it already ran on every
+    article at ingestion, with the whole story as context. Tagger, parser and lemmatizer do not
+    read the entities, so the parse is the same either way.
+    """
+    from spacy.util import filter_spans
+
+    from ingest.nlp import ALL_COMPONENTS, load_nlp
+
+    known = list(known_mentions) + [None] * (len(sentences) - len(known_mentions))
+    docs: list[Doc | None] = [None] * len(sentences)
+    with_known = [i for i, k in enumerate(known) if k is not None]
+    if with_known:
+        parse = load_nlp(tuple(c for c in ALL_COMPONENTS if c != "ner"))
+        parsed = parse.pipe([sentences[i] for i in with_known], batch_size=16)
+        for i, doc in zip(with_known, parsed, strict=True):
+            spans = [
+                doc.char_span(int(m[0]), int(m[1]), label=str(m[2]), alignment_mode="contract")
+                for m in known[i] or []
+            ]
+            doc.set_ents(filter_spans([sp for sp in spans if sp is not None and len(sp)]), default="outside")
+            docs[i] = doc
+    rest = [i for i, k in enumerate(known) if k is None]
+    for i, doc in zip(rest, load_nlp().pipe([sentences[i] for i in rest], batch_size=16), strict=True):
+        docs[i] = doc
+    return [d for d in docs if d is not None]
+
+
 def scored_mentions(
     question: str,
     sentences: Sequence[str],
     sentence_scores: Sequence[float],
     key_stems: set[str] | None = None,
+    known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
 ) -> list[Mention]:
-    """Every typed candidate of the best sentences, scored (``sentence_index`` into ``sentences``)."""
-    from ingest.nlp import load_nlp
-
+    """Every typed candidate of the best sentences, scored (``sentence_index`` into ``sentences``).
+    ``known_mentions``: each sentence's entities as ingestion tagged them, or None (``parse_sentences``)."""
     want = expected_type(question)
     if want.kind == "none" or not sentences:
         return []
     sentences = list(sentences)[:READ_SENTENCES]
     scores = list(sentence_scores)[: len(sentences)]
     question_stems = _content_stems(question)
-    docs = list(load_nlp().pipe(sentences, batch_size=16))
+    docs = parse_sentences(sentences, list(known_mentions or [])[: len(sentences)])
     mentions: list[Mention] = []
     for i, doc in enumerate(docs):
         mentions.extend(candidates_in(doc, i, want, question_stems))
@@ -717,6 +751,7 @@ def read_short_answer(
     key_stems: set[str] | None = None,
     coverage: Sequence[float] | None = None,
     bar: float | None = None,
+    known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
 ) -> ShortAnswer | None:
     """The short answer to ``question`` from scored sentences (best first), or None.
 
@@ -728,7 +763,8 @@ def read_short_answer(
         best = read_short_answer("who holds Qaim?", [c.sentence for c in ranked], [c.score for c in ranked])
         best.text, best.kind, [(m.sentence_index, m.start, m.end) for m in best.mentions]
     """
-    return rank_answers(candidate_answers(question, sentences, sentence_scores, key_stems, coverage), bar)
+    found = candidate_answers(question, sentences, sentence_scores, key_stems, coverage, known_mentions)
+    return rank_answers(found, bar)
 
 
 def best_per_sentence(mentions: list[Mention]) -> dict[int, Mention]:

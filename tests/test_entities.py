@@ -133,3 +133,28 @@ def test_an_index_made_before_entities_gains_the_fields(es_client, es_url):
         assert set(ENTITY_FIELDS) <= set(props)
     finally:
         es_client.indices.delete(index=f"{alias}*", ignore_unavailable=True, allow_no_indices=True)
+
+
+def test_mentions_are_kept_with_offsets_into_the_text_and_only_where_it_was_tagged():
+    from ingest.entities import MAX_CHARS, mentions_within, tag_texts
+
+    text = ARTICLES[0][2]
+    (t,) = tag_texts([f"Title line\n{text}"])
+    assert any(label == "PERSON" for _, _, label in t.mentions)
+    assert all(f"Title line\n{text}"[s:e] for s, e, _ in t.mentions)
+    inside = mentions_within(t, 0, len(text), offset=len("Title line") + 1)
+    assert ["Angela Merkel", "PERSON"] in [[text[s:e], label] for s, e, label in inside]
+    second = text.index("Merkel and Macron")
+    tail = mentions_within(t, second, len(text), offset=len("Title line") + 1)
+    assert "Macron" in [text[second + s : second + e] for s, e, _ in tail]
+    assert all(s >= 0 and second + e <= len(text) for s, e, _ in tail)
+    # a part of the text the tagger never read has no mentions to offer (None), not "none found" ([])
+    (long,) = tag_texts(["x " * MAX_CHARS + "Angela Merkel spoke."])
+    assert mentions_within(long, 2 * MAX_CHARS, 2 * MAX_CHARS + 20) is None
+
+
+def test_chunks_carry_their_mentions_for_the_reader(tagged, es_client):
+    hits = es_client.search(index=tagged.index, query={"term": {"doc_id": "merkel"}})["hits"]["hits"]
+    src = hits[0]["_source"]
+    spans = {(src["content"][s:e], label) for s, e, label in src["ner"]}
+    assert ("Angela Merkel", "PERSON") in spans and ("Paris", "GPE") in spans

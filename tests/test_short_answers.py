@@ -207,3 +207,27 @@ def test_the_learned_ranker_ships_weights_for_every_feature_and_a_probability_ba
     weak = dict.fromkeys(FEATURES, 0.0)
     strong = {**weak, "pooled": 1.0, "exact_type": 1.0, "coverage": 1.0, "rank": 1.0, "best": 1.0}
     assert ranker_probability(weak, ranker) < ranker["bar"] < ranker_probability(strong, ranker)
+
+
+def test_entities_stored_at_ingestion_stand_in_for_tagging_the_sentence_again():
+    from search.short_answer import parse_sentences, read_short_answer
+
+    sentences = [
+        "Iraqi forces took back the border town of Qaim from the Islamic State on Friday.",
+        "The army said Iraqi forces now hold Qaim.",
+    ]
+    tagged = parse_sentences(sentences)
+    known = [[[e.start_char, e.end_char, e.label_] for e in d.ents] for d in tagged]
+    reused = parse_sentences(sentences, known)
+    assert [[(e.text, e.label_) for e in d.ents] for d in reused] == [
+        [(e.text, e.label_) for e in d.ents] for d in tagged
+    ]
+    assert [[(t.dep_, t.head.i, t.lemma_) for t in d] for d in reused] == [
+        [(t.dep_, t.head.i, t.lemma_) for t in d] for d in tagged
+    ]
+    a = read_short_answer("who holds Qaim?", sentences, [1.0, 0.9], {"qaim"}, bar=0.0)
+    b = read_short_answer("who holds Qaim?", sentences, [1.0, 0.9], {"qaim"}, bar=0.0, known_mentions=known)
+    assert a is not None and b is not None and (a.text, a.kind) == (b.text, b.kind)
+    # what ingestion found is what counts: a mention it did not tag is not an entity here
+    none = parse_sentences(sentences[:1], [[]])
+    assert list(none[0].ents) == []
