@@ -151,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     for i, q in enumerate(questions):
         filters = None if args.no_as_of else build_filters(as_of=q["as_of"])
         t = time.perf_counter()
-        chunks = searcher.retrieve_chunks(q["question"], mode="hybrid", top_k=20, filters=filters)
+        chunks = searcher.retrieve_chunks(
+            q["question"], mode="hybrid", top_k=20, filters=filters, highlights=False
+        )
         ranked = score_candidates(
             q["question"], candidate_sentences(chunks), embed_fn, settings.answer_sentence_vectors
         )

@@ -25,7 +25,8 @@ def answer_question(
 ) -> Answer:
     """Retrieve, read with the configured reader (``NEWSDESK_READER``), and answer with evidence."""
     question = validate_query(question)
-    chunks = searcher.retrieve_chunks(question, mode=mode, top_k=max(top_k, 1) * 2, filters=filters)
+    n = max(top_k, 1) * 2
+    chunks = searcher.retrieve_chunks(question, mode=mode, top_k=n, filters=filters, highlights=False)
     embed_fn = None
     if mode != "keyword":
         from search.embedding import get_embedder

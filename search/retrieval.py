@@ -160,9 +160,15 @@ class Searcher:
 
     # -- retrieval ------------------------------------------------------------------------------
     def retrieve_chunks(
-        self, query: str, mode: str = "hybrid", top_k: int = 40, filters: dict[str, Any] | None = None
+        self,
+        query: str,
+        mode: str = "hybrid",
+        top_k: int = 40,
+        filters: dict[str, Any] | None = None,
+        highlights: bool = True,
     ) -> list[Document]:
-        """Ranked chunks (not grouped): the input to answer extraction."""
+        """Ranked chunks (not grouped): the input to answer extraction (which reads sentences, not
+        highlights: ``highlights=False`` spares Elasticsearch marking them)."""
         query = validate_query(query)
         mode = self._effective_mode(mode) if mode in MODES else mode
         p = self.pipeline(mode)
@@ -171,7 +177,14 @@ class Searcher:
         bm25: list[Document] = []
         knn: list[Document] = []
         if mode in ("keyword", "hybrid"):
-            bm25 = p.get_component("bm25").run(query=query, filters=filters, top_k=top_k)["documents"]
+            retriever = p.get_component("bm25")
+            if highlights:
+                bm25 = retriever.run(query=query, filters=filters, top_k=top_k)["documents"]
+            else:
+                body = retriever.request(query, filters, top_k)
+                if body is not None:
+                    body.pop("highlight")
+                    bm25 = [to_document(h) for h in self._msearch([(self.settings.index, body)])[0]]
         if mode in ("semantic", "hybrid"):
             try:
                 vector = p.get_component("query_embedder").run(text=query)["embedding"]
