@@ -222,6 +222,127 @@ def raw_search(client, name: str, query: str, as_of: date | None) -> tuple[list[
 
 
 # ---------------------------------------------------------------------------------------------
+class Cand:
+    """A candidate chunk (or article) as ranking reads it: id, score, doc id and date. What
+    ``--dump`` keeps of each Haystack ``Document``, so rankings can be recomputed elsewhere."""
+
+    __slots__ = ("id", "meta", "score")
+
+    def __init__(self, id: str, score: float | None, meta: dict[str, Any]):
+        self.id, self.score, self.meta = id, score, meta
+
+    @classmethod
+    def of(cls, d: Any) -> Cand:
+        keep = ("doc_id", "published", "article_level")
+        return cls(d.id, d.score, {k: d.meta[k] for k in keep if k in d.meta})
+
+
+def raw_firsts(rows: list[dict[str, Any]], key: str) -> list[int | None]:
+    """Rank of the first raw-text BM25 hit holding an answer (None: not in the top 10)."""
+    out = []
+    for r in rows:
+        ids, raw_texts = r[key]
+        answers = r["q"]["answers"]
+        out.append(next((k for k, d in enumerate(ids, 1) if contains_any(raw_texts[d], answers)), None))
+    return out
+
+
+def choose(
+    dev: list[dict[str, Any]], texts: dict[str, str], stores: set[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ranking settings chosen on ``dev`` questions, in four steps (keyword floor and emphasis,
+    article scoring and fusion, semantic floor, floor for articles only semantic finds), and what
+    each step saw. ``stores``: the keyword candidate lists the rows carry."""
+
+    def system_firsts(rows, rank_fn) -> list[int | None]:
+        return [first_hit(rank_fn(r), r["q"]["answers"], texts) for r in rows]
+
+    def dev_metrics(rank_fn) -> dict[str, float]:
+        return metrics(system_firsts(dev, rank_fn))
+
+    one_question = 1.0 / max(len(dev), 1) + 1e-9
+    choices: dict[str, Any] = {}
+    # 1. the keyword floor: the strictest whose keyword ranking keeps dev top-10 within one question
+    plain_kw = dev_metrics(
+        lambda r: article_ranking({"bm25": r["lists"]["plain"]}, {"depth": 1, "damping": 0.5})
+    )
+    strip_kw = dev_metrics(
+        lambda r: article_ranking({"bm25": r["lists"]["strip"]}, {"depth": 1, "damping": 0.5})
+    )
+    kw = "strip" if strip_kw["mrr10"] >= plain_kw["mrr10"] - 0.01 else "plain"
+    choices["step1_keyword"] = {"plain": plain_kw, "strip": strip_kw}
+    for name in KEYWORD_FLOORS:
+        m = dev_metrics(
+            lambda r, n=name: article_ranking({"bm25": r["lists"][n]}, {"depth": 1, "damping": 0.5})
+        )
+        choices["step1_keyword"][name] = m
+        if m["top10"] >= plain_kw["top10"] - one_question:
+            kw = name
+            break
+    # 1b. emphasis on phrases, names and numbers: kept only if it raises dev keyword MRR@10
+    kw_plain = kw
+    best_mrr = choices["step1_keyword"][kw]["mrr10"]
+    choices["step1b_emphasis"] = {}
+    for boost in EMPHASIS_BOOSTS:
+        name = f"{kw_plain}+emph{boost}"
+        if name not in stores:  # emphasis is measured with a floor; no floor was kept on this dev split
+            continue
+        m = dev_metrics(
+            lambda r, n=name: article_ranking({"bm25": r["lists"][n]}, {"depth": 1, "damping": 0.5})
+        )
+        choices["step1b_emphasis"][name] = m
+        if m["mrr10"] > best_mrr + 1e-9:
+            kw, best_mrr = name, m["mrr10"]
+    # 2. article scoring and fusion: best dev MRR@10 (ties: the earlier, simpler setting)
+    grid = []
+    for depth, damping, method, w, wa in itertools.product(
+        (1, 2, 3), (0.25, 0.5), ("rrf", "minmax", "zscore"), (0.5, 0.75, 1.0, 1.5, 2.0), ARTICLE_WEIGHTS
+    ):
+        if depth == 1 and damping != 0.25:
+            continue
+        cfg = {"kw": kw, "depth": depth, "damping": damping, "method": method, "w": w, "wa": wa, "floor": 0.0}
+        m = dev_metrics(lambda r, c=cfg: article_ranking(_lists(r["lists"], c), c))
+        grid.append((m["mrr10"], m["top5"], m["top10"], cfg))
+    grid.sort(key=lambda g: (-g[0], -g[1], -g[2]))
+    best = dict(grid[0][3])
+    # 3. the semantic floor: the highest that keeps semantic dev top-10 within one question
+    sem0 = dev_metrics(lambda r: article_ranking({"knn": r["lists"]["knn"]}, {**best, "floor": 0.0}))
+    for floor in (0.55, 0.58, 0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.75):
+        m = dev_metrics(lambda r, f=floor: article_ranking({"knn": r["lists"]["knn"]}, {**best, "floor": f}))
+        if m["top10"] < sem0["top10"] - one_question:
+            break
+        best["floor"] = floor
+    # 4. the floor for articles only the semantic side finds: the highest that keeps hybrid dev top-10
+    hyb0 = dev_metrics(lambda r: article_ranking(_lists(r["lists"], best), best))
+    best["alone"] = 0.0
+    for alone in (0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.75, 0.78, 0.8):
+        cfg = {**best, "alone": alone}
+        m = dev_metrics(lambda r, c=cfg: article_ranking(_lists(r["lists"], c), c))
+        if m["top10"] < hyb0["top10"] - one_question:
+            break
+        best["alone"] = alone
+    choices["grid_top"] = [{"mrr10": g[0], "top5": g[1], "top10": g[2], **g[3]} for g in grid[:15]]
+    return best, choices
+
+
+def _dump(path: Path, data: list[dict[str, Any]], texts: dict[str, str], stores: list[str], args) -> None:
+    """The window's questions and candidate lists, for choosing on several windows at once."""
+    import pickle
+
+    def light(lists: dict[str, list]) -> dict[str, list[Cand]]:
+        return {name: [Cand.of(d) for d in docs] for name, docs in lists.items()}
+
+    rows = [
+        {"q": r["q"], "lists": light(r["lists"]), "lists_asof": light(r["lists_asof"]), "raw": r["raw"]}
+        for r in data
+    ]
+    payload = {"window": (args.start, args.end), "index": args.index, "stores": stores}
+    payload.update(texts=texts, rows=rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        pickle.dump(payload, f)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", default="bench-window")
@@ -230,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from", dest="start", default="2023/01/01")
     ap.add_argument("--to", dest="end", default="2023/02/28")
     ap.add_argument("--candidates", type=int, default=100)
+    ap.add_argument(
+        "--dump", type=Path, default=None, help="also write the candidate lists (bench/choose_ranking.py)"
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     require(QUIZ)
@@ -351,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         data.append(row)
         if (i + 1) % 20 == 0:
             print(f"{i + 1}/{len(answerable)} questions fetched", flush=True)
+    if args.dump:
+        _dump(args.dump, data, texts, list(stores), args)
     nonsense: list[tuple[str, str]] = []  # (kind, query)
     kind = ""
     for line in NONSENSE.read_text(encoding="utf-8").splitlines():
@@ -377,80 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
     }
 
-    def raw_firsts(rows, key):
-        out = []
-        for r in rows:
-            ids, raw_texts = r[key]
-            out.append(
-                next((k for k, d in enumerate(ids, 1) if contains_any(raw_texts[d], r["q"]["answers"])), None)
-            )
-        return out
-
-    # -- choices, on dev only ----------------------------------------------------------------------
-    def dev_metrics(rank_fn) -> dict[str, float]:
-        return metrics(system_firsts(dev, rank_fn))
-
-    one_question = 1.0 / max(len(dev), 1) + 1e-9
-    choices: dict[str, Any] = {}
-    # 1. the keyword floor: the strictest whose keyword ranking keeps dev top-10 within one question
-    plain_kw = dev_metrics(
-        lambda r: article_ranking({"bm25": r["lists"]["plain"]}, {"depth": 1, "damping": 0.5})
-    )
-    strip_kw = dev_metrics(
-        lambda r: article_ranking({"bm25": r["lists"]["strip"]}, {"depth": 1, "damping": 0.5})
-    )
-    kw = "strip" if strip_kw["mrr10"] >= plain_kw["mrr10"] - 0.01 else "plain"
-    choices["step1_keyword"] = {"plain": plain_kw, "strip": strip_kw}
-    for name in KEYWORD_FLOORS:
-        m = dev_metrics(
-            lambda r, n=name: article_ranking({"bm25": r["lists"][n]}, {"depth": 1, "damping": 0.5})
-        )
-        choices["step1_keyword"][name] = m
-        if m["top10"] >= plain_kw["top10"] - one_question:
-            kw = name
-            break
-    # 1b. emphasis on phrases, names and numbers: kept only if it raises dev keyword MRR@10
-    kw_plain = kw
-    best_mrr = choices["step1_keyword"][kw]["mrr10"]
-    choices["step1b_emphasis"] = {}
-    for boost in EMPHASIS_BOOSTS:
-        name = f"{kw_plain}+emph{boost}"
-        if name not in stores:  # emphasis is measured with a floor; no floor was kept on this dev split
-            continue
-        m = dev_metrics(
-            lambda r, n=name: article_ranking({"bm25": r["lists"][n]}, {"depth": 1, "damping": 0.5})
-        )
-        choices["step1b_emphasis"][name] = m
-        if m["mrr10"] > best_mrr + 1e-9:
-            kw, best_mrr = name, m["mrr10"]
-    # 2. article scoring and fusion: best dev MRR@10 (ties: the earlier, simpler setting)
-    grid = []
-    for depth, damping, method, w, wa in itertools.product(
-        (1, 2, 3), (0.25, 0.5), ("rrf", "minmax", "zscore"), (0.5, 0.75, 1.0, 1.5, 2.0), ARTICLE_WEIGHTS
-    ):
-        if depth == 1 and damping != 0.25:
-            continue
-        cfg = {"kw": kw, "depth": depth, "damping": damping, "method": method, "w": w, "wa": wa, "floor": 0.0}
-        m = dev_metrics(lambda r, c=cfg: article_ranking(_lists(r["lists"], c), c))
-        grid.append((m["mrr10"], m["top5"], m["top10"], cfg))
-    grid.sort(key=lambda g: (-g[0], -g[1], -g[2]))
-    best = dict(grid[0][3])
-    # 3. the semantic floor: the highest that keeps semantic dev top-10 within one question
-    sem0 = dev_metrics(lambda r: article_ranking({"knn": r["lists"]["knn"]}, {**best, "floor": 0.0}))
-    for floor in (0.55, 0.58, 0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.75):
-        m = dev_metrics(lambda r, f=floor: article_ranking({"knn": r["lists"]["knn"]}, {**best, "floor": f}))
-        if m["top10"] < sem0["top10"] - one_question:
-            break
-        best["floor"] = floor
-    # 4. the floor for articles only the semantic side finds: the highest that keeps hybrid dev top-10
-    hyb0 = dev_metrics(lambda r: article_ranking(_lists(r["lists"], best), best))
-    best["alone"] = 0.0
-    for alone in (0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.75, 0.78, 0.8):
-        cfg = {**best, "alone": alone}
-        m = dev_metrics(lambda r, c=cfg: article_ranking(_lists(r["lists"], c), c))
-        if m["top10"] < hyb0["top10"] - one_question:
-            break
-        best["alone"] = alone
+    best, choices = choose(dev, texts, set(stores))
     kw_best = {**best}
 
     def hybrid_new(r, key="lists"):
@@ -599,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
                 "split": "question number within its week: odd = dev, even = test",
             },
             "chosen_on_dev": best,
-            "grid_top": [{"mrr10": g[0], "top5": g[1], "top10": g[2], **g[3]} for g in grid[:15]],
+            "grid_top": choices.pop("grid_top"),
             "results": results,
             "noise": {
                 r[0]: {

@@ -1,0 +1,156 @@
+"""Ranking settings chosen on questions pooled from several windows, tested once on another (issue 14).
+
+``eval_ranking.py`` chooses the keyword floor, article scoring, fusion and the semantic floors on the
+dev half of *one* two-month window (90 questions). On a second window those choices did not hold
+(README, "On a fresh window ..."). This script runs the same choice procedure
+(``eval_ranking.choose``) on every answerable question of the windows given as ``--dev`` (their
+test halves were already scored, so here they are development data), then scores the chosen
+settings, the shipped defaults, the modes before article ranking and a stock BM25 over raw text
+once on a window given as ``--test`` that was never used for any choice.
+
+Each window's candidate lists come from ``eval_ranking.py --dump FILE`` (fetched once from its
+index; every ranking is then computed in Python from the same candidates).
+
+    .venv/bin/python bench/eval_ranking.py --index bench-window --corpus JANFEB.jsonl --dump janfeb.pkl
+    .venv/bin/python bench/eval_ranking.py --index bench-w24 --corpus MARAPR24.jsonl \\
+        --from 2024/03/01 --to 2024/04/30 --dump marapr24.pkl
+    .venv/bin/python bench/eval_ranking.py --index bench-w23so --corpus SEPOCT23.jsonl \\
+        --from 2023/09/01 --to 2023/10/31 --dump sepoct23.pkl
+    .venv/bin/python bench/choose_ranking.py --dev janfeb.pkl marapr24.pkl --test sepoct23.pkl
+
+Writes ``bench/results/ranking_pooled.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import machine, print_table, versions, write_result
+from eval_ranking import (
+    TODAY_CHUNKS,
+    _lists,
+    article_ranking,
+    choose,
+    first_hit,
+    group_best_chunk,
+    metrics,
+    raw_firsts,
+    rrf_chunks_today,
+)
+
+
+def shipped_config() -> dict[str, Any]:
+    """The shipped defaults (``SearchSettings``) in the grid's terms."""
+    from eval_ranking import KEYWORD_FLOORS
+
+    from search.settings import SearchSettings
+
+    s = SearchSettings()
+    floor = next(n for n, msm in KEYWORD_FLOORS.items() if msm == s.keyword_min_match)
+    kw = f"{floor}+emph{s.keyword_emphasis_boost}" if s.keyword_emphasis_boost else floor
+    return {
+        "kw": kw,
+        "depth": s.article_chunk_depth,
+        "damping": s.article_chunk_damping,
+        "method": s.fusion,
+        "w": s.fusion_semantic_weight,
+        "wa": s.article_bm25_weight,
+        "floor": s.semantic_floor,
+        "alone": s.semantic_floor_alone,
+    }
+
+
+def systems(cfg_label: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    def keyword(r):
+        lists = {"bm25": r["lists"][cfg["kw"]]}
+        if cfg.get("wa"):
+            lists["article"] = r["lists"]["article"]
+        return article_ranking(lists, cfg)
+
+    return {
+        f"keyword ({cfg_label})": keyword,
+        f"semantic ({cfg_label})": lambda r: article_ranking({"knn": r["lists"]["knn"]}, cfg),
+        f"hybrid ({cfg_label})": lambda r: article_ranking(_lists(r["lists"], cfg), cfg),
+    }
+
+
+def _about(dump: dict[str, Any]) -> dict[str, Any]:
+    return {"window": dump["window"], "index": dump["index"], "questions": len(dump["rows"])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dev", type=Path, nargs="+", required=True, help="dumps whose questions choose")
+    ap.add_argument("--test", type=Path, required=True, help="the dump of a window never used to choose")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    def load(path: Path) -> dict[str, Any]:
+        with path.open("rb") as f:
+            return pickle.load(f)
+
+    devs = [load(p) for p in args.dev]
+    test = load(args.test)
+    texts: dict[str, str] = {}
+    for d in [*devs, test]:
+        texts.update(d["texts"])
+    dev_rows = [r for d in devs for r in d["rows"]]
+    stores = set.intersection(*(set(d["stores"]) for d in [*devs, test]))
+    best, choices = choose(dev_rows, texts, stores)
+    shipped = shipped_config()
+
+    def firsts(rows, fn):
+        return [first_hit(fn(r), r["q"]["answers"], texts) for r in rows]
+
+    candidates = {
+        "keyword (before article ranking)": lambda r: group_best_chunk(r["lists"]["plain"][:TODAY_CHUNKS]),
+        "semantic (before)": lambda r: group_best_chunk(r["lists"]["knn"][:TODAY_CHUNKS]),
+        "hybrid (before: RRF over chunks)": lambda r: rrf_chunks_today(
+            r["lists"]["plain"][:TODAY_CHUNKS], r["lists"]["knn"][:TODAY_CHUNKS]
+        ),
+        **systems("shipped", shipped),
+        **systems("pooled choice", best),
+    }
+    results: dict[str, Any] = {}
+    table = []
+    for scope, rows in (("pooled dev", dev_rows), ("test window", test["rows"])):
+        res = {name: metrics(firsts(rows, fn)) for name, fn in candidates.items()}
+        res["raw BM25 (no cleaning, no chunks)"] = metrics(raw_firsts(rows, "raw"))
+        results[scope] = res
+        for name, m in res.items():
+            table.append([scope, name, len(rows), m["top1"], m["top5"], m["top10"], m["mrr10"]])
+    print_table(
+        "Ranking chosen on pooled dev windows "
+        + ", ".join(d["window"][0] + "–" + d["window"][1] for d in devs)
+        + f"; test window {test['window'][0]}–{test['window'][1]} (used once)",
+        ["scope", "system", "n", "top1", "top5", "top10", "MRR@10"],
+        table,
+    )
+    print("pooled choice:", best)
+    print("shipped:", shipped)
+    write_result(
+        "ranking_pooled",
+        {
+            "machine": machine(),
+            "versions": versions(),
+            "dev_windows": [_about(d) for d in devs],
+            "test_window": _about(test),
+            "pooled_choice": best,
+            "shipped": shipped,
+            "choices": choices,
+            "results": results,
+        },
+        False,
+        args.out,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
