@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import machine, print_table, versions, write_result
 from eval_ranking import (
     TODAY_CHUNKS,
+    Cand,
     _lists,
     article_ranking,
     choose,
@@ -91,9 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
 
+    class _Unpickler(pickle.Unpickler):
+        # eval_ranking.py writes its dump as __main__: its Cand is this module's eval_ranking.Cand
+        def find_class(self, module: str, name: str) -> Any:
+            if name == "Cand" and module in ("__main__", "eval_ranking"):
+                return Cand
+            return super().find_class(module, name)
+
     def load(path: Path) -> dict[str, Any]:
         with path.open("rb") as f:
-            return pickle.load(f)
+            return _Unpickler(f).load()
 
     devs = [load(p) for p in args.dev]
     test = load(args.test)
