@@ -681,14 +681,17 @@ def _display_mention(members: list[Mention]) -> Mention:
 
 
 def parse_sentences(
-    sentences: Sequence[str], known_mentions: Sequence[Sequence[Sequence[Any]] | None] = ()
+    sentences: Sequence[str],
+    known_mentions: Sequence[Sequence[Sequence[Any]] | None] = (),
+    wanted: Sequence[bool] | None = None,
 ) -> list[Doc]:
     """Each sentence parsed; its entities are the ``known_mentions`` ingestion tagged in the whole
     article (``[start, end, label]`` in the sentence) where given, else the tagger runs here.
 
     Why: the tagger is about half of what parsing a sentence costs, and it already ran on every
     article at ingestion, with the whole story as context. Tagger, parser and lemmatizer do not
-    read the entities, so the parse is the same either way.
+    read the entities, so the parse is the same either way. A sentence not ``wanted`` is only
+    tokenized (it holds no candidate: nothing is read from it).
     """
     from spacy.util import filter_spans
 
@@ -696,7 +699,10 @@ def parse_sentences(
 
     known = list(known_mentions) + [None] * (len(sentences) - len(known_mentions))
     docs: list[Doc | None] = [None] * len(sentences)
-    with_known = [i for i, k in enumerate(known) if k is not None]
+    for i, want in enumerate(wanted or ()):
+        if not want:
+            docs[i] = load_nlp().make_doc(sentences[i])
+    with_known = [i for i, k in enumerate(known) if k is not None and docs[i] is None]
     if with_known:
         parse = load_nlp(tuple(c for c in ALL_COMPONENTS if c != "ner"))
         parsed = parse.pipe([sentences[i] for i in with_known], batch_size=16)
@@ -707,10 +713,18 @@ def parse_sentences(
             ]
             doc.set_ents(filter_spans([sp for sp in spans if sp is not None and len(sp)]), default="outside")
             docs[i] = doc
-    rest = [i for i, k in enumerate(known) if k is None]
+    rest = [i for i, k in enumerate(known) if k is None and docs[i] is None]
     for i, doc in zip(rest, load_nlp().pipe([sentences[i] for i in rest], batch_size=16), strict=True):
         docs[i] = doc
     return [d for d in docs if d is not None]
+
+
+def _may_hold_candidates(known: Sequence[Sequence[Any]] | None, want: ExpectedType) -> bool:
+    """Can this sentence give a candidate? Not when ingestion tagged it and found no entity of a
+    kind the question takes, unless noun phrases are candidates too (``candidates_in``)."""
+    if known is None or want.kind == "other" or (want.kind in ("organization", "person") and want.focus):
+        return True
+    return any(LABEL_TYPE.get(str(m[2])) in want.weights for m in known)
 
 
 def scored_mentions(
@@ -728,7 +742,8 @@ def scored_mentions(
     sentences = list(sentences)[:READ_SENTENCES]
     scores = list(sentence_scores)[: len(sentences)]
     question_stems = _content_stems(question)
-    docs = parse_sentences(sentences, list(known_mentions or [])[: len(sentences)])
+    known = list(known_mentions or [])[: len(sentences)]
+    docs = parse_sentences(sentences, known, [_may_hold_candidates(k, want) for k in known])
     mentions: list[Mention] = []
     for i, doc in enumerate(docs):
         mentions.extend(candidates_in(doc, i, want, question_stems))

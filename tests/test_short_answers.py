@@ -231,3 +231,21 @@ def test_entities_stored_at_ingestion_stand_in_for_tagging_the_sentence_again():
     # what ingestion found is what counts: a mention it did not tag is not an entity here
     none = parse_sentences(sentences[:1], [[]])
     assert list(none[0].ents) == []
+
+
+def test_a_sentence_without_an_entity_of_the_kind_asked_for_is_not_parsed() -> None:
+    from search.short_answer import expected_type, parse_sentences, scored_mentions
+
+    sentences = [
+        "Iraqi forces took back the border town of Qaim on Friday.",
+        "It was a long and difficult week for everyone involved.",
+    ]
+    known = [[[0, 6, "NORP"], [40, 44, "GPE"], [48, 54, "DATE"]], []]
+    docs = parse_sentences(sentences, known, [True, False])
+    assert docs[0].has_annotation("DEP") and not docs[1].has_annotation("DEP")
+    assert expected_type("who holds Qaim?").kind != "other"
+    skipped = scored_mentions("who holds Qaim?", sentences, [1.0, 0.9], {"qaim"}, known)
+    everything = scored_mentions("who holds Qaim?", sentences, [1.0, 0.9], {"qaim"}, [known[0], None])
+    assert [(m.text, m.sentence_index, round(m.score, 6)) for m in skipped] == [
+        (m.text, m.sentence_index, round(m.score, 6)) for m in everything if m.sentence_index == 0
+    ]
