@@ -314,10 +314,15 @@ def _ingest_here(
 
 def _stack_prefect() -> str | None:
     """The running stack's Prefect API, exported as ``PREFECT_API_URL`` for this process (so a
-    flow run here reports there, with no temporary server); None when no server answers."""
+    flow run here reports there, with no temporary server); None when no server answers, or when
+    ``PREFECT_API_URL`` is unset and no stack was started with this ``NEWSDESK_DATA_DIR``."""
     from search.prefect_runs import PrefectRuns, configured_prefect_url
 
     url, named = configured_prefect_url(settings().search.prefect_port)
+    if not named and not (settings().ingest.data_dir / "run" / "prefect.pid").exists():
+        # No stack of this data dir is up: a server on the default port belongs to another
+        # installation (its worker would write with its own settings, not this command's).
+        return None
     with PrefectRuns(url, timeout_s=2.0) as runs:
         if not runs.healthy(timeout_s=1.0):
             return None
@@ -545,8 +550,16 @@ def _running_api() -> tuple[str | None, str]:
     and the model in a fresh process.
     """
     from search.client import find_api
+    from search.settings import SearchSettings
 
-    return find_api(settings().search)
+    s = settings()
+    default = SearchSettings.model_fields["api_url"].default
+    named = "NEWSDESK_API_URL" in os.environ or s.search.api_url != default
+    if not named and not (s.ingest.data_dir / "run" / "api.pid").exists():
+        # An API on the default port belongs to another installation: it would search with its
+        # own Elasticsearch, not the one this command is configured for.
+        return None, f"no stack was started with NEWSDESK_DATA_DIR={s.ingest.data_dir}"
+    return find_api(s.search)
 
 
 def _said_in_process(why_not: str) -> None:

@@ -143,3 +143,18 @@ def test_quarantine_clear_empties_the_list_or_only_the_inputs_named(tmp_path: Pa
     assert done.exit_code == 0 and q.entries() == []
     listed = runner.invoke(app, ["quarantine", "list"])
     assert "Quarantine is empty" in listed.stdout
+
+
+def test_a_prefect_server_on_the_stack_port_is_used_only_by_the_data_dir_whose_stack_started_it(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real Prefect server answers where the stack's would; this command's data dir started no
+    # stack, so its runs stay here: another installation's worker would write with its settings.
+    from urllib.parse import urlsplit
+
+    from flows.cli import _stack_prefect
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("NEWSDESK_PREFECT_PORT", str(urlsplit(prefect_api).port))
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path))
+    assert _stack_prefect() is None  # (tests/test_stack.py: a data dir's own stack is used)
