@@ -90,6 +90,19 @@ def emphasis_clauses(query: str, boost: float) -> list[dict]:
     return clauses
 
 
+def first_terms(query: str, max_terms: int) -> str:
+    """The query cut to its first ``max_terms`` terms (a pasted page is still answered)."""
+    terms = query.split()
+    return " ".join(terms[:max_terms]) if len(terms) > max_terms else query
+
+
+def searchable_text(query: str, strip_question_words: bool = True, max_terms: int = 256) -> str:
+    """The words of ``query`` that search (and are marked in results): its first ``max_terms``
+    terms, without question words when ``strip_question_words``."""
+    query = first_terms(query, max_terms)
+    return keyword_text(query) if strip_question_words else query
+
+
 def keyword_query(
     query: str,
     *,
@@ -111,9 +124,7 @@ def keyword_query(
     never decide whether a chunk is a hit): the same hits, for matching without ranking, at about
     half the cost (``search.alerts``).
     """
-    terms = query.split()
-    if len(terms) > max_terms:
-        query = " ".join(terms[:max_terms])
+    query = first_terms(query, max_terms)
     emphasised = emphasis_clauses(query, emphasis_boost)
     if strip_question_words:
         query = keyword_text(query)
@@ -153,12 +164,7 @@ def article_keyword_query(
     all, the article does. Copies folded into another article are left out (their text is the
     original's). ``None`` when no searchable term is left.
     """
-    terms = query.split()
-    if len(terms) > max_terms:
-        query = " ".join(terms[:max_terms])
-    if strip_question_words:
-        query = keyword_text(query)
-    stemmed = stem_text(query)
+    stemmed = stem_text(searchable_text(query, strip_question_words, max_terms))
     if not stemmed.strip():
         return None
     floor = {"minimum_should_match": min_should_match} if min_should_match else {}

@@ -20,7 +20,7 @@ from typing import Any
 from ingest.lazy_torch import haystack_without_torch
 from search.es_connection import ElasticsearchConnection, connection_params
 from search.es_filters import to_es_filter
-from search.query import keyword_query, keyword_text
+from search.query import keyword_query, searchable_text
 from search.settings import SearchSettings
 
 with haystack_without_torch():  # see ingest/lazy_torch.py: torch loads only when a model runs
@@ -140,12 +140,8 @@ class NewsBM25Retriever(ElasticsearchConnection):
 
 
 def highlight_text(query: str, strip_question_words: bool = True) -> str:
-    """The words of ``query`` that are marked in results (its first ``MAX_QUERY_TERMS`` terms,
-    without question words when the keyword query drops them)."""
-    terms = query.split()
-    if len(terms) > MAX_QUERY_TERMS:
-        query = " ".join(terms[:MAX_QUERY_TERMS])
-    return keyword_text(query) if strip_question_words else query
+    """The words of ``query`` that are marked in results: those the keyword query searches."""
+    return searchable_text(query, strip_question_words, MAX_QUERY_TERMS)
 
 
 def highlight_request(query: str) -> dict[str, Any]:
