@@ -425,16 +425,9 @@ def _print_ingest_report(report: dict) -> None:
     table = Table(title=f"Ingestion into {report['index']}", show_header=True)
     table.add_column("documents")
     table.add_column("count", justify="right")
-    for key in (
-        "seen",
-        "new",
-        "updated",
-        "unchanged",
-        "duplicates",
-        "quarantined",
-        "suppressed",
-        "chunks_written",
-    ):
+    from flows.overview import RUN_COUNTS
+
+    for key in RUN_COUNTS:
         if key in report:  # a report from a worker older than this CLI lacks the newer keys
             table.add_row(key.replace("_", " "), str(report[key]))
     out.print(table)
