@@ -68,6 +68,12 @@ class IngestSettings(BaseSettings):
     learned_short_min_fraction: float = Field(
         0.10, gt=0, le=1, description="... this fraction of the source's documents to count as boilerplate."
     )
+    learned_repeat_docs: int = Field(
+        10,
+        ge=2,
+        description="A line of six words or more in this many documents of a source is boilerplate "
+        "whatever share of the source that is (a large site's promotion runs on 1% of its pages).",
+    )
     learned_max_lines_per_source: int = Field(
         20000, ge=100, description="Candidate lines kept per source profile (least frequent dropped)."
     )

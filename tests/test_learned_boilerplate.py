@@ -178,3 +178,43 @@ def test_a_cleaner_cleans_by_the_limits_it_was_given_not_the_environment(tmp_pat
     small = Cleaner(use_learned=False, settings=IngestSettings(max_document_bytes=1000))
     with pytest.raises(IngestError, match="over the limit of 1,000 bytes"):
         small.clean(RawRecord(origin="big.txt", text="word " * 400))
+
+
+PROMO = "Follow the medal count all month on our live tracker page"
+SHORT = "Mayor Ruiz backs the plan"  # five words: names and headings recur like this
+
+
+def _big_source_doc(i: int, *, promo: bool = False, short: bool = False) -> RawRecord:
+    lines = [f"Story number {i} reports on event {i} in the county, officials said on Monday."]
+    if promo:
+        lines.append(PROMO)
+    if short:
+        lines.append(SHORT)
+    lines.append(f"Residents of district {i} were told to expect further updates later this week.")
+    return RawRecord(
+        origin=f"doc{i}", id=f"id-{i}", url=f"https://www.ledger.example/story/{i}", text="\n\n".join(lines)
+    )
+
+
+def _big_source(tmp_path, docs) -> SourceProfiles:
+    settings = IngestSettings(learned_min_docs=5, learned_min_fraction=0.2, learned_repeat_docs=10)
+    profiles = SourceProfiles.load(tmp_path, settings=settings)
+    profiles.observe_many(docs)
+    return profiles
+
+
+def test_a_line_repeated_on_many_pages_of_a_large_source_is_stripped_though_its_share_is_small(tmp_path):
+    # 12 of 200 pages (6%) is under the 20% share, but twelve verbatim repeats of a
+    # twelve-word line are the site's, not a writer's.
+    docs = [_big_source_doc(i, promo=i < 12) for i in range(200)]
+    article = clean_record(docs[0], _big_source(tmp_path, docs))
+    assert PROMO not in article.text
+    (removal,) = [r for r in article.removed if r.text == PROMO]
+    assert "word for word in 12 documents" in removal.reason
+
+
+def test_repeats_under_the_count_or_of_under_six_words_stay_on_a_large_source(tmp_path):
+    docs = [_big_source_doc(i, promo=i < 9, short=i < 30) for i in range(200)]
+    article = clean_record(docs[0], _big_source(tmp_path, docs))
+    assert PROMO in article.text  # nine repeats: under the count
+    assert SHORT in article.text  # thirty repeats (15%), but five words
