@@ -487,7 +487,7 @@ RULES: tuple[Rule, ...] = (
             r"contributor)\b.{0,200}(?:@|\.com\b)",
             r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
             r"\bcovers\b.{3,150}\b(?:reach|contact|email|e-mail|follow)\b.{0,120}(?:@|\.com\b)",
-            r"\bcan be reached at\b.{0,80}(?:@|\.com\b|\d{3}-\d{4})",
+            r"\b(?:can|may) be reached at\b.{0,80}(?:@|\.com\b|\d{3}-\d{4})",
             # "Got a story? Contact Kelly Powers at kepowers@gannett.com …"
             r"(?-i:\b(?:[Cc]ontact|[Rr]each|[Ee]-?mail)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:at|via|on)\s+\S+@)",
             r"^@\w{2,30}$",

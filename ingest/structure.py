@@ -69,21 +69,34 @@ _GLUED = re.compile(
 )
 _LABEL_COLON = re.compile(r"^(?P<label>[A-Z][\w’'&.,-]*(?:\s+[\w’'&.,-]+){0,5}):\s+[A-Z‘“\"']")
 _NAME = r"[A-Z][\w’'.-]+"
+# "USA TODAY columnist Bob O'Donnell is …": the outlet and the role in front of the name
+_ROLE_PREFIX = (
+    r"(?:(?:[A-Z][\w.&’'-]*\s+){1,3}(?:columnist|contributor|contributing writer|reporter|correspondent|"
+    r"writer|editor)\s+)?"
+)
 _BIO = re.compile(
-    rf"^(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})"
+    rf"^{_ROLE_PREFIX}(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})"
     r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?)?,?\s+(?:is|serves as)\s+"  # a bio is in the present tense
     # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation"
     r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z])"
 )
 # "Kirsten Powers writes weekly for USA TODAY …", "X teaches history at …": a columnist's line
 _BIO_VERB = re.compile(
-    rf"^(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})\s+"
-    r"(?:writes|teaches|covers|hosts|directs|leads|chairs|co-?hosts|co-?founded|founded|is co-?founder)\b"
+    rf"^{_ROLE_PREFIX}(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})\s+"
+    r"(?:writes|teaches|covers|hosts|directs|leads|chairs|co-?hosts|co-?founded|founded|is co-?founder|"
+    r"offers|has been (?:writing|covering|reporting)|has (?:written|covered|reported))\b"
+)
+# A bio that gives its writer's address or handle is a bio whatever its other sentences say
+# ("… An avid eater and cook, he has … Follow him on Twitter, @TravelFoodGuy")
+_CONTACT = re.compile(
+    r"\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b|(?<![\w.])@\w{3,}|\b(?i:follow (?:him|her|them|me) on|"
+    r"(?:can|may) be reached)\b"
 )
 # A bio's next sentences go on about the same person ("He is the winner of …", "His next book …")
 # or introduce a co-author ("Steve Rosenthal, a Democrat, is the former …").
 _BIO_FOLLOW = re.compile(
     r"^(?:(?i:he|she|they|his|her|their|its|visit|follow|reach|contact|email)\b|"
+    r"(?i:the (?:views|opinions) (?:and opinions )?expressed)\b|"
     r"[A-Z][\w.'’-]+\s+[A-Z][\w.'’-]+(?:,|\s+is\b))"
 )
 _CREDIT_TAIL = re.compile(
@@ -227,7 +240,8 @@ def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
         m = _BIO.match(sentences[0]) or _BIO_VERB.match(sentences[0])
         if m is None or len(sentences) > 6:
             continue
-        if not all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:]):
+        follows = all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:])
+        if not follows and not _CONTACT.search(t):
             continue
         name = m.group("name")
         if _is_author(name, authors) or not _surname_elsewhere(name, texts, i):
@@ -262,8 +276,18 @@ def head_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
     return [] if _surname_elsewhere(m.group("name"), texts, 0) else [0]
 
 
+_TITLES = frozenset(
+    "dr mr mrs ms rep reps sen gov lt gen col sgt capt prof rev st jr sr mt ft pres sec atty supt".split()
+)
+
+
 def _sentences(text: str) -> list[str]:
-    cuts = [m.end() for m in _SENTENCE_CUT.finditer(text)]
+    """Sentences of a line; a title's abbreviation ("Dr.", "Rep.", "Sen.") does not end one."""
+    cuts = [
+        m.end()
+        for m in _SENTENCE_CUT.finditer(text)
+        if text[m.start()] != "." or text[: m.start()].rsplit(None, 1)[-1].lower() not in _TITLES
+    ]
     bounds = [0, *cuts, len(text)]
     return [text[a:b].strip() for a, b in pairwise(bounds) if text[a:b].strip()]
 
@@ -273,12 +297,23 @@ def _is_author(name: str, authors: frozenset[str]) -> bool:
     return any(surname in a.lower().split() for a in authors)
 
 
+# "… during multiple viral surges. sonyakamoz/Adobe Stock", "… says Dr. Leana Wen. Yelizaveta
+# Tomashevska/Adobe Stock": a photographer's handle or name, a slash, the agency, ending the line
+_SLASH_TAIL = re.compile(
+    r"[a-z\d)][.!?][”\"’]?\s+(?:[\w-]*[a-z_\d][\w-]*|[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,2})"
+    r"/[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,2}(?<![.])$"  # not a web address ("… facebook.com/Pub.")
+)
+
+
 def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
-    """Captions that end in a lower-case credit ("… in 2019. courtesy Justin Wang")."""
+    """Captions that end in a credit: a lower-case one ("… in 2019. courtesy Justin Wang"), or a
+    photographer and agency behind a slash ("… for Thanksgiving. julie208/Adobe Stock")."""
     return [
         i
         for i, line in enumerate(lines)
-        if i > 0 and _words(line.text) <= MAX_WORDS + 20 and _CREDIT_TAIL.search(line.text)
+        if i > 0
+        and _words(line.text) <= MAX_WORDS + 20
+        and (_CREDIT_TAIL.search(line.text) or _SLASH_TAIL.search(line.text))
     ]
 
 

@@ -358,6 +358,7 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("For the latest, visit floridatoday.com/launchschedule.", "promo"),
         ("Got a story? Contact Kelly Powers at kepowers@gannett.com or (231) 622-2191.", "author_contact"),
         ("@ToddJClausen", "author_contact"),
+        ("Dana Ortiz may be reached at 555-6138.", "author_contact"),
         (
             "The article Dreaming of an Early Retirement? Here’s What It Takes originally appeared on NerdWallet.",
             "credits",

@@ -411,3 +411,51 @@ def test_a_news_story_ending_on_a_person_it_reported_on_keeps_that_line_with_fol
         "John Smith is a former council member. He said he would fight the charges.",
     )
     assert tail_bios(doc) == []
+
+
+def test_a_caption_ending_in_a_photographer_and_agency_behind_a_slash_is_a_caption() -> None:
+    doc = _lines(
+        LEAD,
+        "Volunteers sort donated coats at the shelter before the cold snap. jdoe_photos/Adobe Stock",
+        "Families wait for the ferry on the first warm day of spring. Maria Lopez/Getty Images",
+        "The diner serves breakfast all day at 12 Main St. Find it at facebook.com/MainStDiner.",
+        "The band played its 1980 album Back in Black, and fans of AC/DC sang along.",
+        "Shifts run 24/7 at the plant, a spokesperson said.",
+    )
+    assert credit_tails(doc) == [1, 2]
+
+
+def test_a_tail_bio_behind_a_title_or_an_outlet_role_is_removed() -> None:
+    # "Dr." and "Rep." do not end a sentence; "USA TODAY columnist" stands before the name
+    for bio in (
+        "Dr. Ana Ruiz is president of the Riverside Medical Society.",
+        "Rep. Tom Hale, R-Ohio, serves as a member of the House Budget Committee.",
+        "Weekly Ledger columnist Sam Lee offers advice on money. Send questions to samlee@example.com.",
+        "Jo Park is an award-winning tech columnist. The views and opinions expressed in this column "
+        "are the author's and do not necessarily reflect those of the Ledger.",
+    ):
+        assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == [2], bio
+
+
+def test_a_bio_that_gives_its_writers_handle_goes_whatever_its_other_sentences_say() -> None:
+    bio = (
+        "Lee Moss has been writing about food for 15 years. An avid cook, she once judged a chili "
+        "contest in Texas. Follow her on Twitter, @LeeEats, and send tips to food@example.com."
+    )
+    assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == [2]
+    # the same shape about the person the story is about, named before: the story's own last line
+    story = _lines(
+        "Chef Lee Moss opened her third restaurant downtown on Friday.",
+        "Moss said the menu would change weekly.",
+        "Lee Moss has been writing a cookbook for two years. Her publisher expects it in May.",
+    )
+    assert tail_bios(story) == []
+
+
+def test_a_doctor_named_in_the_story_keeps_a_last_line_about_her() -> None:
+    doc = _lines(
+        "The clinic reopened on Monday after a month of repairs, its director said.",
+        "Dr. Ana Ruiz said the waiting list had doubled since March.",
+        "Dr. Ana Ruiz is president of the county medical society, which sued the state in May.",
+    )
+    assert tail_bios(doc) == []
