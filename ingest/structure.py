@@ -528,6 +528,55 @@ def trailing_headline(lines: Sequence[_Line], context: Context | None = None) ->
     return []
 
 
+_ARROWS = "►▶➤»→"
+
+
+def arrow_links(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """Lines behind an arrow bullet that read as links ("► Zoom Apps: How the video conferencing
+    experience is changing", "» Learn more about Roth IRAs"): an article's own lists use plain
+    bullets or numbers, and its list items are sentences or figures, not headlines."""
+    return [
+        i
+        for i, line in enumerate(lines)
+        if i > 0
+        and line.text[:1] in _ARROWS
+        and _words(line.text) <= HEADLINE_MAX_WORDS
+        and not re.search(r"\d", line.text[:12])  # "» 2 p.m.: doors open": a schedule
+        and (is_headline_shaped(line.text[1:].strip()) or line.text.count(". ") == 0)
+    ]
+
+
+def bracketed_links(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """A headline in square brackets on a line of its own ("[ Relive the Lions' best and worst
+    Thanksgiving moments ]"): how some sites set an inline link to another story."""
+    return [
+        i
+        for i, line in enumerate(lines)
+        if i > 0
+        and line.text.startswith("[")
+        and line.text.endswith("]")
+        and 4 <= _words(line.text.strip("[] ")) <= HEADLINE_MAX_WORDS
+        and "]" not in line.text[:-1]
+    ]
+
+
+# A pictograph opening a line: "📸 Flooded homes, streets: Photos show …", "👉 How can I help? …"
+_EMOJI_LEAD = re.compile("^[\U0001f300-\U0001faff\u2600-\u27bf]")
+EMOJI_MIN_LINES = 3
+
+
+def emoji_items(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """The items of a newsletter-style page, each opened by a pictograph: three such lines or more
+    make the page's furniture (greetings, weather and photo prompts, link teasers); one emoji at
+    the start of a line is a quote or a list item."""
+    found = [
+        i
+        for i, line in enumerate(lines)
+        if i > 0 and _EMOJI_LEAD.match(line.text) and _words(line.text) <= 40
+    ]
+    return found if len(found) >= EMOJI_MIN_LINES else []
+
+
 # Each detector with the rule name, reason and metadata field its findings carry in the audit
 # trail; the first detector to claim a line names it.
 DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], str, str, str | None], ...] = (
@@ -562,6 +611,9 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         "captions",
     ),
     (label_runs, "related_link", "a list of other stories' headlines under a label", None),
+    (arrow_links, "related_link", "a headline behind an arrow bullet: a link to another story", None),
+    (bracketed_links, "related_link", "a headline in square brackets: a link to another story", None),
+    (emoji_items, "promo", "newsletter-style items opened by pictographs (greeting, prompts, teasers)", None),
     (reader_prompts, "newsletter_prompt", "a newsletter/podcast/app prompt addressed to the reader", None),
     (link_lines, "link_list", "a line of web addresses: a pointer to other pages", None),
     (caps_promos, "promo_label", "a site promotion behind an all-capitals label", None),

@@ -13,9 +13,12 @@ import pytest
 from ingest.boilerplate import apply_rules
 from ingest.structure import (
     Context,
+    arrow_links,
+    bracketed_links,
     caps_promos,
     credit_tails,
     detect,
+    emoji_items,
     glued_link,
     labelled_headline,
     link_lines,
@@ -459,3 +462,39 @@ def test_a_doctor_named_in_the_story_keeps_a_last_line_about_her() -> None:
         "Dr. Ana Ruiz is president of the county medical society, which sued the state in May.",
     )
     assert tail_bios(doc) == []
+
+
+def test_headlines_behind_arrow_bullets_are_links_but_a_schedule_or_plain_bullets_stay() -> None:
+    doc = _lines(
+        LEAD,
+        "► Happy hour: Will online social time fade once the pandemic slows down?",
+        "» Learn more about retirement accounts",
+        "» 2 p.m.: doors open at the arena",
+        "• Budget: $200 million",
+        "- The council will vote again in June.",
+    )
+    assert arrow_links(doc) == [1, 2]
+
+
+def test_a_headline_in_square_brackets_is_a_link_but_an_editors_insert_in_prose_is_not() -> None:
+    doc = _lines(
+        LEAD,
+        "[ Relive the team's best and worst holiday games ]",
+        "[Editor's note] The mayor spoke after the vote.",
+        "“We [the council] will decide,” she said.",
+        "[ ]",
+    )
+    assert bracketed_links(doc) == [1]
+
+
+def test_three_lines_opened_by_pictographs_are_a_newsletters_furniture_but_one_is_not() -> None:
+    newsletter = _lines(
+        LEAD,
+        "👋 Hi, it's Sam. It's Monday and here is the news.",
+        "The storm moved north overnight, forecasters said.",
+        "🌤 What is the weather like where you are? Check your forecast here.",
+        "📸 Photos show the flooding in the valley.",
+    )
+    assert emoji_items(newsletter) == [1, 3, 4]
+    story = _lines(LEAD, "⚽ The match ended in a draw after extra time.", "Fans left quietly.")
+    assert emoji_items(story) == []
