@@ -222,6 +222,8 @@ RULES: tuple[Rule, ...] = (
         "stand-alone dateline line (kept in metadata.dateline)",
         _p(
             r"^(?:[A-Z][\w.,'’() /-]{0,50}\s)?CNN\s?(?:Business|Sport|Travel|Style|Politics|Health)?\s*[—–-]+\s*$",
+            # "KHN —", "New York CNN Buiness —": capitalised words and a dash, nothing after
+            r"^(?:[A-Z][\w.'’&-]*\s+){0,4}[A-Z][\w.'’&-]*\s*[—–]\s*$",
             flags=0,
         ),
         max_words=10,
@@ -268,7 +270,7 @@ RULES: tuple[Rule, ...] = (
             r"^subscribe\b",
             r"\b(?:in|to) your inbox\b",
             r"^(?:not a subscriber|already a subscriber|just for subscribers|subscriber exclusive)\b",
-            r"\bbecome an? (?:[\w-]+ ){0,3}subscriber\b",
+            r"\bbecom(?:e|ing) an? (?:[\w-]+ ){0,3}subscriber\b",
             r"\bsupport (?:local|our|independent) journalism\b",
             r"\b(?:these|this) (?:articles?|stor(?:y|ies)) (?:are|is) for [\w .]+ subscribers\b",
             r"\bthank you for supporting our journalism\b",
@@ -433,6 +435,10 @@ RULES: tuple[Rule, ...] = (
             r"\btranscript was automatically generated\b",
             r"^(?:unable to view|can['’]t see) (?:our|the|this) (?:graphics?|video|map|chart)\b",
             r"\b(?:visit|go to) [\w.]+\.(?:com|co\.uk)(?:/\w+)? for more\b",
+            # "Looking for more education news? Visit …", "FOR MORE: Want to read more …? Want to share
+            # yours? Follow the thread at …": a question to the reader, then where to click
+            r"^(?:for more:\s*)?(?:looking for|want|need)\b[^?]{3,80}\?\s+(?:(?:want|need)\b[^?]{0,60}\?\s+)?"
+            r"(?:visit|check out|follow|head to|go to|sign up|subscribe|download)\b",
         ),
         max_words=45,
         keywords=(
@@ -458,7 +464,20 @@ RULES: tuple[Rule, ...] = (
             "follow",
             "whatsapp",
             "text",
+            "looking for",
+            "want",
+            "need",
         ),
+    ),
+    Rule(
+        "service_box",
+        "help-line box the site inserts under stories on suicide or abuse",
+        _p(
+            r"^how to get help:",
+            r"^if you or someone you know\b.{0,200}\b(?:call|text|dial|contact|reach out)\b",
+            r"^(?:the )?crisis text line\b.{0,160}\b(?:text|dial)\w*\b.{0,60}\d{3}",
+        ),
+        max_words=80,
     ),
     Rule(
         "share_follow",
@@ -487,7 +506,10 @@ RULES: tuple[Rule, ...] = (
             r"contributor)\b.{0,200}(?:@|\.com\b)",
             r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
             r"\bcovers\b.{3,150}\b(?:reach|contact|email|e-mail|follow)\b.{0,120}(?:@|\.com\b)",
-            r"\b(?:can|may) be reached at\b.{0,80}(?:@|\.com\b|\d{3}-\d{4})",
+            r"\b(?:can|may) be (?:reached|e-?mailed|contacted) at\b.{0,80}(?:@|\.com\b|\d{3}-\d{4})",
+            # "Ken Alltucker is on Twitter at @kalltucker", "David Callaway on Twitter: @dcallaway."
+            r"(?-i:^[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}(?: is)? on (?:Twitter|X|Threads|Instagram|Bluesky)"
+            r"(?: at|:)\s*@\w{2,})",
             # "Got a story? Contact Kelly Powers at kepowers@gannett.com …"
             r"(?-i:\b(?:[Cc]ontact|[Rr]each|[Ee]-?mail)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:at|via|on)\s+\S+@)",
             r"^@\w{2,30}$",

@@ -86,6 +86,12 @@ _BIO_VERB = re.compile(
     r"(?:writes|teaches|covers|hosts|directs|leads|chairs|co-?hosts|co-?founded|founded|is co-?founder|"
     r"offers|has been (?:writing|covering|reporting)|has (?:written|covered|reported))\b"
 )
+# "Callaway is USA TODAY's editor in chief.", "Seidel is a constitutional attorney …": a bio by
+# surname alone, taken only when the surname is a bylined author's
+_SURNAME_BIO = re.compile(
+    r"^(?P<name>[A-Z][\w’'-]+)\s+(?:is|serves as)\s+"
+    r"(?:an?|the|one of|[A-Z][\w.&’'-]*(?:\s+[A-Z][\w.&’'-]*){0,3}['’]s)\s"
+)
 # A bio that gives its writer's address or handle is a bio whatever its other sentences say
 # ("… An avid eater and cook, he has … Follow him on Twitter, @TravelFoodGuy")
 _CONTACT = re.compile(
@@ -238,6 +244,8 @@ def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
             continue
         sentences = _sentences(t)
         m = _BIO.match(sentences[0]) or _BIO_VERB.match(sentences[0])
+        if m is None and (s := _SURNAME_BIO.match(sentences[0])) and _is_author(s.group("name"), authors):
+            m = s
         if m is None or len(sentences) > 6:
             continue
         follows = all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:])
@@ -269,8 +277,11 @@ def head_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
     texts = [line.text for line in lines]
     sentences = _sentences(texts[0])
     m = _BIO.match(sentences[0]) if sentences else None
-    if m is None or len(sentences) > 4 or not _WRITER_ROLE.search(sentences[0]):
+    authors = context.authors if context else frozenset()
+    if m is None or len(sentences) > 4:
         return []
+    if not _WRITER_ROLE.search(sentences[0]) and not _is_author(m.group("name"), authors):
+        return []  # a guest writer introduced by what they do, not as a writer: only when bylined
     if not all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:]):
         return []
     return [] if _surname_elsewhere(m.group("name"), texts, 0) else [0]
@@ -305,6 +316,13 @@ _SLASH_TAIL = re.compile(
 )
 
 
+# "Jamie Hussey, IT director of Jackson Hospital, at work Courtesy Jackson Hospital": a capitalised
+# "Courtesy" after a lower-case word is a credit glued to its caption, not prose
+_COURTESY_TAIL = re.compile(
+    r"[a-z,]\s+Courtesy(?: of)?\s+[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|of|and|the)){0,6}(?<![.])$"
+)
+
+
 def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
     """Captions that end in a credit: a lower-case one ("… in 2019. courtesy Justin Wang"), or a
     photographer and agency behind a slash ("… for Thanksgiving. julie208/Adobe Stock")."""
@@ -313,7 +331,11 @@ def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list
         for i, line in enumerate(lines)
         if i > 0
         and _words(line.text) <= MAX_WORDS + 20
-        and (_CREDIT_TAIL.search(line.text) or _SLASH_TAIL.search(line.text))
+        and (
+            _CREDIT_TAIL.search(line.text)
+            or _SLASH_TAIL.search(line.text)
+            or _COURTESY_TAIL.search(line.text)
+        )
     ]
 
 
@@ -528,6 +550,30 @@ def trailing_headline(lines: Sequence[_Line], context: Context | None = None) ->
     return []
 
 
+_SIGNER = re.compile(r"^[A-Z][\w’'.-]+(?:\s+(?:[A-Z][\w’'.-]+|de|van|von|del)){1,3}$")
+_TOWN = re.compile(r"^[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,2}(?:,\s*[A-Z][\w.]+)?$")
+LETTERS_MIN = 2
+
+
+def letter_signatures(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """A letters page's signatures: after a letter's last paragraph, the writer's name on a line
+    and their town on the next ("Carol Zervas" / "Camden"). Two such pairs or more make a letters
+    page; one name and a place after a paragraph may be a list or a heading."""
+    texts = [line.text for line in lines]
+    pairs = [
+        i
+        for i in range(1, len(texts) - 1)
+        if _SIGNER.match(texts[i])
+        and _TOWN.match(texts[i + 1])
+        and _words(texts[i + 1]) <= 3
+        and _SENTENCE_END.search(texts[i - 1] + " X") is not None
+        and _words(texts[i - 1]) >= 15
+    ]
+    if len(pairs) < LETTERS_MIN:
+        return []
+    return sorted({k for i in pairs for k in (i, i + 1)})
+
+
 _ARROWS = "►▶➤»→"
 
 
@@ -611,6 +657,12 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         "captions",
     ),
     (label_runs, "related_link", "a list of other stories' headlines under a label", None),
+    (
+        letter_signatures,
+        "byline",
+        "a letter writer's name and town under a letter (kept in metadata.credits)",
+        "credits",
+    ),
     (arrow_links, "related_link", "a headline behind an arrow bullet: a link to another story", None),
     (bracketed_links, "related_link", "a headline in square brackets: a link to another story", None),
     (emoji_items, "promo", "newsletter-style items opened by pictographs (greeting, prompts, teasers)", None),

@@ -359,6 +359,25 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Got a story? Contact Kelly Powers at kepowers@gannett.com or (231) 622-2191.", "author_contact"),
         ("@ToddJClausen", "author_contact"),
         ("Dana Ortiz may be reached at 555-6138.", "author_contact"),
+        ("Kim Alto is on Twitter at @kimalto, or can be emailed at kalto@example.com.", "author_contact"),
+        ("Dana Ortiz on Twitter: @dortiz.", "author_contact"),
+        ("KHN —", "dateline"),
+        ("New York CNN Buiness —", "dateline"),
+        ("Get the latest space news by becoming a subscriber.", "newsletter_prompt"),
+        ("Looking for more school news? Visit example.com/education.", "promo"),
+        (
+            "FOR MORE: Want to read more of these tales? Want to share yours? Follow the thread online.",
+            "promo",
+        ),
+        (
+            "If you or someone you know may be struggling with suicidal thoughts, you can call the "
+            "Lifeline at 988 any time day or night.",
+            "service_box",
+        ),
+        (
+            "Crisis Text Line also provides free support to people in crisis when they text 741741.",
+            "service_box",
+        ),
         (
             "The article Dreaming of an Early Retirement? Here’s What It Takes originally appeared on NerdWallet.",
             "credits",
@@ -368,6 +387,20 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
 def test_round_three_furniture_shapes(line: str, rule: str) -> None:
     matched = classify_line(line)
     assert matched is not None and matched.name == rule
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The new 988 Suicide & Crisis Lifeline launched on Saturday, federal officials said.",
+        "If you or someone you know saw the crash, police ask that you stay home tonight.",
+        "Looking for a new home? Prices fell again in March, the realtors' group said.",
+        "Smith — the council's longest-serving member — voted no.",
+        "Police said Ortiz may be reached by the end of the week, when the roads reopen.",
+    ],
+)
+def test_reporting_on_help_lines_dashes_and_reader_questions_in_prose_stays(line: str) -> None:
+    assert classify_line(line) is None
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,9 @@ from ingest.structure import (
     detect,
     emoji_items,
     glued_link,
+    head_bios,
     labelled_headline,
+    letter_signatures,
     link_lines,
     reader_prompts,
     related_links,
@@ -498,3 +500,54 @@ def test_three_lines_opened_by_pictographs_are_a_newsletters_furniture_but_one_i
     assert emoji_items(newsletter) == [1, 3, 4]
     story = _lines(LEAD, "⚽ The match ended in a draw after extra time.", "Fans left quietly.")
     assert emoji_items(story) == []
+
+
+LETTER = (
+    "The new bridge will cut my commute in half, and I thank the council for finally acting on it "
+    "after years of delay."
+)
+
+
+def test_a_letters_pages_signatures_go_but_one_name_and_place_in_a_story_stay() -> None:
+    page = _lines(
+        LEAD,
+        LETTER,
+        "Ana Ruiz",
+        "Camden",
+        LETTER.replace("bridge", "library"),
+        "Tom Hale",
+        "Newark",
+    )
+    assert letter_signatures(page) == [2, 3, 5, 6]
+    story = _lines(LEAD, LETTER, "Ana Ruiz", "Camden", "The council will meet again on Monday to vote.")
+    assert letter_signatures(story) == []  # one pair: a list entry or a heading as much as a signature
+    results = _lines(LEAD, "Winners", "Ana Ruiz", "Camden", "Tom Hale", "Newark")
+    assert letter_signatures(results) == []  # names after a heading, not after letters
+
+
+def test_a_capitalised_courtesy_glued_to_a_caption_is_its_credit() -> None:
+    doc = _lines(
+        LEAD,
+        "Jamie Hussey, IT director of the hospital, at work Courtesy Jackson Hospital",
+        "The museum thanked donors, courtesy of whom the wing was built.",
+        "He said it was a courtesy call.",
+    )
+    assert credit_tails(doc) == [1]
+
+
+def test_a_bio_by_surname_alone_goes_only_when_the_surname_is_a_bylined_authors() -> None:
+    bio = "Callaway is the Ledger's editor in chief."
+    byline = Context(authors=frozenset({"David Callaway"}))
+    assert tail_bios(_lines(LEAD, "It was quiet.", bio), byline) == [2]
+    assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == []  # no byline: a person the story may mean
+    assert tail_bios(_lines(LEAD, "It was quiet.", "Smith is a suspect in two burglaries."), byline) == []
+
+
+def test_a_guest_writer_introduced_above_the_story_goes_when_bylined() -> None:
+    doc = _lines(
+        "Erin Richardson is the owner and CEO of a pest control company.",
+        "Every spring the calls start in the same week, when the ants come in from the rain.",
+        "Most of them are harmless, and a few habits keep them out.",
+    )
+    assert head_bios(doc, Context(authors=frozenset({"Erin Richardson"}))) == [0]
+    assert head_bios(doc) == []  # not bylined and no writer's role: the story's subject
