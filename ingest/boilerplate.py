@@ -586,7 +586,9 @@ RULES: tuple[Rule, ...] = (
         "editorial_note",
         "update/correction note about the page, not news",
         _p(
-            r"^\(?(?:this|the) (?:story|article|post|report|page)(?: and(?: its)? headline)? (?:has|have|was|were) "
+            # "Update: This story has been updated with …", "Correction: This story has been updated to …"
+            r"^\(?(?:(?:update|correction|editor['’]s note)\s*:\s*)?"
+            r"(?:this|the) (?:story|article|post|report|page)(?: and(?: its)? headline)? (?:has|have|was|were) "
             r"(?:been )?updated\b.{0,160}$",
             r"^\(?updated (?:with|to (?:add|include))\b.{0,120}$",
         ),

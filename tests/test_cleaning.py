@@ -362,6 +362,7 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Kim Alto is on Twitter at @kimalto, or can be emailed at kalto@example.com.", "author_contact"),
         ("Dana Ortiz on Twitter: @dortiz.", "author_contact"),
         ("KHN —", "dateline"),
+        ("Update: This story has been updated with a list of the stores that sold it.", "editorial_note"),
         ("New York CNN Buiness —", "dateline"),
         ("Get the latest space news by becoming a subscriber.", "newsletter_prompt"),
         ("Looking for more school news? Visit example.com/education.", "promo"),
