@@ -11,6 +11,8 @@ of rules, scored once at its end (v2's sealed half was spent by the first round)
 them in v1–v3, all sealed (v3 was spent at the end of round 2).
 ``v5`` (``tests/fixtures/cleaning_labels_v5/``, round 4): 9 documents from each of the 14 sources
 (126), none of them in v1–v4, all sealed.
+``v6`` (``tests/fixtures/cleaning_labels_v6/``, round 5): the same draw with another seed, none of
+them in v1–v5, all sealed (v5 was scored once at the end of round 4).
 ``--skeleton DIR`` writes one ``<id>.json`` per drawn document with every line unlabelled (``"?"``),
 for the labeller to fill in by reading. Every line can be read
 and labelled by a person; labels are written by hand into ``<dir>/<id>.json``; this script never
@@ -75,6 +77,7 @@ PER_SECTION_V3 = dict.fromkeys(PER_SECTION_V2, 7)
 SEED_V4 = 20261208  # round 3: v3 was scored once at the end of round 2 and is development data since
 SEED_V5 = 20261209  # round 4: v4 was scored once at the end of round 3 and is development data since
 PER_SECTION_V5 = dict.fromkeys(PER_SECTION_V2, 9)  # 126 documents: the issue asks for >= 120
+SEED_V6 = 20261210  # round 5: v5 was scored once at the end of round 4 and is development data since
 
 
 def host_of(url: str) -> str:
@@ -172,7 +175,7 @@ def _write_skeleton(directory: Path, row: dict, source: str, split: str) -> None
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", choices=("v1", "v2", "v3", "v4", "v5"), default="v1")
+    ap.add_argument("--set", choices=("v1", "v2", "v3", "v4", "v5", "v6"), default="v1")
     ap.add_argument("--manifest", type=Path, default=None, help="v2/v3: write ids, sources and splits here")
     ap.add_argument("--skeleton", type=Path, default=None, help="v2/v3: unlabelled <id>.json files here")
     args = ap.parse_args()
@@ -190,13 +193,15 @@ def main() -> None:
         )
     else:
         earlier = ["cleaning_labels", "cleaning_labels_v2"]
-        if args.set in ("v4", "v5"):
+        if args.set in ("v4", "v5", "v6"):
             earlier.append("cleaning_labels_v3")
-        if args.set == "v5":
+        if args.set in ("v5", "v6"):
             earlier.append("cleaning_labels_v4")
+        if args.set == "v6":
+            earlier.append("cleaning_labels_v5")
         draw_sectioned(
-            PER_SECTION_V5 if args.set == "v5" else PER_SECTION_V3,
-            {"v3": SEED_V3, "v4": SEED_V4, "v5": SEED_V5}[args.set],
+            PER_SECTION_V5 if args.set in ("v5", "v6") else PER_SECTION_V3,
+            {"v3": SEED_V3, "v4": SEED_V4, "v5": SEED_V5, "v6": SEED_V6}[args.set],
             [fixtures / name for name in earlier],
             lambda n: "sealed",
             args.manifest,
