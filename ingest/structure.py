@@ -574,6 +574,35 @@ def letter_signatures(lines: Sequence[_Line], context: Context | None = None) ->
     return sorted({k for i in pairs for k in (i, i + 1)})
 
 
+_PROSE_END = re.compile(r"[.!?][”\"’)]?$")
+_CAPWORD = re.compile(r"\b[A-Z][a-z][\w’'-]*")
+ISOLATED_MIN_NOVEL = 2
+
+
+def _is_prose(text: str) -> bool:
+    return _words(text) >= 15 and _PROSE_END.search(text) is not None
+
+
+def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """A headline standing alone between two paragraphs that names two or more people, places or
+    things the article never mentions elsewhere ("Liam Hemsworth and Jeff Goldblum reenacted The
+    Rock's turtleneck pic" inside a story about a film festival): a link to another story. A
+    section heading introduces what the next paragraphs talk about, so its names recur."""
+    texts = [line.text for line in lines]
+    out = []
+    for i in range(1, len(texts) - 1):
+        t = texts[i]
+        if _words(t) < 5 or not is_headline_shaped(t):
+            continue
+        if not (_is_prose(texts[i - 1]) and _is_prose(texts[i + 1])):
+            continue
+        rest = " ".join(x for k, x in enumerate(texts) if k != i).lower()
+        novel = [w for w in _CAPWORD.findall(t)[1:] if w.lower().rstrip("’'s") not in rest]
+        if len(novel) >= ISOLATED_MIN_NOVEL:
+            out.append(i)
+    return out
+
+
 _ARROWS = "►▶➤»→"
 
 
@@ -662,6 +691,12 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         "byline",
         "a letter writer's name and town under a letter (kept in metadata.credits)",
         "credits",
+    ),
+    (
+        isolated_headlines,
+        "related_link",
+        "a lone headline naming what the article never mentions: a link",
+        None,
     ),
     (arrow_links, "related_link", "a headline behind an arrow bullet: a link to another story", None),
     (bracketed_links, "related_link", "a headline in square brackets: a link to another story", None),

@@ -21,6 +21,7 @@ from ingest.structure import (
     emoji_items,
     glued_link,
     head_bios,
+    isolated_headlines,
     labelled_headline,
     letter_signatures,
     link_lines,
@@ -551,3 +552,32 @@ def test_a_guest_writer_introduced_above_the_story_goes_when_bylined() -> None:
     )
     assert head_bios(doc, Context(authors=frozenset({"Erin Richardson"}))) == [0]
     assert head_bios(doc) == []  # not bylined and no writer's role: the story's subject
+
+
+PARA_A = (
+    "The festival opened on Friday with a record crowd, and organisers said ticket sales had doubled "
+    "since last year."
+)
+PARA_B = (
+    "Organisers said the festival would return next summer, with more stages and a larger camping area "
+    "for families."
+)
+
+
+def test_a_lone_headline_naming_what_the_story_never_mentions_is_a_link() -> None:
+    doc = _lines(LEAD, PARA_A, "Jane Fonda and Ted Lasso star reunite for charity golf game", PARA_B)
+    assert isolated_headlines(doc) == [2]
+
+
+def test_a_section_heading_whose_names_recur_or_a_heading_in_a_list_stays() -> None:
+    heading = _lines(
+        LEAD,
+        PARA_A,
+        "Why Riverside Festival organisers chose the Marsh Field site",
+        PARA_B + " Riverside Festival moved to Marsh Field in 2019.",
+    )
+    assert isolated_headlines(heading) == []
+    plain = _lines(LEAD, PARA_A, "What happens to the ticket money now", PARA_B)
+    assert isolated_headlines(plain) == []  # no names at all: a heading
+    listed = _lines(LEAD, "Lineup", "Jane Fonda and Ted Lasso star reunite for charity golf game", PARA_B)
+    assert isolated_headlines(listed) == []  # not between two paragraphs
