@@ -513,6 +513,7 @@ RULES: tuple[Rule, ...] = (
             # "Got a story? Contact Kelly Powers at kepowers@gannett.com …"
             r"(?-i:\b(?:[Cc]ontact|[Rr]each|[Ee]-?mail)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:at|via|on)\s+\S+@)",
             r"^@\w{2,30}$",
+            r"^(?:twitter|x|instagram|threads|bluesky)\s*:\s*@\w{2,30}\.?$",
             r"^follow [\w .'’-]{2,40} on (?:twitter|x)(?: and threads)?:?\s*@",
         ),
         max_words=70,
@@ -558,6 +559,8 @@ RULES: tuple[Rule, ...] = (
             r"\bcontributed (?:to )?(?:this|the) (?:report|story|article|reporting)\W*$",
             # "— Mark Thompson contributed reporting.", "Sarah Al-Arshani contributing."
             r"^[–—−-]{0,2}\s*[\w.'’ ,&-]{2,80}\b(?:contributed reporting|contributing)\W*$",
+            # "AP Writers Kelvin Chan in London, David Koenig in Dallas … contributed."
+            r"^(?:[\w.'’&-]+ ){0,3}(?:writers?|reporters?|correspondents?|journalists?)\b.{2,250}\bcontributed\W*$",
             r"^(?:from|by) (?:staff|usa today network|wire|the associated press)(?: and wire)? reports?\W*$",
             r"^(?:staff|wire) reports?\W*$",
             r"^from (?:staff and wire|usa today network and wire|wire and staff) reports\W*$",

@@ -323,6 +323,12 @@ _COURTESY_TAIL = re.compile(
 )
 
 
+# "… Niger Delta area of Nigeria, 2020. Photo: George Osodi": a credit label and a name end the caption
+_LABEL_TAIL = re.compile(
+    r"[\w)][.,]\s+(?:Photo(?:graph)?s?|Image|Credit)\s*:\s*[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’&-]+){0,5}$"
+)
+
+
 def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
     """Captions that end in a credit: a lower-case one ("… in 2019. courtesy Justin Wang"), or a
     photographer and agency behind a slash ("… for Thanksgiving. julie208/Adobe Stock")."""
@@ -335,6 +341,7 @@ def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list
             _CREDIT_TAIL.search(line.text)
             or _SLASH_TAIL.search(line.text)
             or _COURTESY_TAIL.search(line.text)
+            or _LABEL_TAIL.search(line.text)
         )
     ]
 

@@ -362,6 +362,8 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Kim Alto is on Twitter at @kimalto, or can be emailed at kalto@example.com.", "author_contact"),
         ("Dana Ortiz on Twitter: @dortiz.", "author_contact"),
         ("KHN —", "dateline"),
+        ("Twitter: @dortiz", "author_contact"),
+        ("AP Writers Ann Lee in London and Tom Hale in Dallas contributed.", "credits"),
         ("Update: This story has been updated with a list of the stores that sold it.", "editorial_note"),
         ("New York CNN Buiness —", "dateline"),
         ("Get the latest space news by becoming a subscriber.", "newsletter_prompt"),
@@ -398,6 +400,7 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "Looking for a new home? Prices fell again in March, the realtors' group said.",
         "Smith — the council's longest-serving member — voted no.",
         "Police said Ortiz may be reached by the end of the week, when the roads reopen.",
+        "Writers from across the country and the town's own poets contributed to the anthology, she said.",
     ],
 )
 def test_reporting_on_help_lines_dashes_and_reader_questions_in_prose_stays(line: str) -> None:

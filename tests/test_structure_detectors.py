@@ -581,3 +581,14 @@ def test_a_section_heading_whose_names_recur_or_a_heading_in_a_list_stays() -> N
     assert isolated_headlines(plain) == []  # no names at all: a heading
     listed = _lines(LEAD, "Lineup", "Jane Fonda and Ted Lasso star reunite for charity golf game", PARA_B)
     assert isolated_headlines(listed) == []  # not between two paragraphs
+
+
+def test_a_caption_ending_in_a_photo_label_and_name_is_a_caption_but_a_sentence_about_a_photo_is_not() -> (
+    None
+):
+    doc = _lines(
+        LEAD,
+        "Oil on the river near the village, 2020. Photo: Ana Ruiz",
+        "The museum bought the print in 2020. Photo sales rose after that, it said.",
+    )
+    assert credit_tails(doc) == [1]
