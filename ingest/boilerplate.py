@@ -464,9 +464,15 @@ RULES: tuple[Rule, ...] = (
             "follow",
             "whatsapp",
             "text",
-            "looking for",
-            "want",
-            "need",
+            # the reader-question pattern: a question, then where to click
+            "? visit",
+            "? check out",
+            "? follow",
+            "? head to",
+            "? go to",
+            "? sign up",
+            "? subscribe",
+            "? download",
         ),
     ),
     Rule(

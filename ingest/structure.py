@@ -329,20 +329,25 @@ _LABEL_TAIL = re.compile(
 )
 
 
+def _credit_tail(text: str) -> bool:
+    """Any of the credit shapes at the end of ``text``; each regular expression runs only where its
+    tell-tale character or word is (they scan from every position: most lines are long prose)."""
+    tail = text[-120:]
+    return bool(
+        (_CREDIT_TAIL.search(tail) if re.search(r"(?i)courtesy|photo|credit|provided", tail) else None)
+        or ("/" in tail[-60:] and _SLASH_TAIL.search(tail))
+        or ("Courtesy" in tail and _COURTESY_TAIL.search(tail))
+        or (":" in tail and _LABEL_TAIL.search(tail))
+    )
+
+
 def credit_tails(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
     """Captions that end in a credit: a lower-case one ("… in 2019. courtesy Justin Wang"), or a
     photographer and agency behind a slash ("… for Thanksgiving. julie208/Adobe Stock")."""
     return [
         i
         for i, line in enumerate(lines)
-        if i > 0
-        and _words(line.text) <= MAX_WORDS + 20
-        and (
-            _CREDIT_TAIL.search(line.text)
-            or _SLASH_TAIL.search(line.text)
-            or _COURTESY_TAIL.search(line.text)
-            or _LABEL_TAIL.search(line.text)
-        )
+        if i > 0 and _words(line.text) <= MAX_WORDS + 20 and _credit_tail(line.text)
     ]
 
 
@@ -597,14 +602,19 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
     section heading introduces what the next paragraphs talk about, so its names recur."""
     texts = [line.text for line in lines]
     out = []
+    full = ""
     for i in range(1, len(texts) - 1):
         t = texts[i]
-        if _words(t) < 5 or not is_headline_shaped(t):
+        if not is_headline_shaped(t) or _words(t) < 5:
             continue
         if not (_is_prose(texts[i - 1]) and _is_prose(texts[i + 1])):
             continue
-        rest = " ".join(x for k, x in enumerate(texts) if k != i).lower()
-        novel = [w for w in _CAPWORD.findall(t)[1:] if w.lower().rstrip("’'s") not in rest]
+        full = full or "\n".join(texts).lower()
+        low = t.lower()
+        # a word is novel when the line itself holds every occurrence of it on the page
+        novel = [
+            w for w in _CAPWORD.findall(t)[1:] if full.count(k := w.lower().rstrip("’'s")) <= low.count(k)
+        ]
         if len(novel) >= ISOLATED_MIN_NOVEL:
             out.append(i)
     return out
