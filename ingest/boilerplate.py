@@ -90,11 +90,13 @@ _AGENCIES = (
     r"Future|AAP|PA|PA Images|PA Wire|WireImage|FilmMagic|Corbis|Polaris|Bloomberg via Getty Images"
 )
 _NAME = r"[A-Z][\w.'’-]*"
-_NAME_LINE = re.compile(rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}$")
+_NAME_LINE = re.compile(
+    rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}$"
+)
 # "Allison Lampert, David Shepardson and Anshuman Tripathy": a byline listing several people.
 _NAME_LIST = re.compile(
-    rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}"
-    rf"(?:\s*(?:,|and|&|,\s*and)\s+{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}){{0,7}}$"
+    rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}"
+    rf"(?:\s*(?:,|and|&|,\s*and)\s+{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}){{0,7}}$"
 )
 _AGENCY_LINE = re.compile(
     r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa today(?: sports| network)?|cnn|bloomberg|"
@@ -370,6 +372,11 @@ RULES: tuple[Rule, ...] = (
             r"\bis a [\w .]+ content partner offering\b",
             r"\bits content is produced independently of\b",
             r"^prices (?:were|are) accurate at the time\b",
+            r"\bprices are based on research done at the time of publication\b",
+            # "Chuck Saletta has no position in any of the stocks mentioned.", "… has a disclosure policy."
+            r"\b(?:has|have|holds?) no (?:positions?|financial interest) in any of the (?:stocks|securities|companies) "
+            r"mentioned\b",
+            r"\bhas a disclosure policy\b",
             r"\brecommendations are independently chosen\b",
             r"\b(?:coverage|work) (?:at [\w .]+ )?is (?:made possible|supported) in part by a grant\b",
         ),
@@ -382,6 +389,8 @@ RULES: tuple[Rule, ...] = (
             "produced independently",
             "prices",
             "independently chosen",
+            "mentioned",
+            "disclosure policy",
             "made possible",
             "supported in part",
         ),
@@ -404,7 +413,9 @@ RULES: tuple[Rule, ...] = (
             r"^[^.:!?]{1,60}[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
             r"^(?:AP|CNN|USA TODAY) [\w ]{2,40}:\s*https?://",
             r"^(?:click|tap) (?:here|to)\b",
-            r"^read (?:the )?(?:full|original|more)\b.{0,80}\b(?:here|article|story)\W*$",
+            r"^read (?:the |her |his |their |our )?(?:full|original|more|complete)\b.{0,80}\b(?:here|article|story)\W*$",
+            r"^(?:you can )?(?:see|find|read|view) (?:the|her|his|their) (?:full|complete|entire) [\w ]{2,40}"
+            r"\b(?:here|at [\w.]+\.(?:com|org))\W*$",
             r"^(?:here['’]s|here is) (?:our|the) latest coverage\b",
         ),
         max_words=30,
@@ -420,6 +431,9 @@ RULES: tuple[Rule, ...] = (
             r"^check out (?:more|our|the)\b.{0,120}\b(?:images|photos|galleries|gallery)\b",
             r"^for (?:the latest|more)\b.{0,60}\b(?:visit|go to|see)\s+\S+\.(?:com|org|net)\b",
             r"^need a break\?",
+            r"^want more\?$",
+            # an opinion section's house text under every guest column
+            r"\bpublishes diverse opinions from outside writers\b",
             r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
             r"\bdownload (?:the|our) [\w .]+ app\b",
             r"\bthe [\w .]+ app gets you\b",
@@ -465,6 +479,7 @@ RULES: tuple[Rule, ...] = (
             "whatsapp",
             "text",
             # the reader-question pattern: a question, then where to click
+            "diverse opinions",
             "? visit",
             "? check out",
             "? follow",
@@ -493,6 +508,9 @@ RULES: tuple[Rule, ...] = (
             r"facebook|twitter|linkedin|reddit|copy link|link copied|comments?|\d+ comments?|"
             r"share (?:via|with) \w+)\W*$",
             r"^follow (?:us|\w+(?: \w+){0,3}) on (?:twitter|x|facebook|instagram|threads|tiktok|linkedin|bluesky)\b",
+            # "Follow USA TODAY tech reporter Marco della Cava on Twitter."
+            r"^follow [\w .'’-]{2,60}\b(?:reporter|writer|columnist|correspondent|editor|critic)\b[\w .'’-]{2,40} on "
+            r"(?:twitter|x|facebook|instagram|threads|bluesky)\W*$",
             r"^(?:like|join) (?:us|our [\w '’-]+ group) on facebook\b",
             r"^follow (?:us|[\w .]+) on (?:facebook|twitter|x)!",
             r"^follow (?:him|her|them|us)?\s*on (?:twitter|x|facebook|instagram|threads)\b",
@@ -508,6 +526,8 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:reach|contact|email|e-mail) (?:him|her|them|the reporter)\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
             # "Email me at …" closing a column; "… visit their website or contact me at …" is the column
             r"^(?:you can )?(?:reach|contact|email|e-mail) me\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
+            # "Parents, let us hear from you. Send me an email or message on Twitter." closing a column
+            r"\bsend me an? (?:email|e-mail|message|note|tweet)\b",
             r"\bis an? (?:[\w-]+ ){0,5}(?:reporter|writer|editor|correspondent|columnist|journalist|producer|"
             r"contributor)\b.{0,200}(?:@|\.com\b)",
             r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
@@ -564,7 +584,7 @@ RULES: tuple[Rule, ...] = (
             r"^(?:reporting|writing|editing|additional reporting) by\b",
             r"\bcontributed (?:to )?(?:this|the) (?:report|story|article|reporting)\W*$",
             # "— Mark Thompson contributed reporting.", "Sarah Al-Arshani contributing."
-            r"^[–—−-]{0,2}\s*[\w.'’ ,&-]{2,80}\b(?:contributed reporting|contributing)\W*$",
+            r"^[–—−-]{0,2}\s*[\w.'’ ,&-]{2,250}\b(?:contributed reporting|contributing)\W*$",
             # "AP Writers Kelvin Chan in London, David Koenig in Dallas … contributed."
             r"^(?:[\w.'’&-]+ ){0,3}(?:writers?|reporters?|correspondents?|journalists?)\b.{2,250}\bcontributed\W*$",
             r"^(?:from|by) (?:staff|usa today network|wire|the associated press)(?: and wire)? reports?\W*$",
@@ -951,7 +971,7 @@ def _is_place_line(text: str) -> bool:
 
 # "Jayme Deerwester, USA TODAY", "Douglas Robson, Special for USA TODAY Sports"
 _NAME_COMMA_OUTLET = re.compile(
-    rf"^(?P<names>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|der|la|le|bin|al|el|dos|du)){{1,3}}"
+    rf"^(?P<names>{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{1,3}}"
     rf"(?:\s*(?:,|and|&)\s+{_NAME}(?:\s+{_NAME}){{1,3}}){{0,3}}),\s+(?P<outlet>[^,]{{2,60}})$"
 )
 # An outlet in capitals, with at most a section after it: "USA TODAY", "CNN Business", "USA TODAY Sports"
@@ -990,6 +1010,8 @@ def _is_person_line(text: str) -> bool:
     tagger tells a person's name from them. Its pipeline loads on the first such line only.
     """
 
+    if text.isupper():
+        text = text.title()  # the tagger knows "Christine Coppa", not "CHRISTINE COPPA"
     return _covered_by(text, "PERSON", _JOINERS | _HONORIFICS)
 
 

@@ -76,7 +76,8 @@ _ROLE_PREFIX = (
 )
 _BIO = re.compile(
     rf"^{_ROLE_PREFIX}(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})"
-    r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?)?,?\s+(?:is|serves as)\s+"  # a bio is in the present tense
+    # ", MBA," / ", a senior fellow at The Brookings Institution and author of …": an appositive
+    r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?|,\s*(?:an?|the)\s+[^.!?]{1,160}?)?,?\s+(?:is|serves as)\s+"
     # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation"
     r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z])"
 )
@@ -101,9 +102,9 @@ _CONTACT = re.compile(
 # A bio's next sentences go on about the same person ("He is the winner of …", "His next book …")
 # or introduce a co-author ("Steve Rosenthal, a Democrat, is the former …").
 _BIO_FOLLOW = re.compile(
-    r"^(?:(?i:he|she|they|his|her|their|its|visit|follow|reach|contact|email)\b|"
+    r"^(?:(?i:he|she|they|his|her|their|its|visit|follow|reach|contact|email|submit|send|write to)\b|"
     r"(?i:the (?:views|opinions) (?:and opinions )?expressed)\b|"
-    r"[A-Z][\w.'’-]+\s+[A-Z][\w.'’-]+(?:,|\s+is\b))"
+    r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,2}(?:,|\s+is\b))"
 )
 _CREDIT_TAIL = re.compile(
     r"[a-z\d)][.!?][”\"’]?\s+(?P<credit>(?i:courtesy(?: of)?|photo(?:graph)? by|photos? courtesy|credit:?|"

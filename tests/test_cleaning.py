@@ -362,6 +362,21 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Kim Alto is on Twitter at @kimalto, or can be emailed at kalto@example.com.", "author_contact"),
         ("Dana Ortiz on Twitter: @dortiz.", "author_contact"),
         ("KHN —", "dateline"),
+        ("Read her full statement here.", "read_more"),
+        ("You can see the full list of nominations at example.com.", "read_more"),
+        ("Follow Ledger tech reporter Ana della Ruiz on Twitter.", "share_follow"),
+        ("— Ann Lee, Tom Hale, Sam Ortiz, Kim Park, Lee Moss and Dana Cho contributed reporting.", "credits"),
+        ("Parents, let us hear from you. Send me an email or message on Twitter.", "author_contact"),
+        ("Want more?", "promo"),
+        (
+            "Jo Park has no position in any of the stocks mentioned. The Fool has a disclosure policy.",
+            "disclosure",
+        ),
+        (
+            "Deals mentioned are not guaranteed and all prices are based on research done at the time of "
+            "publication.",
+            "disclosure",
+        ),
         ("Twitter: @dortiz", "author_contact"),
         ("AP Writers Ann Lee in London and Tom Hale in Dallas contributed.", "credits"),
         ("Update: This story has been updated with a list of the stores that sold it.", "editorial_note"),
@@ -400,11 +415,26 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "Looking for a new home? Prices fell again in March, the realtors' group said.",
         "Smith — the council's longest-serving member — voted no.",
         "Police said Ortiz may be reached by the end of the week, when the roads reopen.",
+        "Investors who have no position in the stocks mentioned by the fund were not affected, she said.",
+        "Want more? The council asked for more money in the budget on Tuesday.",
+        "Read the full statement, she told reporters, and judge for yourself.",
         "Writers from across the country and the town's own poets contributed to the anthology, she said.",
     ],
 )
 def test_reporting_on_help_lines_dashes_and_reader_questions_in_prose_stays(line: str) -> None:
     assert classify_line(line) is None
+
+
+def test_a_byline_in_capitals_or_with_a_name_particle_is_a_byline() -> None:
+    from ingest.boilerplate import _byline_block, split_lines
+
+    story = "The mayor said the plan was ready for a vote on Tuesday night, after months of debate."
+    caps = split_lines(f"CHRISTINE COPPA\n\n@coppa\n\n{story}\n\nIt passed.")
+    assert _byline_block(caps, set()) == {0: "authors"}
+    particle = split_lines(f"Marco della Cava\n\nUSA TODAY\n\n{story}\n\nIt passed.")
+    assert _byline_block(particle, set()) == {0: "authors", 1: "credits"}
+    heading = split_lines(f"WHAT HAPPENS NEXT\n\n{story}\n\nIt passed.")
+    assert _byline_block(heading, set()) == {}
 
 
 @pytest.mark.parametrize(

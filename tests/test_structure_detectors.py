@@ -592,3 +592,15 @@ def test_a_caption_ending_in_a_photo_label_and_name_is_a_caption_but_a_sentence_
         "The museum bought the print in 2020. Photo sales rose after that, it said.",
     )
     assert credit_tails(doc) == [1]
+
+
+def test_bios_with_an_appositive_role_a_letters_invitation_or_a_co_author_go() -> None:
+    for bio in (
+        'Ana Ruiz, a senior fellow at the Riverside Institute and author of "The Long War", is a '
+        "former defense official.",
+        "Tom Hale is a professor of history at Ledger University. Submit a letter to the editor at "
+        "example.com/letters.",
+        "Lee Moss is the county attorney in Pima County. Dana Aroni Cho, a former prosecutor, is the "
+        "director of a policy group.",
+    ):
+        assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == [2], bio
