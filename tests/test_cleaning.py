@@ -429,7 +429,7 @@ def test_a_byline_in_capitals_or_with_a_name_particle_is_a_byline() -> None:
     from ingest.boilerplate import _byline_block, split_lines
 
     story = "The mayor said the plan was ready for a vote on Tuesday night, after months of debate."
-    caps = split_lines(f"CHRISTINE COPPA\n\n@coppa\n\n{story}\n\nIt passed.")
+    caps = split_lines(f"CHRISTINE COPPA\n\n@chrissy80\n\n{story}\n\nIt passed.")
     assert _byline_block(caps, set()) == {0: "authors"}
     particle = split_lines(f"Marco della Cava\n\nUSA TODAY\n\n{story}\n\nIt passed.")
     assert _byline_block(particle, set()) == {0: "authors", 1: "credits"}
