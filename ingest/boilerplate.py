@@ -411,6 +411,9 @@ RULES: tuple[Rule, ...] = (
             r"LOCATION|PRICE|SIGNED|RECORD|NOTE|UPDATE|CORRECTION|EDITOR'S NOTE|EDITOR’S NOTE|Q|A|FINAL|SCORE)\s*:)"
             r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S.*(?<![.!?\"”]))$",
             r"^[^.:!?]{1,60}[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
+            # "HOW WILL NFL PLAYERS RESPOND? After Hamlin incident, it's clear …": a question in
+            # capitals as the label, a headline after it, no full stop
+            r"(?-i:^[A-Z][A-Z0-9 '’&,-]{5,60}\?\s+[A-Z][^\n]{10,200}(?<![.!?\s]))$",
             r"^(?:AP|CNN|USA TODAY) [\w ]{2,40}:\s*https?://",
             r"^(?:click|tap) (?:here|to)\b",
             r"^read (?:the |her |his |their |our )?(?:full|original|more|complete)\b.{0,80}\b(?:here|article|story)\W*$",

@@ -67,6 +67,9 @@ class Finding:
 _GLUED = re.compile(
     r"^(?P<label>[^\n]{2,80}?(?:[\w’'”\")]|\.(?=:)))(?P<sep>[:?!.])(?P<head>[‘“\"']?[A-Z][a-z’']\S*)"
 )
+_CAMEL_GLUE = re.compile(
+    r"[a-z]{2}(?:The|These|This|That|How|Why|What|When|Where|Who|Here|Meet|See|Watch|Read)\s+[a-z]"
+)
 _LABEL_COLON = re.compile(r"^(?P<label>[A-Z][\w’'&.,-]*(?:\s+[\w’'&.,-]+){0,5}):\s+[A-Z‘“\"']")
 _NAME = r"[A-Z][\w’'.-]+"
 # "USA TODAY columnist Bob O'Donnell is …": the outlet and the role in front of the name
@@ -137,7 +140,9 @@ def glued_link(text: str) -> bool:
         return False  # "11. CVS:The drugstore chain …": an item of the article's own list
     m = _GLUED.match(text)
     if m is None:
-        return False
+        # "Meet Derek and Doug PerryThese twins have ridden …": a headline glued to the label's last word
+        c = _CAMEL_GLUE.search(text)
+        return c is not None and _words(text[: c.start() + 2]) <= LABEL_MAX_WORDS
     label = m.group("label")
     if _words(label) > LABEL_MAX_WORDS:
         return False

@@ -369,6 +369,10 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Parents, let us hear from you. Send me an email or message on Twitter.", "author_contact"),
         ("Want more?", "promo"),
         (
+            "HOW WILL PLAYERS RESPOND? After the injury, it's clear that 'life is bigger than this game'",
+            "read_more",
+        ),
+        (
             "Jo Park has no position in any of the stocks mentioned. The Fool has a disclosure policy.",
             "disclosure",
         ),
@@ -417,6 +421,7 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "Police said Ortiz may be reached by the end of the week, when the roads reopen.",
         "Investors who have no position in the stocks mentioned by the fund were not affected, she said.",
         "Want more? The council asked for more money in the budget on Tuesday.",
+        "WHAT HAPPENS NEXT? The council votes on the plan on Tuesday, officials said.",
         "Read the full statement, she told reporters, and judge for yourself.",
         "Writers from across the country and the town's own poets contributed to the anthology, she said.",
     ],

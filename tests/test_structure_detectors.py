@@ -604,3 +604,9 @@ def test_bios_with_an_appositive_role_a_letters_invitation_or_a_co_author_go() -
         "director of a policy group.",
     ):
         assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == [2], bio
+
+
+def test_a_headline_glued_to_the_last_word_of_its_label_is_a_link_but_brand_names_are_not() -> None:
+    assert glued_link("Meet the Ruiz sistersThese twins have ridden 1,100 roller coasters")
+    assert not glued_link("The new iPhone sold out in hours, and the McDonald family bought three.")
+    assert not glued_link("She uploaded it to YouTube where it went viral within a day of posting.")
