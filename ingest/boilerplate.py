@@ -416,6 +416,11 @@ RULES: tuple[Rule, ...] = (
             r"(?-i:^[A-Z][A-Z0-9 '’&,-]{5,60}\?\s+[A-Z][^\n]{10,200}(?<![.!?\s]))$",
             r"^(?:AP|CNN|USA TODAY) [\w ]{2,40}:\s*https?://",
             r"^(?:click|tap) (?:here|to)\b",
+            # "More on the Vietnam War:", "More Delaware Phish news", "… Here's more:", "Discover more … tips:"
+            r"^more (?:on|about|from) [\w .'’&-]{2,40}:\s*$",
+            r"^more [\w .'’&-]{2,30} (?:news|stories|coverage)\s*:?\s*$",
+            r"(?:^|[?!.]\s+)here['’]s more\s*:\s*$",
+            r"^discover more [\w .'’&-]{2,50}:\s*$",
             r"^read (?:the |her |his |their |our )?(?:full|original|more|complete)\b.{0,80}\b(?:here|article|story)\W*$",
             r"^(?:you can )?(?:see|find|read|view) (?:the|her|his|their) (?:full|complete|entire) [\w ]{2,40}"
             r"\b(?:here|at [\w.]+\.(?:com|org))\W*$",
@@ -435,6 +440,7 @@ RULES: tuple[Rule, ...] = (
             r"^for (?:the latest|more)\b.{0,60}\b(?:visit|go to|see)\s+\S+\.(?:com|org|net)\b",
             r"^need a break\?",
             r"^want more\?$",
+            r"^prefer to (?:listen|watch)\?",
             # an opinion section's house text under every guest column
             r"\bpublishes diverse opinions from outside writers\b",
             r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
@@ -483,6 +489,7 @@ RULES: tuple[Rule, ...] = (
             "text",
             # the reader-question pattern: a question, then where to click
             "diverse opinions",
+            "prefer to",
             "? visit",
             "? check out",
             "? follow",
@@ -531,6 +538,11 @@ RULES: tuple[Rule, ...] = (
             r"^(?:you can )?(?:reach|contact|email|e-mail) me\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
             # "Parents, let us hear from you. Send me an email or message on Twitter." closing a column
             r"\bsend me an? (?:email|e-mail|message|note|tweet)\b",
+            # "Tell robin brown at (302) 324-2856, rbrown@…", "Find the reporter at www.…"
+            r"\btell [\w .'’-]{2,40} at\b.{0,80}(?:@|\d{3}-\d{4})",
+            r"^find (?:the reporter|the writer|the author|me|him|her|them) (?:at|on)\b.{0,80}(?:www\.|\.com\b|@)",
+            r"(?-i:\b(?:[Ee]-?mail|[Cc]ontact|[Rr]each)\s+(?:[\w-]+\s+){0,3}(?:reporter|writer|editor|columnist)\s+"
+            r"[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s+at\s+\S+@)",
             r"\bis an? (?:[\w-]+ ){0,5}(?:reporter|writer|editor|correspondent|columnist|journalist|producer|"
             r"contributor)\b.{0,200}(?:@|\.com\b)",
             r"\bcovers [\w ,&-]{3,80} for [\w .]{2,40}\.\s*(?:reach|contact|follow|email)\b",
@@ -591,7 +603,7 @@ RULES: tuple[Rule, ...] = (
             # "AP Writers Kelvin Chan in London, David Koenig in Dallas … contributed."
             r"^(?:[\w.'’&-]+ ){0,3}(?:writers?|reporters?|correspondents?|journalists?)\b.{2,250}\bcontributed\W*$",
             r"^(?:from|by) (?:staff|usa today network|wire|the associated press)(?: and wire)? reports?\W*$",
-            r"^(?:staff|wire) reports?\W*$",
+            r"^(?:staff|wire|staff and wire|wire and staff) reports?\W*$",
             r"^from (?:staff and wire|usa today network and wire|wire and staff) reports\W*$",
             r"^(?:this|the) (?:story|article|report|post)\b.{1,150}\b(?:originally appeared|was originally published|"
             r"first appeared) (?:on|in)\b",
@@ -609,6 +621,9 @@ RULES: tuple[Rule, ...] = (
         "byline (kept in metadata.authors)",
         _p(
             rf"^by\s+{_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*(?:,\s*[\w .'’-]+)?$",
+            # "By BARBARA ORTUTAY and MATT O'BRIEN AP Technology Writers"
+            rf"(?-i:^[Bb]y\s+{_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*"
+            r"\s+(?:AP|Associated Press|Reuters|AFP)\b[\w ]{0,40}(?:Writers?|Reporters?|Editors?|Correspondents?)$)",
             rf"^[–—−-]{{1,2}}\s*{_NAME}(?:\s+{_NAME}){{0,3}}(?:,\s*[\w .'’|-]{{2,60}})?$",
         ),
         max_words=14,
@@ -619,7 +634,8 @@ RULES: tuple[Rule, ...] = (
         "update/correction note about the page, not news",
         _p(
             # "Update: This story has been updated with …", "Correction: This story has been updated to …"
-            r"^\(?(?:(?:update|correction|editor['’]s note)\s*:\s*)?"
+            # (not "… updated to reflect that Starlight comes in two varieties": that note states a fact)
+            r"^\(?(?:(?:update|correction|editor['’]s note)\s*:\s*)?(?!.*\bto (?:reflect|clarify|note) that\b)"
             r"(?:this|the) (?:story|article|post|report|page)(?: and(?: its)? headline)? (?:has|have|was|were) "
             r"(?:been )?updated\b.{0,160}$",
             r"^\(?updated (?:with|to (?:add|include))\b.{0,120}$",

@@ -65,7 +65,7 @@ class Finding:
 
 # "Wanna bet?Cincinnati", "March 30:Teachers", "still here.The 'tripledemic'": a label glued to a headline
 _GLUED = re.compile(
-    r"^(?P<label>[^\n]{2,80}?(?:[\w’'”\")]|\.(?=:)))(?P<sep>[:?!.])(?P<head>[‘“\"']?[A-Z][a-z’']\S*)"
+    r"^(?P<label>[^\n]{2,80}?(?:[\w’'”\")]|\.(?=:)))(?P<sep>[:?!.])(?P<head>[‘“\"']?[A-Z](?:[a-z’']\S*|[A-Z]+\s|\s(?=[a-z])))"
 )
 _CAMEL_GLUE = re.compile(
     r"[a-z]{2}(?:The|These|This|That|How|Why|What|When|Where|Who|Here|Meet|See|Watch|Read)\s+[a-z]"
@@ -80,7 +80,9 @@ _ROLE_PREFIX = (
 _BIO = re.compile(
     rf"^{_ROLE_PREFIX}(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})"
     # ", MBA," / ", a senior fellow at The Brookings Institution and author of …": an appositive
-    r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?|,\s*(?:an?|the)\s+[^.!?]{1,160}?)?,?\s+(?:is|serves as)\s+"
+    # ", executive producer of "Intersections," …": a role in lower case, then of/at/for
+    r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?|,\s*(?:an?|the)\s+[^.!?]{1,160}?"
+    r"|,\s*[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s+(?:of|at|for|with)\s+[^.!?]{1,160}?)?,?\s+(?:is|serves as)\s+"
     # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation"
     r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z])"
 )
@@ -106,6 +108,8 @@ _CONTACT = re.compile(
 # or introduce a co-author ("Steve Rosenthal, a Democrat, is the former …").
 _BIO_FOLLOW = re.compile(
     r"^(?:(?i:he|she|they|his|her|their|its|visit|follow|reach|contact|email|submit|send|write to)\b|"
+    r"(?i:this (?:column|essay|article|piece|op-ed) (?:is |was )?"
+    r"(?:distributed|written|adapted|published))\b|"
     r"(?i:the (?:views|opinions) (?:and opinions )?expressed)\b|"
     r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,2}(?:,|\s+is\b))"
 )
@@ -595,6 +599,7 @@ def letter_signatures(lines: Sequence[_Line], context: Context | None = None) ->
 _PROSE_END = re.compile(r"[.!?][”\"’)]?$")
 _CAPWORD = re.compile(r"\b[A-Z][a-z][\w’'-]*")
 ISOLATED_MIN_NOVEL = 2
+ISOLATED_MAX_PER_PAGE = 3
 
 
 def _is_prose(text: str) -> bool:
@@ -623,7 +628,9 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
         ]
         if len(novel) >= ISOLATED_MIN_NOVEL:
             out.append(i)
-    return out
+    # three or more such lines between paragraphs are the items of a list page ("Celeste, by I.N.J.
+    # Culbard (Self Made Hero, $24.95)" over each review), not links dropped into a story
+    return out if len(out) < ISOLATED_MAX_PER_PAGE else []
 
 
 _ARROWS = "►▶➤»→"

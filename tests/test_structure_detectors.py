@@ -610,3 +610,24 @@ def test_a_headline_glued_to_the_last_word_of_its_label_is_a_link_but_brand_name
     assert glued_link("Meet the Ruiz sistersThese twins have ridden 1,100 roller coasters")
     assert not glued_link("The new iPhone sold out in hours, and the McDonald family bought three.")
     assert not glued_link("She uploaded it to YouTube where it went viral within a day of posting.")
+
+
+def test_three_lone_headlines_with_names_are_a_list_pages_items_not_links() -> None:
+    items = [
+        "Celeste, by Ian Culbard and Ruth Ode (Self Made Hero, $24.95)",
+        "Seconds, by Bryan Lee Malley (Ballantine Books, $25)",
+        "The Harlem Hellfighters, by Max Brooks and Caanan White (Broadway Books)",
+    ]
+    doc = _lines(LEAD, PARA_A, items[0], PARA_B, items[1], PARA_A + " Again.", items[2], PARA_B + " Again.")
+    assert isolated_headlines(doc) == []
+
+
+def test_glued_headlines_after_a_question_or_a_date_label_are_links() -> None:
+    assert glued_link("Pumpkin pie or apple?A state-by-state guide to favorite pies")
+    assert glued_link("Sept. 26:NASA spots silent Mars rover from space")
+    assert not glued_link("He asked: A what? She laughed and left the room quietly.")
+
+
+def test_a_bio_whose_next_sentence_says_where_the_column_ran_goes() -> None:
+    bio = "Bill Cott is a retired reporter for a wire service. This column distributed by a news agency"
+    assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == [2]
