@@ -268,7 +268,8 @@ RULES: tuple[Rule, ...] = (
             r"\bsign[- ]?up\b.{0,120}\b(?:newsletter|inbox|e-?mail|for free|right here|here|today|now)\b",
             r"\bnewsletter\b.{0,160}\b(?:sign[- ]?up|subscribe|inbox|delivered|for free|get it|receive)\b",
             r"\b(?:sign[- ]?up|subscribe|subscribing)\b.{0,160}\bnewsletter\b",
-            r"\bsubscribe\b.{0,40}\b(?:today|here|now|for \$|and save|& save)\b",
+            r"\bsubscribe\b(?!\s+to\s+(?-i:[A-Z])|\s+to\s+separately)(?!.{0,40}\$\d+\.\d\d a month)"
+            r".{0,40}\b(?:today|here|now|for \$|and save|& save)\b",
             r"^subscribe\b",
             r"\b(?:in|to) your inbox\b",
             r"^(?:not a subscriber|already a subscriber|just for subscribers|subscriber exclusive)\b",
@@ -405,11 +406,11 @@ RULES: tuple[Rule, ...] = (
             r"must read|trending(?: now)?|most popular|most read|more stories|more news|latest news|"
             r"top stories|you may also like|you might also like|keep reading|continue reading|"
             r"also in the news|more news to know now|in other news|what['’]s trending|"
-            r"what everyone['’]s talking about|other stories|more coverage|more to read|dig deeper|go deeper|"
+            r"other stories|more coverage|more to read|dig deeper|go deeper|"
             r"more like this|related story)\s*(?::|$|>|»|\||›)",
             r"(?-i:^(?!(?:WHEN|WHERE|WHAT|WHO|WHY|HOW|COST|DETAILS|TICKETS|ADMISSION|INFO|MORE INFORMATION|HOURS|"
             r"LOCATION|PRICE|SIGNED|RECORD|NOTE|UPDATE|CORRECTION|EDITOR'S NOTE|EDITOR’S NOTE|Q|A|FINAL|SCORE)\s*:)"
-            r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S.*(?<![.!?\"”]))$",
+            r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S+(?:\s+\S+){3,}(?<![.!?\"”]))$",
             r"^[^.:!?]{1,60}[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
             # "HOW WILL NFL PLAYERS RESPOND? After Hamlin incident, it's clear …": a question in
             # capitals as the label, a headline after it, no full stop
