@@ -24,15 +24,16 @@ end of round 3: ``v4/spent``, development data since); the fourth round's sealed
 (``tests/fixtures/cleaning_labels_v5/``, 126 documents, 9 from each source, scored once at the end
 of round 4: ``v5/spent``, development data since); the fifth round's sealed set
 (``tests/fixtures/cleaning_labels_v6/``, 126 more documents drawn the same way, scored once at the
-end of round 5: ``v6/spent``, development data since); and the sixth round's sealed set
-(``tests/fixtures/cleaning_labels_v7/``, 126 more). v7 is scored only
+end of round 5: ``v6/spent``, development data since); the sixth round's (``cleaning_labels_v7/``,
+``v7/spent`` since round 6 ended); and the seventh round's sealed set
+(``tests/fixtures/cleaning_labels_v8/``, 126 more). v8 is scored only
 with ``--sealed``: run that once, at the end of the round, and never with ``--show-errors``.
 
 Prints a table per system and set, per source and per kind for the v2/v3 sets, cleaning
 throughput (documents/s on one core), and writes ``bench/results/cleaning_eval.json``.
 
-    .venv/bin/python bench/eval_cleaning.py            # v1–v6 (all development data now)
-    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the v7 sealed set
+    .venv/bin/python bench/eval_cleaning.py            # v1–v7 (all development data now)
+    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the v8 sealed set
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ LABELS_V4 = REPO / "tests" / "fixtures" / "cleaning_labels_v4"
 LABELS_V5 = REPO / "tests" / "fixtures" / "cleaning_labels_v5"
 LABELS_V6 = REPO / "tests" / "fixtures" / "cleaning_labels_v6"
 LABELS_V7 = REPO / "tests" / "fixtures" / "cleaning_labels_v7"
+LABELS_V8 = REPO / "tests" / "fixtures" / "cleaning_labels_v8"
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 
@@ -196,7 +198,7 @@ def main() -> None:
     parser.add_argument(
         "--show-errors", action="store_true", help="print each wrong line (never the sealed half)"
     )
-    parser.add_argument("--sealed", action="store_true", help="also score v7 (sealed: once, at the end)")
+    parser.add_argument("--sealed", action="store_true", help="also score v8 (sealed: once, at the end)")
     parser.add_argument("--throughput-docs", type=int, default=2000, help="corpus documents timed")
     args = parser.parse_args()
     if args.sealed and args.show_errors:
@@ -216,7 +218,10 @@ def main() -> None:
     spent6 = load_labels(LABELS_V6) if any(LABELS_V6.glob("rt-*.json")) else []
     for d in spent6:  # scored once at the end of round 5: development data since
         d["split"] = "spent"
-    sealed = load_labels(LABELS_V7) if args.sealed else []
+    spent7 = load_labels(LABELS_V7) if any(LABELS_V7.glob("rt-*.json")) else []
+    for d in spent7:  # scored once at the end of round 6: development data since
+        d["split"] = "spent"
+    sealed = load_labels(LABELS_V8) if args.sealed else []
     for d in sealed:
         d["split"] = "sealed"
     for d in new:  # v2's sealed half was scored once, at the end of round 1: development data now
@@ -237,9 +242,11 @@ def main() -> None:
         sets["v5/spent"] = spent5
     if spent6:
         sets["v6/spent"] = spent6
+    if spent7:
+        sets["v7/spent"] = spent7
     if args.sealed:
-        sets["v7/sealed"] = sealed
-    docs = old + new + spent + spent4 + spent5 + spent6 + sealed
+        sets["v8/sealed"] = sealed
+    docs = old + new + spent + spent4 + spent5 + spent6 + spent7 + sealed
     systems: dict[str, dict[str, list[bool]]] = {}
     systems["newsdesk (rules)"] = {d["id"]: newsdesk_predictions(d, None) for d in docs}
     learned_info = None
@@ -263,6 +270,7 @@ def main() -> None:
         **(haystack_predictions(spent4, per_source=True) if spent4 else {}),
         **(haystack_predictions(spent5, per_source=True) if spent5 else {}),
         **(haystack_predictions(spent6, per_source=True) if spent6 else {}),
+        **(haystack_predictions(spent7, per_source=True) if spent7 else {}),
         **(haystack_predictions(sealed, per_source=True) if sealed else {}),
     }
 
@@ -288,7 +296,7 @@ def main() -> None:
                 f"{name:46} {set_name:11} {s['lines']:5d} {s['gold_remove']:5d} {s['tp']:4d} {s['fp']:4d} "
                 f"{s['fn']:4d} {s['precision']:6.3f} {s['recall']:6.3f}"
             )
-        for set_name in [k for k in sets if k.startswith(("new/", "v3/", "v4/", "v5/", "v6/", "v7/"))]:
+        for set_name in [k for k in sets if k.startswith(("new/", "v3/", "v4/", "v5/", "v6/", "v7/", "v8/"))]:
             for field in ("source", "kind"):
                 groups: dict[str, list[dict]] = defaultdict(list)
                 for d in sets[set_name]:
@@ -301,9 +309,8 @@ def main() -> None:
             for src in sorted({d["source"] for d in old})
         }
     best = "newsdesk (rules+learned)" if "newsdesk (rules+learned)" in systems else "newsdesk (rules)"
-    for set_name in [
-        k for k in sets if k in ("new/all", "v3/spent", "v4/spent", "v5/spent", "v6/spent", "v7/sealed")
-    ]:
+    shown = ("new/all", "v3/spent", "v4/spent", "v5/spent", "v6/spent", "v7/spent", "v8/sealed")
+    for set_name in [k for k in sets if k in shown]:
         for field in ("source", "kind"):
             print(f"\n{best}, {set_name}, by {field}")
             for g, sc in results[best][f"{set_name}/by_{field}"].items():
