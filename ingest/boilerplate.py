@@ -655,6 +655,8 @@ RULES: tuple[Rule, ...] = (
             r"©.{0,80}|copyright ©?.{0,80})\W*$",
             r"^(?:[^|»›>•]{1,30}\s*[|»›>•]\s*){3,}[^|»›>•]{0,30}$",
             r"^(?:the )?(?:story|article) continues (?:below|after)\b.{0,40}$",
+            # an opinion page's section label over its letters ("Letters to the Editor")
+            r"^(?:letters? to the editor|your letters|readers['’] letters)\W*$",
         ),
         max_words=25,
     ),
