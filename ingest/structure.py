@@ -136,11 +136,15 @@ def is_headline_shaped(text: str) -> bool:
     return end.isalnum() or end in "?)"
 
 
+_WEB_DOTS = re.compile(r"\bwww\.|\.(?:com|org|net|gov)\b", re.I)
+_OWN_LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[•\-*▪►])\s")
+
+
 def glued_link(text: str) -> bool:
     """A short label glued to a capitalised headline, as scraped inline related-story links are."""
-    if not 4 <= _words(text) <= 30 or re.search(r"\bwww\.|\.(?:com|org|net|gov)\b", text, re.I):
+    if not 4 <= _words(text) <= 30 or _WEB_DOTS.search(text):
         return False  # a web address's dots are not a lost space
-    if re.match(r"^(?:\d{1,3}[.)]|[•\-*▪►])\s", text):
+    if _OWN_LIST_ITEM.match(text):
         return False  # "11. CVS:The drugstore chain …": an item of the article's own list
     m = _GLUED.match(text)
     if m is None:
@@ -339,12 +343,15 @@ _LABEL_TAIL = re.compile(
 )
 
 
+_CREDIT_WORD = re.compile(r"(?i)courtesy|photo|credit|provided")
+
+
 def _credit_tail(text: str) -> bool:
     """Any of the credit shapes at the end of ``text``; each regular expression runs only where its
     tell-tale character or word is (they scan from every position: most lines are long prose)."""
     tail = text[-120:]
     return bool(
-        (_CREDIT_TAIL.search(tail) if re.search(r"(?i)courtesy|photo|credit|provided", tail) else None)
+        (_CREDIT_TAIL.search(tail) if _CREDIT_WORD.search(tail) else None)
         or ("/" in tail[-60:] and _SLASH_TAIL.search(tail))
         or ("Courtesy" in tail and _COURTESY_TAIL.search(tail))
         or (":" in tail and _LABEL_TAIL.search(tail))
@@ -397,7 +404,8 @@ def positional_captions(lines: Sequence[_Line], context: Context | None = None) 
     return [
         i
         for i, line in enumerate(lines)
-        if _POSITION_WORD.search(line.text)
+        if ("left" in line.text or "right" in line.text or "cent" in line.text or "l-r" in line.text)
+        and _POSITION_WORD.search(line.text)
         and 5 <= _words(line.text) <= 60
         and _POSITION.search(line.text)
         and not _QUOTE_MARK.search(line.text)
@@ -505,7 +513,7 @@ def link_lines(lines: Sequence[_Line], context: Context | None = None) -> list[i
     out = []
     for i, line in enumerate(lines):
         t = line.text
-        if i == 0 or _words(t) > 30:
+        if i == 0 or ("://" not in t and "www." not in t) or _words(t) > 30:
             continue
         urls = _URL.findall(t)
         rest = _URL.sub(" ", t).split()
@@ -600,6 +608,7 @@ _PROSE_END = re.compile(r"[.!?][”\"’)]?$")
 _CAPWORD = re.compile(r"\b[A-Z][a-z][\w’'-]*")
 ISOLATED_MIN_NOVEL = 2
 ISOLATED_MAX_PER_PAGE = 3
+_NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
 
 
 def _is_prose(text: str) -> bool:
@@ -614,11 +623,16 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
     texts = [line.text for line in lines]
     out = []
     full = ""
-    for i in range(1, len(texts) - 1):
+    between = [
+        i
+        for i in range(1, len(texts) - 1)
+        if is_headline_shaped(texts[i]) and _is_prose(texts[i - 1]) and _is_prose(texts[i + 1])
+    ]
+    if len(between) >= ISOLATED_MAX_PER_PAGE:
+        return []  # a page sectioned by headings (an explainer, a list): its headings name things too
+    for i in between:
         t = texts[i]
-        if not is_headline_shaped(t) or _words(t) < 5:
-            continue
-        if not (_is_prose(texts[i - 1]) and _is_prose(texts[i + 1])):
+        if _words(t) < 5 or _NUMBERED_ITEM.match(t):
             continue
         full = full or "\n".join(texts).lower()
         low = t.lower()
@@ -628,9 +642,7 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
         ]
         if len(novel) >= ISOLATED_MIN_NOVEL:
             out.append(i)
-    # three or more such lines between paragraphs are the items of a list page ("Celeste, by I.N.J.
-    # Culbard (Self Made Hero, $24.95)" over each review), not links dropped into a story
-    return out if len(out) < ISOLATED_MAX_PER_PAGE else []
+    return out
 
 
 _ARROWS = "►▶➤»→"
