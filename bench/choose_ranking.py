@@ -89,6 +89,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dev", type=Path, nargs="+", required=True, help="dumps whose questions choose")
     ap.add_argument("--test", type=Path, required=True, help="the dump of a window never used to choose")
+    ap.add_argument(
+        "--criterion",
+        choices=("mrr", "dominate"),
+        default="mrr",
+        help="step 2's choice: best dev MRR@10, or best among the fusions that beat both retrievers on dev",
+    )
+    ap.add_argument(
+        "--shipped-floors",
+        action="store_true",
+        help="keep the shipped keyword and semantic floors (the nonsense-query guard); choose fusion only",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -110,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         texts.update(d["texts"])
     dev_rows = [r for d in devs for r in d["rows"]]
     stores = set.intersection(*(set(d["stores"]) for d in [*devs, test]))
-    best, choices = choose(dev_rows, texts, stores)
     shipped = shipped_config()
+    floors = {k: shipped[k] for k in ("kw", "floor", "alone")} if args.shipped_floors else None
+    best, choices = choose(dev_rows, texts, stores, args.criterion, floors)
 
     def firsts(rows, fn):
         return [first_hit(fn(r), r["q"]["answers"], texts) for r in rows]
