@@ -25,15 +25,16 @@ end of round 3: ``v4/spent``, development data since); the fourth round's sealed
 of round 4: ``v5/spent``, development data since); the fifth round's sealed set
 (``tests/fixtures/cleaning_labels_v6/``, 126 more documents drawn the same way, scored once at the
 end of round 5: ``v6/spent``, development data since); the sixth round's (``cleaning_labels_v7/``,
-``v7/spent`` since round 6 ended); and the seventh round's sealed set
-(``tests/fixtures/cleaning_labels_v8/``, 126 more). v8 is scored only
+``v7/spent`` since round 6 ended), the seventh's (``cleaning_labels_v8/``, ``v8/spent`` since round 7
+ended); and the eighth round's sealed set (``tests/fixtures/cleaning_labels_v9/``, 126 more). v9 is
+scored only
 with ``--sealed``: run that once, at the end of the round, and never with ``--show-errors``.
 
 Prints a table per system and set, per source and per kind for the v2/v3 sets, cleaning
 throughput (documents/s on one core), and writes ``bench/results/cleaning_eval.json``.
 
-    .venv/bin/python bench/eval_cleaning.py            # v1–v7 (all development data now)
-    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the v8 sealed set
+    .venv/bin/python bench/eval_cleaning.py            # v1–v8 (all development data now)
+    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the v9 sealed set
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ LABELS_V5 = REPO / "tests" / "fixtures" / "cleaning_labels_v5"
 LABELS_V6 = REPO / "tests" / "fixtures" / "cleaning_labels_v6"
 LABELS_V7 = REPO / "tests" / "fixtures" / "cleaning_labels_v7"
 LABELS_V8 = REPO / "tests" / "fixtures" / "cleaning_labels_v8"
+LABELS_V9 = REPO / "tests" / "fixtures" / "cleaning_labels_v9"
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 
@@ -198,7 +200,7 @@ def main() -> None:
     parser.add_argument(
         "--show-errors", action="store_true", help="print each wrong line (never the sealed half)"
     )
-    parser.add_argument("--sealed", action="store_true", help="also score v8 (sealed: once, at the end)")
+    parser.add_argument("--sealed", action="store_true", help="also score v9 (sealed: once, at the end)")
     parser.add_argument("--throughput-docs", type=int, default=2000, help="corpus documents timed")
     args = parser.parse_args()
     if args.sealed and args.show_errors:
@@ -221,7 +223,10 @@ def main() -> None:
     spent7 = load_labels(LABELS_V7) if any(LABELS_V7.glob("rt-*.json")) else []
     for d in spent7:  # scored once at the end of round 6: development data since
         d["split"] = "spent"
-    sealed = load_labels(LABELS_V8) if args.sealed else []
+    spent8 = load_labels(LABELS_V8) if any(LABELS_V8.glob("rt-*.json")) else []
+    for d in spent8:  # scored once at the end of round 7: development data since
+        d["split"] = "spent"
+    sealed = load_labels(LABELS_V9) if args.sealed else []
     for d in sealed:
         d["split"] = "sealed"
     for d in new:  # v2's sealed half was scored once, at the end of round 1: development data now
@@ -244,9 +249,11 @@ def main() -> None:
         sets["v6/spent"] = spent6
     if spent7:
         sets["v7/spent"] = spent7
+    if spent8:
+        sets["v8/spent"] = spent8
     if args.sealed:
-        sets["v8/sealed"] = sealed
-    docs = old + new + spent + spent4 + spent5 + spent6 + spent7 + sealed
+        sets["v9/sealed"] = sealed
+    docs = old + new + spent + spent4 + spent5 + spent6 + spent7 + spent8 + sealed
     systems: dict[str, dict[str, list[bool]]] = {}
     systems["newsdesk (rules)"] = {d["id"]: newsdesk_predictions(d, None) for d in docs}
     learned_info = None
@@ -271,6 +278,7 @@ def main() -> None:
         **(haystack_predictions(spent5, per_source=True) if spent5 else {}),
         **(haystack_predictions(spent6, per_source=True) if spent6 else {}),
         **(haystack_predictions(spent7, per_source=True) if spent7 else {}),
+        **(haystack_predictions(spent8, per_source=True) if spent8 else {}),
         **(haystack_predictions(sealed, per_source=True) if sealed else {}),
     }
 
@@ -296,7 +304,9 @@ def main() -> None:
                 f"{name:46} {set_name:11} {s['lines']:5d} {s['gold_remove']:5d} {s['tp']:4d} {s['fp']:4d} "
                 f"{s['fn']:4d} {s['precision']:6.3f} {s['recall']:6.3f}"
             )
-        for set_name in [k for k in sets if k.startswith(("new/", "v3/", "v4/", "v5/", "v6/", "v7/", "v8/"))]:
+        for set_name in [
+            k for k in sets if k.startswith(("new/", "v3/", "v4/", "v5/", "v6/", "v7/", "v8/", "v9/"))
+        ]:
             for field in ("source", "kind"):
                 groups: dict[str, list[dict]] = defaultdict(list)
                 for d in sets[set_name]:
@@ -309,7 +319,7 @@ def main() -> None:
             for src in sorted({d["source"] for d in old})
         }
     best = "newsdesk (rules+learned)" if "newsdesk (rules+learned)" in systems else "newsdesk (rules)"
-    shown = ("new/all", "v3/spent", "v4/spent", "v5/spent", "v6/spent", "v7/spent", "v8/sealed")
+    shown = ("new/all", "v3/spent", "v4/spent", "v5/spent", "v6/spent", "v7/spent", "v8/spent", "v9/sealed")
     for set_name in [k for k in sets if k in shown]:
         for field in ("source", "kind"):
             print(f"\n{best}, {set_name}, by {field}")

@@ -444,6 +444,7 @@ RULES: tuple[Rule, ...] = (
             r"^prefer to (?:listen|watch)\?",
             # an opinion section's house text under every guest column
             r"\bpublishes diverse opinions from outside writers\b",
+            r"^just curious for more\?",
             r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
             r"\bdownload (?:the|our) [\w .]+ app\b",
             r"\bthe [\w .]+ app gets you\b",
@@ -490,6 +491,7 @@ RULES: tuple[Rule, ...] = (
             "text",
             # the reader-question pattern: a question, then where to click
             "diverse opinions",
+            "just curious",
             "prefer to",
             "? visit",
             "? check out",
@@ -500,6 +502,16 @@ RULES: tuple[Rule, ...] = (
             "? subscribe",
             "? download",
         ),
+    ),
+    Rule(
+        "series_note",
+        "a series' house text under each of its pieces",
+        _p(
+            # "USA TODAY is exploring the questions you and others ask every day. From …"
+            r"\bis exploring the questions you and others ask\b",
+        ),
+        max_words=100,
+        keywords=("exploring the questions",),
     ),
     Rule(
         "service_box",
@@ -519,6 +531,7 @@ RULES: tuple[Rule, ...] = (
             r"facebook|twitter|linkedin|reddit|copy link|link copied|comments?|\d+ comments?|"
             r"share (?:via|with) \w+)\W*$",
             r"^follow (?:us|\w+(?: \w+){0,3}) on (?:twitter|x|facebook|instagram|threads|tiktok|linkedin|bluesky)\b",
+            r"^for more\b.{0,60}\bfollow @\w+",
             # "Follow USA TODAY tech reporter Marco della Cava on Twitter."
             r"^follow [\w .'’-]{2,60}\b(?:reporter|writer|columnist|correspondent|editor|critic)\b[\w .'’-]{2,40} on "
             r"(?:twitter|x|facebook|instagram|threads|bluesky)\W*$",
@@ -539,6 +552,8 @@ RULES: tuple[Rule, ...] = (
             r"^(?:you can )?(?:reach|contact|email|e-mail) me\b.{0,120}(?:@|\.com\b|\d{3}-\d{4})",
             # "Parents, let us hear from you. Send me an email or message on Twitter." closing a column
             r"\bsend me an? (?:email|e-mail|message|note|tweet)\b",
+            r"(?-i:^[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3} is (?:at|on) )(?:https?://)?(?:www\.)?"
+            r"(?:twitter|x|facebook|instagram|threads|linkedin)\.com/\S+$",
             # "Tell robin brown at (302) 324-2856, rbrown@…", "Find the reporter at www.…"
             r"\btell [\w .'’-]{2,40} at\b.{0,80}(?:@|\d{3}-\d{4})",
             r"^find (?:the reporter|the writer|the author|me|him|her|them) (?:at|on)\b.{0,80}(?:www\.|\.com\b|@)",
@@ -1062,6 +1077,7 @@ def _covered_by(text: str, label: str, allowed: frozenset[str]) -> bool:
 _OUTLET = re.compile(
     r"\b(?:news|newspapers?|media|journal|times|post|press|herald|tribune|republic|gazette|register|enquirer|star|"
     r"sentinel|inquirer|chronicle|daily|today|network|reports?|\.com|sports|magazine|observer|"
+    r"advertiser|courier|dispatch|citizen|examiner|telegraph|courant|ledger|bee|free press|"
     r"contributor|correspondent|writer|reporter|columnist|university|college|institute)\b",
     I,
 )

@@ -67,6 +67,9 @@ class Finding:
 _GLUED = re.compile(
     r"^(?P<label>[^\n]{2,80}?(?:[\w’'”\")]|\.(?=:)))(?P<sep>[:?!.])(?P<head>[‘“\"']?[A-Z](?:[a-z’']\S*|[A-Z]+\s|\s(?=[a-z])))"
 )
+# "July 2020: Just how bad was …": a month and a year label an archive link; a day makes a schedule
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTH_YEAR = re.compile(rf"^(?:{_MONTHS}) (?:19|20)\d\d$")
 _CAMEL_GLUE = re.compile(
     r"[a-z]{2}(?:The|These|This|That|How|Why|What|When|Where|Who|Here|Meet|See|Watch|Read)\s+[a-z]"
 )
@@ -174,7 +177,7 @@ def labelled_headline(text: str) -> bool:
     m = _LABEL_COLON.match(text)
     if m is None or not is_headline_shaped(text) or _words(m.group("label")) > 4:
         return False
-    if any(ch.isdigit() for ch in m.group("label")):
+    if any(ch.isdigit() for ch in m.group("label")) and not _MONTH_YEAR.match(m.group("label")):
         return False  # "Game 6: Bucks vs. Heat …", "Aug. 18: … plays the State Fair": a schedule's entry
     rest = text[m.end("label") + 1 :]
     head = rest.split()
@@ -645,6 +648,21 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
     return out
 
 
+_ARCHIVE_LINK = re.compile(rf"^(?:{_MONTHS}) (?:19|20)\d\d:\s+\S")
+
+
+def archive_links(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """Links to a site's older stories, each under the month it ran ("July 2020: Just how bad was
+    the Covid crisis in UK care homes?", "February 2022: What is the energy price cap …"), scattered
+    between paragraphs: two or more make a page's archive links; one is a dated subhead."""
+    found = [
+        i
+        for i, line in enumerate(lines)
+        if i > 0 and _ARCHIVE_LINK.match(line.text) and is_headline_shaped(line.text)
+    ]
+    return found if len(found) >= 2 else []
+
+
 _ARROWS = "►▶➤»→"
 
 
@@ -740,6 +758,7 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         "a lone headline naming what the article never mentions: a link",
         None,
     ),
+    (archive_links, "related_link", "links to older stories, each under the month it ran", None),
     (arrow_links, "related_link", "a headline behind an arrow bullet: a link to another story", None),
     (bracketed_links, "related_link", "a headline in square brackets: a link to another story", None),
     (emoji_items, "promo", "newsletter-style items opened by pictographs (greeting, prompts, teasers)", None),

@@ -368,6 +368,13 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("— Ann Lee, Tom Hale, Sam Ortiz, Kim Park, Lee Moss and Dana Cho contributed reporting.", "credits"),
         ("Parents, let us hear from you. Send me an email or message on Twitter.", "author_contact"),
         ("Want more?", "promo"),
+        ("Just Curious for more? We've got you covered.", "promo"),
+        (
+            "The Ledger is exploring the questions you and others ask every day. From quizzes to guides.",
+            "series_note",
+        ),
+        ("Ann Lee is at https://twitter.com/annlee", "author_contact"),
+        ("For more of this discussion, follow @LedgerOpinion on Twitter.", "share_follow"),
         ("Letters to the Editor", "navigation"),
         ("Prefer to listen? Check out the podcast below:", "promo"),
         ("More on the Vietnam War:", "read_more"),
@@ -437,6 +444,7 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "Want more? The council asked for more money in the budget on Tuesday.",
         "WHAT HAPPENS NEXT? The council votes on the plan on Tuesday, officials said.",
         "More on that later, the mayor said.",
+        "Ann Lee is at home with her children, she said on Twitter.",
         "What everyone's talking about",
         "Letters to the editor poured in after the vote, the paper said.",
         "NUMBER OF THE DAY: $520 MILLION",
@@ -460,6 +468,8 @@ def test_a_byline_in_capitals_or_with_a_name_particle_is_a_byline() -> None:
     assert _byline_block(caps, set()) == {0: "authors"}
     particle = split_lines(f"Marco della Cava\n\nUSA TODAY\n\n{story}\n\nIt passed.")
     assert _byline_block(particle, set()) == {0: "authors", 1: "credits"}
+    outlet = split_lines(f"Dana Burylo\n\nMontgomery Advertiser\n\n{story}\n\nIt passed.")
+    assert _byline_block(outlet, set()) == {0: "authors", 1: "credits"}
     heading = split_lines(f"WHAT HAPPENS NEXT\n\n{story}\n\nIt passed.")
     assert _byline_block(heading, set()) == {}
 

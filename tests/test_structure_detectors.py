@@ -13,6 +13,7 @@ import pytest
 from ingest.boilerplate import apply_rules
 from ingest.structure import (
     Context,
+    archive_links,
     arrow_links,
     bracketed_links,
     caps_promos,
@@ -631,3 +632,18 @@ def test_glued_headlines_after_a_question_or_a_date_label_are_links() -> None:
 def test_a_bio_whose_next_sentence_says_where_the_column_ran_goes() -> None:
     bio = "Bill Cott is a retired reporter for a wire service. This column distributed by a news agency"
     assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == [2]
+
+
+def test_two_links_under_the_month_they_ran_are_archive_links_but_one_dated_subhead_stays() -> None:
+    page = _lines(
+        LEAD,
+        "July 2020: Just how bad was the crisis in care homes?",
+        PARA_A,
+        "February 2022: What is the energy price cap and when will it rise?",
+        PARA_B,
+    )
+    assert archive_links(page) == [1, 3]
+    one = _lines(LEAD, "March 2022: The vote that changed the party", PARA_A)
+    assert archive_links(one) == []
+    schedule = _lines(LEAD, "Aug. 18: The band plays the State Fair", "Aug. 19: Doors open at noon")
+    assert archive_links(schedule) == []
