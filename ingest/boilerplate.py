@@ -640,7 +640,9 @@ RULES: tuple[Rule, ...] = (
             # "By BARBARA ORTUTAY and MATT O'BRIEN AP Technology Writers"
             rf"(?-i:^[Bb]y\s+{_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*"
             r"\s+(?:AP|Associated Press|Reuters|AFP)\b[\w ]{0,40}(?:Writers?|Reporters?|Editors?|Correspondents?)$)",
-            rf"^[–—−-]{{1,2}}\s*{_NAME}(?:\s+{_NAME}){{0,3}}(?:,\s*[\w .'’|-]{{2,60}})?$",
+            # the affiliation after the comma is a few words ("-- In Kentucky, as much as a foot of snow …"
+            # is a sentence)
+            rf"^[–—−-]{{1,2}}\s*{_NAME}(?:\s+{_NAME}){{0,3}}(?:,\s*(?=(?:\S+\s+){{0,5}}\S+$)[\w .'’|-]{{2,60}})?$",
         ),
         max_words=14,
         moved_to="authors",
@@ -653,7 +655,7 @@ RULES: tuple[Rule, ...] = (
             # (not "… updated to reflect that Starlight comes in two varieties": that note states a fact)
             r"^\(?(?:(?:update|correction|editor['’]s note)\s*:\s*)?(?!.*\bto (?:reflect|clarify|note) that\b)"
             r"(?:this|the) (?:story|article|post|report|page)(?: and(?: its)? headline)? (?:has|have|was|were) "
-            r"(?:been )?updated\b.{0,160}$",
+            r"(?:been )?updated\b(?!.*[.!?][”\"’)]?\s+[A-Z]).{0,160}$",
             r"^\(?updated (?:with|to (?:add|include))\b.{0,120}$",
         ),
         max_words=35,
