@@ -32,35 +32,13 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import QUIZ, machine, percentile, print_table, require, write_result
+from bench_query import start_api
 from eval_answers import load_questions
-
-from flows.ports import free_port
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def start_server(index: str, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "NEWSDESK_INDEX": index}
-    cmd = [sys.executable, "-m", "flows.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(
-        [*cmd, "--workers", str(workers)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise SystemExit(f"server with {workers} workers did not become healthy in 180 s")
+    return start_api(env, workers)
 
 
 def stop_server(server: subprocess.Popen) -> None:

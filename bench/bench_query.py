@@ -79,12 +79,13 @@ def article_count(client, alias: str) -> int:
         return 0
 
 
-def start_api(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_api(env: dict[str, str], workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """``newsdesk serve`` on a free port with ``env``: the process and its base URL, once it answers."""
     from flows.ports import free_port
 
     port = free_port()
     proc = subprocess.Popen(
-        [str(REPO / ".venv" / "bin" / "newsdesk"), "serve", "--port", str(port)],
+        [str(REPO / ".venv" / "bin" / "newsdesk"), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,

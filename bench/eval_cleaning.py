@@ -25,16 +25,17 @@ end of round 3: ``v4/spent``, development data since); the fourth round's sealed
 of round 4: ``v5/spent``, development data since); the fifth round's sealed set
 (``tests/fixtures/cleaning_labels_v6/``, 126 more documents drawn the same way, scored once at the
 end of round 5: ``v6/spent``, development data since); the sixth round's (``cleaning_labels_v7/``,
-``v7/spent`` since round 6 ended), the seventh's (``cleaning_labels_v8/``, ``v8/spent`` since round 7
-ended); and the eighth round's sealed set (``tests/fixtures/cleaning_labels_v9/``, 126 more). v9 is
-scored only
-with ``--sealed``: run that once, at the end of the round, and never with ``--show-errors``.
+``v7/spent`` since round 6 ended), the seventh's (``cleaning_labels_v8/``) and the eighth's
+(``cleaning_labels_v9/``): every one of them scored once at the end of its round and development
+data since (``vN/spent``). The next round's sealed set goes in ``cleaning_labels_v10/``
+(``bench/sample_for_labels.py``), scored only with ``--sealed``: once, at the end of the round,
+and never with ``--show-errors``.
 
 Prints a table per system and set, per source and per kind for the v2/v3 sets, cleaning
 throughput (documents/s on one core), and writes ``bench/results/cleaning_eval.json``.
 
-    .venv/bin/python bench/eval_cleaning.py            # v1–v8 (all development data now)
-    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end: + the v9 sealed set
+    .venv/bin/python bench/eval_cleaning.py            # v1–v9 (all development data now)
+    .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end of a round: + its sealed set
 """
 
 from __future__ import annotations
@@ -59,13 +60,10 @@ from ingest.settings import IngestSettings  # noqa: E402
 
 LABELS = REPO / "tests" / "fixtures" / "cleaning_labels"
 LABELS_V2 = REPO / "tests" / "fixtures" / "cleaning_labels_v2"
-LABELS_V3 = REPO / "tests" / "fixtures" / "cleaning_labels_v3"
-LABELS_V4 = REPO / "tests" / "fixtures" / "cleaning_labels_v4"
-LABELS_V5 = REPO / "tests" / "fixtures" / "cleaning_labels_v5"
-LABELS_V6 = REPO / "tests" / "fixtures" / "cleaning_labels_v6"
-LABELS_V7 = REPO / "tests" / "fixtures" / "cleaning_labels_v7"
-LABELS_V8 = REPO / "tests" / "fixtures" / "cleaning_labels_v8"
-LABELS_V9 = REPO / "tests" / "fixtures" / "cleaning_labels_v9"
+# each round's sealed set, scored once at the end of its round and development data since
+SPENT = {f"v{n}": REPO / "tests" / "fixtures" / f"cleaning_labels_v{n}" for n in range(3, 10)}
+# the next round's sealed set, scored only with ``--sealed``: drawn and labelled before its rules
+SEALED = ("v10", REPO / "tests" / "fixtures" / "cleaning_labels_v10")
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 
@@ -208,25 +206,14 @@ def main() -> None:
 
     old = load_labels()
     new = load_labels(LABELS_V2) if any(LABELS_V2.glob("rt-*.json")) else []
-    spent = load_labels(LABELS_V3) if any(LABELS_V3.glob("rt-*.json")) else []
-    for d in spent:  # scored once at the end of round 2: development data since
-        d["split"] = "spent"
-    spent4 = load_labels(LABELS_V4) if any(LABELS_V4.glob("rt-*.json")) else []
-    for d in spent4:  # scored once at the end of round 3: development data since
-        d["split"] = "spent"
-    spent5 = load_labels(LABELS_V5) if any(LABELS_V5.glob("rt-*.json")) else []
-    for d in spent5:  # scored once at the end of round 4: development data since
-        d["split"] = "spent"
-    spent6 = load_labels(LABELS_V6) if any(LABELS_V6.glob("rt-*.json")) else []
-    for d in spent6:  # scored once at the end of round 5: development data since
-        d["split"] = "spent"
-    spent7 = load_labels(LABELS_V7) if any(LABELS_V7.glob("rt-*.json")) else []
-    for d in spent7:  # scored once at the end of round 6: development data since
-        d["split"] = "spent"
-    spent8 = load_labels(LABELS_V8) if any(LABELS_V8.glob("rt-*.json")) else []
-    for d in spent8:  # scored once at the end of round 7: development data since
-        d["split"] = "spent"
-    sealed = load_labels(LABELS_V9) if args.sealed else []
+    spent: dict[str, list[dict]] = {}
+    for name, directory in SPENT.items():
+        spent[name] = load_labels(directory) if any(directory.glob("rt-*.json")) else []
+        for d in spent[name]:
+            d["split"] = "spent"
+    if args.sealed and not any(SEALED[1].glob("rt-*.json")):
+        sys.exit(f"no sealed set in {SEALED[1]}: draw one (bench/sample_for_labels.py) and label it first")
+    sealed = load_labels(SEALED[1]) if args.sealed else []
     for d in sealed:
         d["split"] = "sealed"
     for d in new:  # v2's sealed half was scored once, at the end of round 1: development data now
@@ -239,21 +226,13 @@ def main() -> None:
         "new/sealed1": [d for d in new if d["split"] == "sealed1"],
         "new/all": new,
     }
-    if spent:
-        sets["v3/spent"] = spent
-    if spent4:
-        sets["v4/spent"] = spent4
-    if spent5:
-        sets["v5/spent"] = spent5
-    if spent6:
-        sets["v6/spent"] = spent6
-    if spent7:
-        sets["v7/spent"] = spent7
-    if spent8:
-        sets["v8/spent"] = spent8
+    for name, ds in spent.items():
+        if ds:
+            sets[f"{name}/spent"] = ds
     if args.sealed:
-        sets["v9/sealed"] = sealed
-    docs = old + new + spent + spent4 + spent5 + spent6 + spent7 + spent8 + sealed
+        sets[f"{SEALED[0]}/sealed"] = sealed
+    every_spent = [d for ds in spent.values() for d in ds]
+    docs = old + new + every_spent + sealed
     systems: dict[str, dict[str, list[bool]]] = {}
     systems["newsdesk (rules)"] = {d["id"]: newsdesk_predictions(d, None) for d in docs}
     learned_info = None
@@ -273,12 +252,7 @@ def main() -> None:
     systems["haystack DocumentCleaner (per source, pages)"] = {
         **haystack_predictions(old, per_source=True),
         **haystack_predictions(new, per_source=True),
-        **(haystack_predictions(spent, per_source=True) if spent else {}),
-        **(haystack_predictions(spent4, per_source=True) if spent4 else {}),
-        **(haystack_predictions(spent5, per_source=True) if spent5 else {}),
-        **(haystack_predictions(spent6, per_source=True) if spent6 else {}),
-        **(haystack_predictions(spent7, per_source=True) if spent7 else {}),
-        **(haystack_predictions(spent8, per_source=True) if spent8 else {}),
+        **{k: v for ds in spent.values() if ds for k, v in haystack_predictions(ds, per_source=True).items()},
         **(haystack_predictions(sealed, per_source=True) if sealed else {}),
     }
 
@@ -304,9 +278,7 @@ def main() -> None:
                 f"{name:46} {set_name:11} {s['lines']:5d} {s['gold_remove']:5d} {s['tp']:4d} {s['fp']:4d} "
                 f"{s['fn']:4d} {s['precision']:6.3f} {s['recall']:6.3f}"
             )
-        for set_name in [
-            k for k in sets if k.startswith(("new/", "v3/", "v4/", "v5/", "v6/", "v7/", "v8/", "v9/"))
-        ]:
+        for set_name in [k for k in sets if k.startswith(("new/", "v"))]:
             for field in ("source", "kind"):
                 groups: dict[str, list[dict]] = defaultdict(list)
                 for d in sets[set_name]:
@@ -319,8 +291,7 @@ def main() -> None:
             for src in sorted({d["source"] for d in old})
         }
     best = "newsdesk (rules+learned)" if "newsdesk (rules+learned)" in systems else "newsdesk (rules)"
-    shown = ("new/all", "v3/spent", "v4/spent", "v5/spent", "v6/spent", "v7/spent", "v8/spent", "v9/sealed")
-    for set_name in [k for k in sets if k in shown]:
+    for set_name in [k for k in sets if k == "new/all" or k.endswith(("/spent", "/sealed"))]:
         for field in ("source", "kind"):
             print(f"\n{best}, {set_name}, by {field}")
             for g, sc in results[best][f"{set_name}/by_{field}"].items():
