@@ -402,7 +402,7 @@ RULES: tuple[Rule, ...] = (
         _p(
             r"^(?:read more|read also|also read|see also|related|related (?:stories|articles|coverage|content|"
             r"links|reading)|more from [\w .]{1,40}|more on this(?: story)?|more|further reading|"
-            r"recommended(?: reading| stories| for you)?|read next|up next|what to read next|don['’]?t miss|"
+            r"recommended(?: reading| stories| for you)?|read next|what to read next|don['’]?t miss|"
             r"must read|trending(?: now)?|most popular|most read|more stories|more news|latest news|"
             r"top stories|you may also like|you might also like|keep reading|continue reading|"
             r"also in the news|more news to know now|in other news|what['’]s trending|"
@@ -445,6 +445,11 @@ RULES: tuple[Rule, ...] = (
             # an opinion section's house text under every guest column
             r"\bpublishes diverse opinions from outside writers\b",
             r"^just curious for more\?",
+            # syndicated partners' house promotions (44 and 14 pages of the scraped corpus)
+            r"\bhave all your shopping needs covered\b",
+            r"^offer from the motley fool\b",
+            r"^\*?stock advisor returns as of\b",
+            r"^see the \d+ stocks\W*$",
             r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
             r"\bdownload (?:the|our) [\w .]+ app\b",
             r"\bthe [\w .]+ app gets you\b",
@@ -492,6 +497,10 @@ RULES: tuple[Rule, ...] = (
             # the reader-question pattern: a question, then where to click
             "diverse opinions",
             "just curious",
+            "shopping needs",
+            "motley fool",
+            "stock advisor",
+            "stocks",
             "prefer to",
             "? visit",
             "? check out",
