@@ -99,7 +99,7 @@ _NAME_LIST = re.compile(
     rf"(?:\s*(?:,|and|&|,\s*and)\s+{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}){{0,7}}$"
 )
 _AGENCY_LINE = re.compile(
-    r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa today(?: sports| network)?|cnn|bloomberg|"
+    r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa ?today(?: sports| network)?|cnn|bloomberg|"
     r"special (?:to|for) usa today(?: sports)?|opinion contributors?|staff writers?|staff reporters?|"
     r"columnists?|contributing (?:writers?|columnists?)|guest (?:columnists?|writers?|contributors?)|contributed)$",
     I,
@@ -444,12 +444,16 @@ RULES: tuple[Rule, ...] = (
             r"^prefer to (?:listen|watch)\?",
             # an opinion section's house text under every guest column
             r"\bpublishes diverse opinions from outside writers\b",
+            r"\bread diverse opinions from our board of contributors\b",
             r"^just curious for more\?",
             # syndicated partners' house promotions (44 and 14 pages of the scraped corpus)
             r"\bhave all your shopping needs covered\b",
             r"^offer from the motley fool\b",
             r"^\*?stock advisor returns as of\b",
             r"^see the \d+ stocks\W*$",
+            # a shopping button: "Get the Samsung DW80R9950UT dishwasher for $1,084"
+            r"^(?:get|buy|shop|sign up for) (?:the |a |an )?[\w+&'’ .-]{2,80}? (?:for|at|starting at) \$[\d,]+"
+            r"(?:\.\d\d)?(?: a month| per month| a year)?\W*$",
             r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
             r"\bdownload (?:the|our) [\w .]+ app\b",
             r"\bthe [\w .]+ app gets you\b",
@@ -500,6 +504,7 @@ RULES: tuple[Rule, ...] = (
             "shopping needs",
             "motley fool",
             "stock advisor",
+            "$",
             "stocks",
             "prefer to",
             "? visit",
@@ -579,6 +584,7 @@ RULES: tuple[Rule, ...] = (
             # "Got a story? Contact Kelly Powers at kepowers@gannett.com …"
             r"(?-i:\b(?:[Cc]ontact|[Rr]each|[Ee]-?mail)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:at|via|on)\s+\S+@)",
             r"^@\w{2,30}$",
+            r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?$",  # the writer's address alone under the story
             r"^(?:twitter|x|instagram|threads|bluesky)\s*:\s*@\w{2,30}\.?$",
             r"^follow [\w .'’-]{2,40} on (?:twitter|x)(?: and threads)?:?\s*@",
         ),

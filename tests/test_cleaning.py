@@ -371,6 +371,10 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("The product experts at Reviewed have all your shopping needs covered. Follow Reviewed.", "promo"),
         ("*Stock Advisor returns as of June 1, 2019", "promo"),
         ("See the 10 stocks »", "promo"),
+        ("Get the Samsung DW80R9950UT dishwasher for $1,084", "promo"),
+        ("Sign up for Disney Plus for $6.99 a month", "promo"),
+        ("You can read diverse opinions from our Board of Contributors and other writers.", "promo"),
+        ("alee@example.com", "author_contact"),
         ("Just Curious for more? We've got you covered.", "promo"),
         (
             "The Ledger is exploring the questions you and others ask every day. From quizzes to guides.",
@@ -449,6 +453,8 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "WHAT HAPPENS NEXT? The council votes on the plan on Tuesday, officials said.",
         "More on that later, the mayor said.",
         "UP NEXT",
+        "Get the kids ready for school, the principal said, and buy the books for $20 at the office.",
+        "The company sold the plant for $1.2 billion on Monday.",
         "Up next: Vaccines for younger kids",
         "See the 10 stocks that fell most on Monday in our table below, the analyst said.",
         "Ann Lee is at home with her children, she said on Twitter.",
@@ -479,6 +485,8 @@ def test_a_byline_in_capitals_or_with_a_name_particle_is_a_byline() -> None:
     assert _byline_block(particle, set()) == {0: "authors", 1: "credits"}
     outlet = split_lines(f"Dana Burylo\n\nMontgomery Advertiser\n\n{story}\n\nIt passed.")
     assert _byline_block(outlet, set()) == {0: "authors", 1: "credits"}
+    agency = split_lines(f"USATODAY\n\n{story}\n\nIt passed.")
+    assert _byline_block(agency, set()) == {0: "credits"}
     heading = split_lines(f"WHAT HAPPENS NEXT\n\n{story}\n\nIt passed.")
     assert _byline_block(heading, set()) == {}
 
