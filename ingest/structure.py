@@ -663,6 +663,27 @@ def archive_links(lines: Sequence[_Line], context: Context | None = None) -> lis
     return found if len(found) >= 2 else []
 
 
+def repeated_label_links(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """Headlines under the same label scattered between paragraphs ("Fact check: Over 159 million
+    people voted …", "Review: Lady Gaga owns stylish and satirical 'House of Gucci' …"): a site's
+    links to its own series. A label repeated on adjacent lines is a fact box's field name, a label
+    whose values are not headlines ("Last start: 2nd") is one too, and questions under one label
+    are an interview's."""
+    groups: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        # "CNN: What can families do now …?": an interview's questions under the interviewer's name
+        if i == 0 or line.text.rstrip(" ”\"’'").endswith("?") or not labelled_headline(line.text):
+            continue
+        m = _LABEL_COLON.match(line.text)
+        if m is not None:
+            groups.setdefault(m.group("label").lower(), []).append(i)
+    out: list[int] = []
+    for found in groups.values():
+        if len(found) >= 2 and all(b - a > 1 for a, b in pairwise(found)):
+            out.extend(found)
+    return sorted(out)
+
+
 _ARROWS = "►▶➤»→"
 
 
@@ -756,6 +777,12 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         isolated_headlines,
         "related_link",
         "a lone headline naming what the article never mentions: a link",
+        None,
+    ),
+    (
+        repeated_label_links,
+        "related_link",
+        "headlines under one label between paragraphs: a series' links",
         None,
     ),
     (archive_links, "related_link", "links to older stories, each under the month it ran", None),

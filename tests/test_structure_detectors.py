@@ -28,6 +28,7 @@ from ingest.structure import (
     link_lines,
     reader_prompts,
     related_links,
+    repeated_label_links,
     tail_bios,
     trailing_headline,
 )
@@ -647,3 +648,31 @@ def test_two_links_under_the_month_they_ran_are_archive_links_but_one_dated_subh
     assert archive_links(one) == []
     schedule = _lines(LEAD, "Aug. 18: The band plays the State Fair", "Aug. 19: Doors open at noon")
     assert archive_links(schedule) == []
+
+
+def test_headlines_under_one_label_between_paragraphs_are_a_series_links() -> None:
+    page = _lines(
+        LEAD,
+        "Fact check: Over 159 million people voted in the general election last fall",
+        PARA_A,
+        "Fact check: Pregnant women do receive vaccines, but more study is needed on the shot",
+        PARA_B,
+    )
+    assert repeated_label_links(page) == [1, 3]
+
+
+def test_an_interviews_questions_and_a_fact_boxs_fields_under_one_label_stay() -> None:
+    interview = _lines(
+        LEAD,
+        "CNN: What can families do now to keep their holiday get-togethers safe this year?",
+        PARA_A,
+        "CNN: Who might want to consider postponing travel and holiday celebrations this winter?",
+        PARA_B,
+    )
+    assert repeated_label_links(interview) == []
+    box = _lines(
+        LEAD,
+        "Last start: finished second behind the favourite in a slow and messy race",
+        "Last start: won by three lengths on a heavy track at the county fair",
+    )
+    assert repeated_label_links(box) == []
