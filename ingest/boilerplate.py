@@ -275,6 +275,7 @@ RULES: tuple[Rule, ...] = (
             r"^(?:not a subscriber|already a subscriber|just for subscribers|subscriber exclusive)\b",
             r"\bbecom(?:e|ing) an? (?:[\w-]+ ){0,3}subscriber\b",
             r"\bsupport (?:local|our|independent) journalism\b",
+            r"^support journalism\s*:",
             r"\b(?:these|this) (?:articles?|stor(?:y|ies)) (?:are|is) for [\w .]+ subscribers\b",
             r"\bthank you for supporting our journalism\b",
             r"^(?:would you like to receive|get our free|join \d[\d,]* (?:readers|subscribers))\b",
@@ -551,7 +552,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:twitter|x|facebook|instagram|threads|bluesky)\W*$",
             r"^(?:like|join) (?:us|our [\w '’-]+ group) on facebook\b",
             r"^follow (?:us|[\w .]+) on (?:facebook|twitter|x)!",
-            r"^follow (?:him|her|them|us)?\s*on (?:twitter|x|facebook|instagram|threads)\b",
+            r"^(?:you can (?:also )?)?follow (?:him|her|them|us)?\s*on (?:twitter|x|facebook|instagram|threads)\b",
             r"^join us on (?:twitter|facebook|x)\b",
         ),
         max_words=40,
@@ -641,6 +642,7 @@ RULES: tuple[Rule, ...] = (
             r"^(?:this|the) (?:story|article|report|post) (?:originally appeared|was originally published|"
             r"first appeared|is republished|was produced|was published) (?:on|in|by|from|as|with)\b",
             r"^\(?this (?:story|article) was (?:produced|reported|written) (?:by|in partnership|in collaboration)\b",
+            r"^this (?:commentary|column|op-ed|essay) (?:is|was) (?:authored|written) by\b",
             r"^(?:this|the) (?:story|article|report) (?:includes|contains|uses) (?:information|reporting|material)s? from\b",
             r"^(?:this|the) (?:story|article|report) (?:was|has been) adapted from\b",
         ),
@@ -688,7 +690,7 @@ RULES: tuple[Rule, ...] = (
             r"^(?:[^|»›>•]{1,30}\s*[|»›>•]\s*){3,}[^|»›>•]{0,30}$",
             r"^(?:the )?(?:story|article) continues (?:below|after)\b.{0,40}$",
             # an opinion page's section label over its letters ("Letters to the Editor")
-            r"^(?:letters? to the editor|your letters|readers['’] letters)\W*$",
+            r"^(?:letters? to the editor|your letters|readers['’] letters|our view|opposing view)\W*$",
         ),
         max_words=25,
     ),

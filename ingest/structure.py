@@ -111,7 +111,7 @@ _CONTACT = re.compile(
 # or introduce a co-author ("Steve Rosenthal, a Democrat, is the former …").
 _BIO_FOLLOW = re.compile(
     r"^(?:(?i:he|she|they|his|her|their|its|visit|follow|reach|contact|email|submit|send|write to)\b|"
-    r"(?i:this (?:column|essay|article|piece|op-ed) (?:is |was )?"
+    r"(?i:this (?:column|essay|article|piece|op-ed) (?:is |was )?(?:first )?"
     r"(?:distributed|written|adapted|published))\b|"
     r"(?i:the (?:views|opinions) (?:and opinions )?expressed)\b|"
     r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,2}(?:,|\s+is\b))"
@@ -696,6 +696,7 @@ def arrow_links(lines: Sequence[_Line], context: Context | None = None) -> list[
         for i, line in enumerate(lines)
         if i > 0
         and line.text[:1] in _ARROWS
+        and not line.text.rstrip().endswith(":")  # "➤These are the best times to drive:" heads a list
         and _words(line.text) <= HEADLINE_MAX_WORDS
         and not re.search(r"\d", line.text[:12])  # "» 2 p.m.: doors open": a schedule
         and (is_headline_shaped(line.text[1:].strip()) or line.text.count(". ") == 0)

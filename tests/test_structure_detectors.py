@@ -475,6 +475,7 @@ def test_headlines_behind_arrow_bullets_are_links_but_a_schedule_or_plain_bullet
         "► Happy hour: Will online social time fade once the pandemic slows down?",
         "» Learn more about retirement accounts",
         "» 2 p.m.: doors open at the arena",
+        "➤These are the best times to drive on the other days:",
         "• Budget: $200 million",
         "- The council will vote again in June.",
     )
