@@ -26,16 +26,16 @@ of round 4: ``v5/spent``, development data since); the fifth round's sealed set
 (``tests/fixtures/cleaning_labels_v6/``, 126 more documents drawn the same way, scored once at the
 end of round 5: ``v6/spent``, development data since); the sixth round's (``cleaning_labels_v7/``,
 ``v7/spent`` since round 6 ended), the seventh's (``cleaning_labels_v8/``) and the eighth's
-(``cleaning_labels_v9/``) and the ninth's (``cleaning_labels_v10/``): every one of them scored once
-at the end of its round and development data since (``vN/spent``). The next round's sealed set
-goes in ``cleaning_labels_v11/``
+(``cleaning_labels_v9/``), the ninth's (``cleaning_labels_v10/``) and the tenth's
+(``cleaning_labels_v11/``): every one of them scored once at the end of its round and development
+data since (``vN/spent``). The next round's sealed set goes in ``cleaning_labels_v12/``
 (``bench/sample_for_labels.py``), scored only with ``--sealed``: once, at the end of the round,
 and never with ``--show-errors``.
 
 Prints a table per system and set, per source and per kind for the v2/v3 sets, cleaning
 throughput (documents/s on one core), and writes ``bench/results/cleaning_eval.json``.
 
-    .venv/bin/python bench/eval_cleaning.py            # v1–v9 (all development data now)
+    .venv/bin/python bench/eval_cleaning.py            # v1–v11 (all development data now)
     .venv/bin/python bench/eval_cleaning.py --sealed   # once, at the end of a round: + its sealed set
 """
 
@@ -62,9 +62,9 @@ from ingest.settings import IngestSettings  # noqa: E402
 LABELS = REPO / "tests" / "fixtures" / "cleaning_labels"
 LABELS_V2 = REPO / "tests" / "fixtures" / "cleaning_labels_v2"
 # each round's sealed set, scored once at the end of its round and development data since
-SPENT = {f"v{n}": REPO / "tests" / "fixtures" / f"cleaning_labels_v{n}" for n in range(3, 11)}
+SPENT = {f"v{n}": REPO / "tests" / "fixtures" / f"cleaning_labels_v{n}" for n in range(3, 12)}
 # the next round's sealed set, scored only with ``--sealed``: drawn and labelled before its rules
-SEALED = ("v11", REPO / "tests" / "fixtures" / "cleaning_labels_v11")
+SEALED = ("v12", REPO / "tests" / "fixtures" / "cleaning_labels_v12")
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 

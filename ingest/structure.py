@@ -150,6 +150,13 @@ def glued_link(text: str) -> bool:
     if _OWN_LIST_ITEM.match(text):
         return False  # "11. CVS:The drugstore chain …": an item of the article's own list
     m = _GLUED.match(text)
+    if (
+        m is not None
+        and m.group("sep") != ":"
+        and len(head := m.group("head").strip(" ‘“\"'")) >= 2
+        and head.isupper()
+    ):
+        m = None  # capitals after "." or "?" are a name's part ("Bagle.BB"); a label runs into them after ":"
     if m is None:
         # "Meet Derek and Doug PerryThese twins have ridden …": a headline glued to the label's last word
         c = _CAMEL_GLUE.search(text)
@@ -629,7 +636,10 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
     between = [
         i
         for i in range(1, len(texts) - 1)
-        if is_headline_shaped(texts[i]) and _is_prose(texts[i - 1]) and _is_prose(texts[i + 1])
+        if is_headline_shaped(texts[i])
+        and _is_prose(texts[i - 1])
+        and _is_prose(texts[i + 1])
+        and not texts[i + 1][:1].islower()  # "… Britain's shabby tabby" / "surely deserves …": one sentence
     ]
     if len(between) >= ISOLATED_MAX_PER_PAGE:
         return []  # a page sectioned by headings (an explainer, a list): its headings name things too

@@ -677,3 +677,20 @@ def test_an_interviews_questions_and_a_fact_boxs_fields_under_one_label_stay() -
         "Last start: won by three lengths on a heavy track at the county fair",
     )
     assert repeated_label_links(box) == []
+
+
+def test_a_sentence_broken_across_two_lines_is_not_a_lone_headline() -> None:
+    doc = _lines(
+        LEAD,
+        PARA_A,
+        "After the success of Garfield: The Movie, Britain's shabby tabby",
+        "surely deserves his own film vehicle, with plenty of room to explore the lives of the Mice.",
+    )
+    assert isolated_headlines(doc) == []
+
+
+def test_capitals_after_a_dot_are_part_of_a_name_not_a_glued_headline() -> None:
+    assert not glued_link("The new variant is called Bagle.AT, Bagle.BB and Bagle.AU and the file is a joke.")
+    assert glued_link(
+        "'Are you guys under arrest?'I rode in the iconic Wienermobile. Then we got pulled over"
+    )
