@@ -344,10 +344,10 @@ def choose(
         choices["step2_dominating"] = len(dominating)
         if dominating:
             best = dict(dominating[0][3])
+    choices["grid_top"] = [{"mrr10": g[0], "top5": g[1], "top10": g[2], **g[3]} for g in grid[:15]]
+    choices["criterion"] = criterion
     if floors is not None:
         best.update(floor=floors["floor"], alone=floors["alone"])
-        choices["grid_top"] = [{"mrr10": g[0], "top5": g[1], "top10": g[2], **g[3]} for g in grid[:15]]
-        choices["criterion"] = criterion
         return best, choices
     # 3. the semantic floor: the highest that keeps semantic dev top-10 within one question
     sem0 = dev_metrics(lambda r: article_ranking({"knn": r["lists"]["knn"]}, {**best, "floor": 0.0}))
@@ -365,8 +365,6 @@ def choose(
         if m["top10"] < hyb0["top10"] - one_question:
             break
         best["alone"] = alone
-    choices["grid_top"] = [{"mrr10": g[0], "top5": g[1], "top10": g[2], **g[3]} for g in grid[:15]]
-    choices["criterion"] = criterion
     return best, choices
 
 

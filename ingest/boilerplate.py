@@ -90,13 +90,14 @@ _AGENCIES = (
     r"Future|AAP|PA|PA Images|PA Wire|WireImage|FilmMagic|Corbis|Polaris|Bloomberg via Getty Images"
 )
 _NAME = r"[A-Z][\w.'’-]*"
-_NAME_LINE = re.compile(
-    rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}$"
+_PARTICLE = (
+    "de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du"  # "Marco della Cava", "Ludwig van Beethoven"
 )
+_NAME_LINE = re.compile(rf"^{_NAME}(?:\s+(?:{_NAME}|{_PARTICLE})){{0,3}}$")
 # "Allison Lampert, David Shepardson and Anshuman Tripathy": a byline listing several people.
 _NAME_LIST = re.compile(
-    rf"^{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}"
-    rf"(?:\s*(?:,|and|&|,\s*and)\s+{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{0,3}}){{0,7}}$"
+    rf"^{_NAME}(?:\s+(?:{_NAME}|{_PARTICLE})){{0,3}}"
+    rf"(?:\s*(?:,|and|&|,\s*and)\s+{_NAME}(?:\s+(?:{_NAME}|{_PARTICLE})){{0,3}}){{0,7}}$"
 )
 _AGENCY_LINE = re.compile(
     r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa ?today(?: sports| network)?|cnn|bloomberg|"
@@ -499,7 +500,6 @@ RULES: tuple[Rule, ...] = (
             "follow",
             "whatsapp",
             "text",
-            # the reader-question pattern: a question, then where to click
             "diverse opinions",
             "just curious",
             "shopping needs",
@@ -508,6 +508,7 @@ RULES: tuple[Rule, ...] = (
             "$",
             "stocks",
             "prefer to",
+            # the reader-question pattern: a question, then where to click
             "? visit",
             "? check out",
             "? follow",
@@ -1027,7 +1028,7 @@ def _is_place_line(text: str) -> bool:
 
 # "Jayme Deerwester, USA TODAY", "Douglas Robson, Special for USA TODAY Sports"
 _NAME_COMMA_OUTLET = re.compile(
-    rf"^(?P<names>{_NAME}(?:\s+(?:{_NAME}|de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du)){{1,3}}"
+    rf"^(?P<names>{_NAME}(?:\s+(?:{_NAME}|{_PARTICLE})){{1,3}}"
     rf"(?:\s*(?:,|and|&)\s+{_NAME}(?:\s+{_NAME}){{1,3}}){{0,3}}),\s+(?P<outlet>[^,]{{2,60}})$"
 )
 # An outlet in capitals, with at most a section after it: "USA TODAY", "CNN Business", "USA TODAY Sports"
