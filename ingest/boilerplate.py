@@ -107,7 +107,14 @@ _AGENCY_LINE = re.compile(
 )
 
 _AGENCY_CREDIT = re.compile(rf"(?:^|\s|/)(?:{_AGENCIES})(?:/FILE|/File)?$")
-_CREDIT_LEAD = re.compile(r"^(?:[^.!?]*?(?:[a-z]{3}|\d)\.[”\"’]?\s+)+")
+_CREDIT_LEAD = re.compile(r"^(?:[^.!?]*?(?:[a-z]{3}|\b[A-Z][a-z]{2}|\d)\.[”\"’]?\s+)+")
+# Capitalised words whose dot is an abbreviation's, not a sentence's end ("Gov.", "Blvd.", "Sept.")
+_ABBREVIATION = frozenset(
+    "sen rep gov mrs gen col sgt ave blvd pres corp bros prof rev hon adm maj cpl pvt det supt cmdr ariz "
+    "calif fla ill ind mass mich minn nev okla ore tenn tex wash wis conn colo jan feb mar apr aug sept sep "
+    "oct nov dec vol fig hwy pkwy rte ste inc ltd jr sr st ln".split()
+)
+_TIME_ZONE = frozenset("ET EDT EST PDT PST PT CT CDT CST MT MDT GMT BST UTC CET".split())
 # Words that start a sentence or a clause, never a photographer's name or an agency.
 _NOT_A_CREDIT_START = frozenset(
     "a an and as at but by for from he her his i if in it its of on or she so the their then there "
@@ -126,7 +133,16 @@ def _names_a_photographer_or_agency(m: re.Match[str]) -> bool:
     words or more. (A paragraph cut mid-sentence, whose next line goes on in lower case, is
     caught before this: see ``apply_rules``.)
     """
+    if re.match(r"\d+\.\s", m.string):  # a numbered list's item ("3. Rocky Mountain National Park")
+        return False
+    ended = m.string[: m.start() + m.group(0).index(".")].split()[-1:]  # the whole word before the dot
+    if ended and (
+        (ended[0][:1].isupper() and ended[0].lower() in _ABBREVIATION) or ended[0] in ("feat", "vs", "etc")
+    ):
+        return False
     credit = _CREDIT_LEAD.sub("", m.group(0)).strip()
+    if credit.split()[:1] and (credit.split()[0] in _TIME_ZONE or credit.split()[-1] in _TIME_ZONE):
+        return False
     low = credit.lower()
     if "/" in credit or _AGENCY_CREDIT.search(credit) or low.startswith(("courtesy ", "from ")):
         return True
@@ -211,11 +227,14 @@ RULES: tuple[Rule, ...] = (
         _p(
             # "... on March 25. Jane Doe/Agency" or "... on Tuesday. US Air Force Senior Airman Jo Doe":
             # a sentence, then a credit of capitalised words (and slashes) with no final punctuation.
-            r"(?-i:(?:[a-z]{3}|(?<!\bNo\. )\d|\b[A-Z]{2,5})\.[”\"’]?\s+(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
-            r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and)){0,9}(?<=[\w’'])$)",
+            # A name may end the sentence ("… for Mark Vande Hei. NASA"); an abbreviation may not
+            # ("… at 10 a.m. ET", "… Baldcypress Ln. Laurel"): see _names_a_photographer_or_agency.
+            r"(?-i:(?:[a-z]{3}|\b[A-Z][a-z]{2}|(?<!\bNo\. )\d|\b[A-Z]{2,5})\.[”\"’]?\s+"
+            r"(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
+            r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and|&)){0,9}(?<=[\w’'])$)",
         ),
         max_words=160,
-        min_words=7,
+        min_words=5,
         moved_to="captions",
         open_end=True,
         check=_names_a_photographer_or_agency,

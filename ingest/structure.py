@@ -85,14 +85,18 @@ _BIO = re.compile(
     # ", MBA," / ", a senior fellow at The Brookings Institution and author of …": an appositive
     # ", executive producer of "Intersections," …": a role in lower case, then of/at/for
     r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?|,\s*(?:an?|the)\s+[^.!?]{1,160}?"
-    r"|,\s*[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s+(?:of|at|for|with)\s+[^.!?]{1,160}?)?,?\s+(?:is|serves as)\s+"
+    r"|,\s*[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s+(?:of|at|for|with)\s+[^.!?]{1,160}?)?,?\s+"
+    r"(?:is|was|serves as)\s+"
     # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation"
     r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z])"
 )
 # "Kirsten Powers writes weekly for USA TODAY …", "X teaches history at …": a columnist's line
 _BIO_VERB = re.compile(
-    rf"^{_ROLE_PREFIX}(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})\s+"
-    r"(?:writes|teaches|covers|hosts|directs|leads|chairs|co-?hosts|co-?founded|founded|is co-?founder|"
+    rf"^{_ROLE_PREFIX}(?P<name>{_NAME}(?:\s+(?:{_NAME}|de|da|van|von|del|bin|al|el)){{1,3}})"
+    # "DeWayne Wickham, dean of Morgan State University's School of …, writes on Tuesdays for …"
+    r"(?:,\s*(?:an?\s+|the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s+(?:of|at|for|with)\s+[^.!?]{1,160}?,)?\s+"
+    r"(?:was born|grew up|writes|teaches|covers|hosts|directs|leads|chairs|co-?hosts|co-?founded|founded|"
+    r"is co-?founder|"
     r"offers|has been (?:writing|covering|reporting)|has (?:written|covered|reported))\b"
 )
 # "Callaway is USA TODAY's editor in chief.", "Seidel is a constitutional attorney …": a bio by
@@ -250,8 +254,30 @@ def _is_link_like(text: str) -> bool:
 
 
 def _surname_elsewhere(name: str, texts: Sequence[str], skip: int) -> bool:
-    surname = name.split()[-1].strip("’'.,").lower()
-    return any(surname in t.lower() for k, t in enumerate(texts) if k != skip)
+    """Whether the story names this person elsewhere, as a word ("cgiffin@…" is not Giffin) and not
+    in a line that is only their name under a label (the byline "Delaware Voice Jenson Dennard")."""
+    surname = re.compile(r"\b" + re.escape(name.split()[-1].strip("’'.,")) + r"\b", re.I)
+    full = name.lower()
+    return any(
+        surname.search(t) and not (_words(t) <= BYLINE_MAX_WORDS and full in t.lower())
+        for k, t in enumerate(texts)
+        if k != skip
+    )
+
+
+# "Julia is a trending reporter for USA TODAY.": a writer who signs with a first name alone
+_FIRST_NAME_BIO = re.compile(
+    r"^(?P<name>[A-Z][a-z]+) is an? (?:[\w-]+\s+){0,3}(?:reporter|writer|editor|correspondent|columnist|"
+    r"journalist|contributor|intern|critic|producer)\b"
+)
+_WAS = re.compile(r"(?:,[^.!?]*?,)?\s+was\b")
+_ROLE_NOUN = re.compile(
+    r"\b(?:attorney|lawyer|chairman|chairwoman|chair|adviser|advisor|librarian|director|professor|editor|"
+    r"reporter|president|secretary|member|governor|senator|ambassador|official|officer|judge|mayor|"
+    r"commissioner|executive|founder|chief|head|analyst|correspondent|writer|columnist|fellow|dean|"
+    r"teacher|researcher|scientist|economist|consultant|strategist|spokes(?:man|woman|person))\b"
+)
+BYLINE_MAX_WORDS = 6  # a line this short that holds a full name is a byline, not a mention
 
 
 def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
@@ -270,12 +296,17 @@ def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
         m = _BIO.match(sentences[0]) or _BIO_VERB.match(sentences[0])
         if m is None and (s := _SURNAME_BIO.match(sentences[0])) and _is_author(s.group("name"), authors):
             m = s
+        m = m or _FIRST_NAME_BIO.match(sentences[0])
         if m is None or len(sentences) > 6:
             continue
         follows = all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:])
         if not follows and not _CONTACT.search(t):
             continue
         name = m.group("name")
+        if len(name.split()[-1]) < 3 or name[-1] in "’'":  # "… Like Me is a program", "Still Surfin’ is"
+            continue
+        if _WAS.match(sentences[0], m.end("name")) and not _ROLE_NOUN.search(sentences[0]):
+            continue  # "X was among the women who survived …" is reporting; "X was the U.S. attorney …" a bio
         if _is_author(name, authors) or not _surname_elsewhere(name, texts, i):
             out.append(i)
     return out
@@ -354,7 +385,6 @@ _LABEL_TAIL = re.compile(
 
 
 _CREDIT_WORD = re.compile(r"(?i)courtesy|photo|credit|provided")
-
 
 def _credit_tail(text: str) -> bool:
     """Any of the credit shapes at the end of ``text``; each regular expression runs only where its

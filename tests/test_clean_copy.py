@@ -40,6 +40,12 @@ def test_a_paragraph_cut_mid_sentence_is_text_not_a_caption() -> None:
         "We'll battle but if it comes to a football match I think we'll win.\" KEY MATCH STATS",
         "The divisions that have scarred Welsh rugby do not extend to the national squad. The",
         "He wanted to look like a prime minister and attempts at an artful campaign. I",
+        # an abbreviation's dot, a numbered item, a time zone: no sentence ends before the capitals
+        "Leeds, Alabama: 6200 Grand River Blvd. E",
+        "Trap Pond State Park, 33587 Baldcypress Ln. Laurel",
+        "9/15: Slash feat. Myles Kennedy & the Conspirators",
+        "3. Rocky Mountain National Park",
+        "Polls in the state close at 8 p.m. ET",
     ],
 )
 def test_a_possessive_an_opener_or_a_heading_is_not_a_photo_credit(paragraph: str) -> None:
@@ -54,6 +60,10 @@ def test_a_possessive_an_opener_or_a_heading_is_not_a_photo_credit(paragraph: st
         "Vicky White purchased a 2007 Ford Edge before disappearing. From US Marshals Service",
         "Wendy's is adding french toast sticks to its menu. The Wendy's Company",
         "A man walks on a service road in a forest in Eastern Finland. Kristiina Mannermaa",
+        # short captions, a name's end before the credit, an ampersand in the credit
+        "Some examples of Baskin-Robbins' merchandise. Baskin-Robbins",
+        "Russian mission control displayed a welcome message for Mark Vande Hei. NASA",
+        "A new book by CNN Chief Medical Correspondent Dr. Sanjay Gupta. Simon & Schuster",
     ],
 )
 def test_real_photo_credits_still_mark_captions(caption: str) -> None:

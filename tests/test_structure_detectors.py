@@ -694,3 +694,33 @@ def test_capitals_after_a_dot_are_part_of_a_name_not_a_glued_headline() -> None:
     assert glued_link(
         "'Are you guys under arrest?'I rode in the iconic Wienermobile. Then we got pulled over"
     )
+
+
+def test_bios_that_say_was_name_an_appositive_before_the_verb_or_sign_with_a_first_name_go() -> None:
+    for bio in (
+        "Charles M. Oberly was the U.S. attorney for the District of Delaware from 2010 to 2017.",
+        "Contributor Linda Deitch was a Dispatch librarian for 25 years.",
+        "DeWayne Wickham, dean of Morgan State's School of Journalism, writes on Tuesdays for USA TODAY.",
+        "Julia is a trending reporter for USA TODAY. She has covered local government in Miami.",
+    ):
+        assert tail_bios(_lines(LEAD, "It was quiet.", bio)) == [2], bio
+
+
+def test_a_last_line_about_what_someone_did_or_about_a_program_is_reporting_not_a_bio() -> None:
+    for line in (
+        "Mariana Vishegirskaya was among a number of women at the Mariupol maternity hospital who survived.",
+        "Depression Looks Like Me is a program aiming to educate and empower people with depression.",
+        "Still Surfin’ is a professional Beach Boys tribute band. They have played for 17 years.",
+    ):
+        assert tail_bios(_lines(LEAD, "It was quiet.", line)) == [], line
+
+
+def test_a_name_in_the_byline_line_or_an_email_address_does_not_count_as_the_story_naming_them() -> None:
+    bio = "Robert Evins Pickard, MA, MPA, is an adjunct professor of history at Nashville State."
+    assert tail_bios(_lines("Robert Evins Pickard", LEAD, "It was quiet.", bio)) == [3]
+    reach = "Reach Connor at cgiffin@example.com."
+    bio = "Connor Giffin is an environmental reporter for The Courier Journal."
+    assert tail_bios(_lines(LEAD, reach, "It was quiet.", bio)) == [3]
+    # a story that reported on the person names them as a word: their last line is reporting
+    story = _lines("Giffin, 41, has run the shelter since 2009.", "It was quiet.", bio)
+    assert tail_bios(story) == []

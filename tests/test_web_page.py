@@ -68,9 +68,19 @@ def site(es_url: str, es_client: Elasticsearch):
 
 
 def _wait(driver, condition, timeout: float = 60):
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    try:
+        return WebDriverWait(driver, timeout).until(condition)
+    except TimeoutException:
+        state = driver.execute_script(
+            "const v = id => (document.getElementById(id) || {}).value;"
+            "const t = id => (document.getElementById(id) || {}).textContent;"
+            "return {url: location.href, q: v('q'), as_of: v('as_of'), mode: v('mode'),"
+            " status: t('search-status'), facets: t('facets'), hits: t('results').slice(0, 300)};"
+        )
+        raise TimeoutException(f"page state when the wait gave up: {state}") from None
 
 
 def test_search_then_ask_shows_results_answer_and_evidence(browser, site):
