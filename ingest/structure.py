@@ -646,7 +646,25 @@ def letter_signatures(lines: Sequence[_Line], context: Context | None = None) ->
 
 _PROSE_END = re.compile(r"[.!?][”\"’)]?$")
 _CAPWORD = re.compile(r"\b[A-Z][a-z][\w’'-]*")
-ISOLATED_MIN_NOVEL = 2
+# With one novel name only, or on a sectioned page, a line that quotes someone, carries a
+# parenthesis or says two things ("Labor Day is the cookout holiday. Don't mind our heat") is the
+# story's own: a quote, a list's item ("Seconds, by Bryan Lee O'Malley (Ballantine, $25)"), a
+# subhead with a second sentence.
+# So is a question without a link's label ("When is Leo Messi's next game?" is a subhead; "Sunday
+# School: Has Tom Brady met …?" a link), a dated or scored item ("7/23: Dave Alvin …", "Deen:
+# Chargers 24, Jaguars 20") and a line of names with hardly a lower-case word (a line-up, a list).
+_DOUBT = re.compile(r"[“”\"()]|[a-z]\.\s|^\d|\d+,\s+[A-Z][\w.'’ -]*\s\d")
+_LOWER_WORD = re.compile(r"(?<![\w’'])[a-z][a-z’'-]*\b")
+
+
+def _doubtful(text: str) -> bool:
+    return bool(
+        _DOUBT.search(text)
+        or (text.endswith("?") and not _LABEL_COLON.match(text))
+        or len(_LOWER_WORD.findall(text)) < 2
+    )
+ISOLATED_MIN_NOVEL = 1
+ISOLATED_MIN_NOVEL_SECTIONED = 3
 ISOLATED_MAX_PER_PAGE = 3
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
 
@@ -671,8 +689,10 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
         and _is_prose(texts[i + 1])
         and not texts[i + 1][:1].islower()  # "… Britain's shabby tabby" / "surely deserves …": one sentence
     ]
-    if len(between) >= ISOLATED_MAX_PER_PAGE:
-        return []  # a page sectioned by headings (an explainer, a list): its headings name things too
+    # On a page sectioned by headings (an explainer, a list) the headings name things too: there a
+    # link must name more that the page never mentions; between plain paragraphs one novel name does.
+    sectioned = len(between) >= ISOLATED_MAX_PER_PAGE
+    least = ISOLATED_MIN_NOVEL_SECTIONED if sectioned else ISOLATED_MIN_NOVEL
     for i in between:
         t = texts[i]
         if _words(t) < 5 or _NUMBERED_ITEM.match(t):
@@ -683,7 +703,8 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
         novel = [
             w for w in _CAPWORD.findall(t)[1:] if full.count(k := w.lower().rstrip("’'s")) <= low.count(k)
         ]
-        if len(novel) >= ISOLATED_MIN_NOVEL:
+        clear = (len(novel) >= 2 and not sectioned) or not _doubtful(t)
+        if len(novel) >= least and clear:
             out.append(i)
     return out
 

@@ -724,3 +724,32 @@ def test_a_name_in_the_byline_line_or_an_email_address_does_not_count_as_the_sto
     # a story that reported on the person names them as a word: their last line is reporting
     story = _lines("Giffin, 41, has run the shelter since 2009.", "It was quiet.", bio)
     assert tail_bios(story) == []
+
+
+def test_one_name_the_story_never_mentions_makes_a_lone_headline_a_link_unless_it_reads_as_its_own() -> None:
+    link = _lines(LEAD, PARA_A, "Judge grants Heard a restraining order in the divorce case", PARA_B)
+    assert isolated_headlines(link) == [2]
+    for own in (
+        "When is the next game for Messi at the new stadium?",  # a question without a link's label
+        '"Why should the working people take the hit?" asked Niccollai',  # a quote
+        "Seconds, a novel by the festival organisers (Ballantine, $25)",  # a list's item
+        "Labor Day is the cookout holiday. Don't mind our searing heat",  # two sentences
+        "Our pick for the late game: home side 24, Chargers 20",  # a scored pick
+    ):
+        assert isolated_headlines(_lines(LEAD, PARA_A, own, PARA_B)) == [], own
+
+
+def test_on_a_page_sectioned_by_headings_a_link_must_name_three_things_the_page_never_mentions() -> None:
+    page = _lines(
+        LEAD,
+        PARA_A,
+        "What the festival organisers plan next",
+        PARA_B,
+        "Liam Hemsworth and Jeff Goldblum reenacted The Rock's turtleneck pic",
+        PARA_A + " Again.",
+        "How the festival organisers sold the tickets",
+        PARA_B + " Again.",
+        "Where Riverside families will camp this year",
+        PARA_A + " Once more.",
+    )
+    assert isolated_headlines(page) == [4]
