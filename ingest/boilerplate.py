@@ -694,6 +694,15 @@ RULES: tuple[Rule, ...] = (
             r"(?:this|the) (?:story|article|post|report|page)(?: and(?: its)? headline)? (?:has|have|was|were) "
             r"(?:been )?updated\b(?!.*[.!?][”\"’)]?\s+[A-Z]).{0,160}$",
             r"^\(?updated (?:with|to (?:add|include))\b.{0,120}$",
+            # "Correction: A previous version of this story misstated the amount …", alone or with
+            # "This version has been corrected." (a note that gives the right figure, "…, who is 54",
+            # or goes on to a second sentence states a fact)
+            r"^\(?(?:(?:correction|clarification)\s*:\s*)?(?:an?|the) (?:previous|earlier|prior) version of this "
+            r"(?:story|article|report|post)\s+(?:misstated|misidentified|misspelled|misattributed|"
+            r"incorrectly (?:stated|identified|reported|described|said)|(?:stated|gave|included|used|had) the wrong|"
+            r"contained an error|originally published)\b(?![^.!?]*\b(?:is|was|are|were|correct|actually)\b)"
+            r"[^.!?]*[.!?]?\)?"
+            r"(?:\s*(?:this|the) (?:version|story|article) has been (?:corrected|updated)\.?)?$",
         ),
         max_words=35,
     ),

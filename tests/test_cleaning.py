@@ -420,6 +420,12 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("— Ann Lee, Special to the Ledger", "byline"),
         ("AP Writers Ann Lee in London and Tom Hale in Dallas contributed.", "credits"),
         ("Update: This story has been updated with a list of the stores that sold it.", "editorial_note"),
+        (
+            "Correction: A previous version of this story misstated the amount the company spent. "
+            "This version has been corrected.",
+            "editorial_note",
+        ),
+        ("A previous version of this story originally published in February 2022.", "editorial_note"),
         ("New York CNN Buiness —", "dateline"),
         ("Get the latest space news by becoming a subscriber.", "newsletter_prompt"),
         ("Looking for more school news? Visit example.com/education.", "promo"),
@@ -475,6 +481,8 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "AFC: Jets (+750)",
         "To watch the sequel when it drops, you can subscribe to Disney+ today for $7.99 a month.",
         "Update: This story has been updated to reflect that the drink comes in two varieties.",
+        "A previous version of this story misstated the age of the mayor, who is 54.",
+        "An earlier version of this story misstated when the vote takes place. It is on Tuesday.",
         "Staff reported the leak to the city on Monday.",
         "Read the full statement, she told reporters, and judge for yourself.",
         "Writers from across the country and the town's own poets contributed to the anthology, she said.",
