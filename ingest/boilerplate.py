@@ -1000,7 +1000,7 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
             found[i] = "credits"  # "The News Journal" over the story: the outlet of a byline the scrape lost
             continue
         if _NAME_LIST.match(text):
-            if nxt and _is_outlet_line(nxt):
+            if nxt and (_is_outlet_line(nxt) or (_is_outlet_org(nxt) and _is_person_line(text))):
                 found[i] = "authors"
                 found[i + 1] = "credits"
                 continue
@@ -1104,6 +1104,12 @@ _JOINERS = frozenset({"and", "&", ","})
 _HONORIFICS = frozenset(
     "dr dr. mr mr. mrs mrs. ms ms. rep rep. sen sen. gov gov. prof prof. rev rev. judge".split()
 )
+
+
+def _is_outlet_org(text: str) -> bool:
+    """A short line under a person's name that is only an organisation's name ("The Motley Fool",
+    "The Desert Sun"): the outlet of the byline above it, whatever words its name is made of."""
+    return len(text.split()) <= 5 and text[-1:] not in '.!?:;"”' and _is_org_line(text)
 
 
 @lru_cache(maxsize=4096)

@@ -178,6 +178,22 @@ def glued_link(text: str) -> bool:
     return not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?", last + ".")
 
 
+# A fact box's labels ("When: 5–8 p.m. July 6", "Information: 231-1100; plazaclassic.com"): the
+# story's own details, never the label of a link
+_FACT_LABEL = frozenset(
+    "when where what who information info admission tickets cost costs price prices hours address phone "
+    "details location time times date dates contact website parking".split()
+)
+
+
+_ANY_LABEL = re.compile(r"^(?P<label>[A-Z][a-z]+)\s*:")
+
+
+def _fact_label(text: str) -> bool:
+    m = _ANY_LABEL.match(text)
+    return m is not None and m.group("label").lower() in _FACT_LABEL
+
+
 def labelled_headline(text: str) -> bool:
     """A short label, then a headline: "Dining: Where to eat, drink outdoors in Dutchess County".
 
@@ -186,7 +202,7 @@ def labelled_headline(text: str) -> bool:
     …", "All-time Receiving Leader: Jerry Rice 1,281 rec, 19,247 yds, 176 TD").
     """
     m = _LABEL_COLON.match(text)
-    if m is None or not is_headline_shaped(text) or _words(m.group("label")) > 4:
+    if m is None or not is_headline_shaped(text) or _words(m.group("label")) > 4 or _fact_label(text):
         return False
     if any(ch.isdigit() for ch in m.group("label")) and not _MONTH_YEAR.match(m.group("label")):
         return False  # "Game 6: Bucks vs. Heat …", "Aug. 18: … plays the State Fair": a schedule's entry
@@ -201,7 +217,7 @@ def _beside_link_headline(text: str) -> bool:
     """ "Walmart to stop selling ammo: CEO Doug McMillon outlines … in memo": a label of up to six
     words, then a headline of five words or more, the whole without a full stop."""
     m = _LABEL_COLON.match(text)
-    if m is None or not is_headline_shaped(text) or text.rstrip()[-1:] == "?":
+    if m is None or not is_headline_shaped(text) or text.rstrip()[-1:] == "?" or _fact_label(text):
         return False
     head = text[m.end("label") + 1 :].split()
     return len(head) >= 5 and sum(1 for w in head if w[:1].islower()) >= 2
@@ -615,6 +631,8 @@ def trailing_headline(lines: Sequence[_Line], context: Context | None = None) ->
     last, before = texts[-1], texts[-2]
     if last.split()[-1].lower() in _OPEN_WORDS or last[:1].islower():
         return []  # "… were reported in Vermont on": a sentence the scrape cut short
+    if _fact_label(last) or _fact_label(before):
+        return []  # the end of a fact box ("Where: …", "When: 5–8 p.m. July 6"), not a link
     if is_headline_shaped(last) and not is_headline_shaped(before) and not before.rstrip().endswith(":"):
         return [len(texts) - 1]
     return []

@@ -753,3 +753,15 @@ def test_on_a_page_sectioned_by_headings_a_link_must_name_three_things_the_page_
         PARA_A + " Once more.",
     )
     assert isolated_headlines(page) == [4]
+
+
+def test_a_fact_box_at_the_end_is_the_storys_details_not_a_trailing_link() -> None:
+    box = _lines(
+        LEAD, "Where: The Shops at Nanuet, 5101 Fashion Drive.", "When: 5–8 p.m. July 6, Aug. 10 and Sept. 7"
+    )
+    assert trailing_headline(box, Context(links_removed=True)) == []
+    info = _lines(
+        LEAD, "Williams will sign copies of her book at noon.", "Information: 231-1100; plazaclassic.com"
+    )
+    assert trailing_headline(info, Context(links_removed=True)) == []
+    assert not labelled_headline("When: Doors open at the Riverside arena at six in the evening")
