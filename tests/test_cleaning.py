@@ -584,8 +584,8 @@ def test_a_name_over_an_organisations_name_is_a_byline_and_its_outlet() -> None:
     from ingest.boilerplate import _byline_block, split_lines
 
     story = "The mayor said the plan was ready for a vote on Tuesday night, after months of debate."
-    page = split_lines(f"Dave Acosta\n\nHarvard University\n\n{story}\n\n{story} Again.")
+    page = split_lines(f"Dave Acosta\n\nUW-Green Bay\n\n{story}\n\n{story} Again.")
     assert _byline_block(page, set()) == {0: "authors", 1: "credits"}
     # under a heading that is not a person's name, an organisation's name is the story's own line
-    page = split_lines(f"Key Takeaways\n\nHarvard University\n\n{story}\n\n{story} Again.")
+    page = split_lines(f"Key Takeaways\n\nUW-Green Bay\n\n{story}\n\n{story} Again.")
     assert _byline_block(page, set()) == {}
