@@ -429,6 +429,8 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("New York CNN Buiness —", "dateline"),
         ("Get the latest space news by becoming a subscriber.", "newsletter_prompt"),
         ("Looking for more school news? Visit example.com/education.", "promo"),
+        ("Sign up for a Costco membership", "promo"),
+        ("Stream Oz on HBO Max", "promo"),
         (
             "FOR MORE: Want to read more of these tales? Want to share yours? Follow the thread online.",
             "promo",
@@ -482,6 +484,8 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "To watch the sequel when it drops, you can subscribe to Disney+ today for $7.99 a month.",
         "Update: This story has been updated to reflect that the drink comes in two varieties.",
         "A previous version of this story misstated the age of the mayor, who is 54.",
+        "Sign up for the draft closes on Friday, officials said.",
+        "Stream dreams have turned to profit nightmares",
         "An earlier version of this story misstated when the vote takes place. It is on Tuesday.",
         "Staff reported the leak to the city on Monday.",
         "Read the full statement, she told reporters, and judge for yourself.",
