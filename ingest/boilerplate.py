@@ -473,10 +473,10 @@ RULES: tuple[Rule, ...] = (
             r"^\*?stock advisor returns as of\b",
             r"^see the \d+ stocks\W*$",
             # a shopping button: "Get the Samsung DW80R9950UT dishwasher for $1,084"
-            r"^(?:get|buy|shop|sign up for) (?:the |a |an )?[\w+&'’ .,-]{2,80}? (?:for|at|starting at) \$[\d,]+"
+            r"^(?:get|buy|shop|sign up for) (?:the |a |an )?[\w+&'’ .-]{2,80}? (?:for|at|starting at) \$[\d,]+"
             r"(?:\.\d\d)?(?: a month| per month| a year)?\W*$",
             # a button without a price: "Sign up for Apple TV+", "Stream Oz on HBO Max"
-            r"^sign up for (?:a |an |our )?[\w+&'’ -]{2,40}[\w+]$",
+            r"^sign up for (?:(?:a |an )?(?-i:[A-Z])|our )[\w+&'’ -]{1,40}[\w+]$",  # a name, not "… for autopay"
             r"^stream [\w+&'’ :-]{2,50} on (?:netflix|hulu|(?:hbo )?max|amazon(?: prime(?: video)?)?|prime video|"
             r"disney(?:\+| plus)|peacock|paramount(?:\+| plus)|apple tv(?:\+| plus)?|youtube(?: tv)?|sling(?: tv)?|fubo(?:tv)?)$",
             r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",

@@ -52,6 +52,16 @@ _WORKING_LINES_FACTOR = 4
 _MAX_LINE_CHARS = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 REPEAT_MIN_WORDS = 6  # shorter lines ("Jane Doe", "What next?") recur as names and headings
+# A line that speaks to the reader or about the page ("Here's what you need to know to Get Up to
+# Speed …", "Listen to the podcast here …", "The Associated Press created this story using …") is
+# the site's template after fewer repeats; a background sentence a series reuses ("Polaris Dawn
+# is the first of three …") speaks of its subject and needs the full ``learned_repeat_docs``.
+REPEAT_ADDRESS_DOCS = 6
+_ADDRESSES_READER = re.compile(
+    r"\b(?:you|your|yours|we|our|us|my|me)\b|\bthis (?:story|article|report|column|newsletter|page)\b|"
+    r"\b(?:newsletter|podcast|subscribe|sign up)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -104,7 +114,10 @@ class SourceProfile:
         elif words <= settings.learned_short_line_words:
             need = max(need, settings.learned_short_min_fraction)
         if fraction < need:
-            if docs >= settings.learned_repeat_docs and words >= REPEAT_MIN_WORDS:
+            if words >= REPEAT_MIN_WORDS and (
+                docs >= settings.learned_repeat_docs
+                or (docs >= REPEAT_ADDRESS_DOCS and _ADDRESSES_READER.search(line))
+            ):
                 return f"repeated word for word in {docs} documents of source {self.source!r}"
             return None
         return f"recurs in {docs} of {self.docs_seen} documents of source {self.source!r} ({fraction:.1%})"

@@ -182,12 +182,14 @@ def test_a_cleaner_cleans_by_the_limits_it_was_given_not_the_environment(tmp_pat
 
 PROMO = "Follow the medal count all month on our live tracker page"
 SHORT = "Mayor Ruiz backs the plan"  # five words: names and headings recur like this
+# a background sentence a series of stories reuses: it speaks of its subject, not to the reader
+BACKGROUND = "The medal table is updated every evening at the arena by the organising committee"
 
 
-def _big_source_doc(i: int, *, promo: bool = False, short: bool = False) -> RawRecord:
+def _big_source_doc(i: int, *, promo: bool = False, short: bool = False, line: str = PROMO) -> RawRecord:
     lines = [f"Story number {i} reports on event {i} in the county, officials said on Monday."]
     if promo:
-        lines.append(PROMO)
+        lines.append(line)
     if short:
         lines.append(SHORT)
     lines.append(f"Residents of district {i} were told to expect further updates later this week.")
@@ -214,7 +216,25 @@ def test_a_line_repeated_on_many_pages_of_a_large_source_is_stripped_though_its_
 
 
 def test_repeats_under_the_count_or_of_under_six_words_stay_on_a_large_source(tmp_path):
-    docs = [_big_source_doc(i, promo=i < 9, short=i < 30) for i in range(200)]
+    docs = [_big_source_doc(i, promo=i < 9, short=i < 30, line=BACKGROUND) for i in range(200)]
     article = clean_record(docs[0], _big_source(tmp_path, docs))
-    assert PROMO in article.text  # nine repeats: under the count
+    assert BACKGROUND in article.text  # nine repeats: under the count
     assert SHORT in article.text  # thirty repeats (15%), but five words
+
+
+TEMPLATE = "Here's what you need to know to get up to speed and on with your day."
+
+
+def test_a_repeated_line_that_speaks_to_the_reader_is_the_sites_after_six_pages(tmp_path):
+    # a background sentence about its subject needs ten repeats; a line addressed to the reader
+    # ("you", "our", "this story", "podcast") is the site's template after six
+    def doc(i: int) -> RawRecord:
+        d = _big_source_doc(i, promo=i < 7, line=BACKGROUND)
+        return (
+            d if i >= 7 else RawRecord(origin=d.origin, id=d.id, url=d.url, text=d.text + "\n\n" + TEMPLATE)
+        )
+
+    docs = [doc(i) for i in range(200)]
+    article = clean_record(docs[0], _big_source(tmp_path, docs))
+    assert TEMPLATE not in article.text
+    assert BACKGROUND in article.text  # seven repeats of a sentence that addresses nobody
