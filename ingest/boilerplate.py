@@ -298,6 +298,8 @@ RULES: tuple[Rule, ...] = (
             r"^support journalism\s*:",
             r"\b(?:these|this) (?:articles?|stor(?:y|ies)) (?:are|is) for [\w .]+ subscribers\b",
             r"\bthank you for supporting our journalism\b",
+            # "Journalism like this takes time and resources. Please support it with a subscription here."
+            r"\bplease support (?:it|us|this work|our (?:work|journalism|reporting)) (?:with|by) (?:a |buying a )?subscri",
             r"^(?:would you like to receive|get our free|join \d[\d,]* (?:readers|subscribers))\b",
         ),
         max_words=130,
@@ -475,6 +477,8 @@ RULES: tuple[Rule, ...] = (
             # a shopping button: "Get the Samsung DW80R9950UT dishwasher for $1,084"
             r"^(?:get|buy|shop|sign up for) (?:the |a |an )?[\w+&'’ .-]{2,80}? (?:for|at|starting at) \$[\d,]+"
             r"(?:\.\d\d)?(?: a month| per month| a year)?\W*$",
+            # a betting partner's button: "Check out Tipico Sportsbook for all the latest betting odds …"
+            r"^check out [\w'’ -]{1,30} sportsbook\b",
             # a button without a price: "Sign up for Apple TV+", "Stream Oz on HBO Max"
             r"^sign up for (?:(?:a |an )?(?-i:[A-Z])|our )[\w+&'’ -]{1,40}[\w+]$",  # a name, not "… for autopay"
             r"^stream [\w+&'’ :-]{2,50} on (?:netflix|hulu|(?:hbo )?max|amazon(?: prime(?: video)?)?|prime video|"
