@@ -199,7 +199,9 @@ def main() -> None:
     parser.add_argument(
         "--show-errors", action="store_true", help="print each wrong line (never the sealed half)"
     )
-    parser.add_argument("--sealed", action="store_true", help="also score v9 (sealed: once, at the end)")
+    parser.add_argument(
+        "--sealed", action="store_true", help=f"also score {SEALED[0]} (sealed: once, at the end)"
+    )
     parser.add_argument("--throughput-docs", type=int, default=2000, help="corpus documents timed")
     args = parser.parse_args()
     if args.sealed and args.show_errors:
