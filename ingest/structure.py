@@ -70,6 +70,11 @@ _GLUED = re.compile(
 # "July 2020: Just how bad was …": a month and a year label an archive link; a day makes a schedule
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTH_YEAR = re.compile(rf"^(?:{_MONTHS}) (?:19|20)\d\d$")
+# a comma against a lower-case word or a figure ("strong,but", "dead,10"), a closing quote against
+# the next word ("'at a complete loss'after": a quoted phrase, then three letters, not "You’ll"):
+# prose keeps those spaces, a glued link loses them
+_PUNCT_GLUE = re.compile(r"[a-z],(?=[a-z]{2}|\d)|(?:^|\s)['‘][^'’\s]+\s[^'’]{1,60}['’](?=[a-z]{3})")
+_YEAR_END = re.compile(r"(?<!\d)(?:19|20)\d\d$")
 _CAMEL_GLUE = re.compile(
     r"[a-z]{2}(?:The|These|This|That|How|Why|What|When|Where|Who|Here|Meet|See|Watch|Read)\s+[a-z]"
 )
@@ -156,15 +161,19 @@ def glued_link(text: str) -> bool:
     m = _GLUED.match(text)
     if (
         m is not None
-        and m.group("sep") != ":"
+        and m.group("sep") == "."
         and len(head := m.group("head").strip(" ‘“\"'")) >= 2
         and head.isupper()
     ):
-        m = None  # capitals after "." or "?" are a name's part ("Bagle.BB"); a label runs into them after ":"
+        m = None  # capitals after "." are a name's part ("Bagle.BB"); a label runs into them after ":" or "?"
     if m is None:
         # "Meet Derek and Doug PerryThese twins have ridden …": a headline glued to the label's last word
         c = _CAMEL_GLUE.search(text)
-        return c is not None and _words(text[: c.start() + 2]) <= LABEL_MAX_WORDS
+        if c is not None and _words(text[: c.start() + 2]) <= LABEL_MAX_WORDS:
+            return True
+        # "American passports are strong,but not the strongest", "Taylor Swift 'at a complete
+        # loss'after …": a link's two text runs joined without their space, in a headline
+        return is_headline_shaped(text) and _PUNCT_GLUE.search(text) is not None
     label = m.group("label")
     if _words(label) > LABEL_MAX_WORDS:
         return False
@@ -173,8 +182,8 @@ def glued_link(text: str) -> bool:
     # "U.S.Army", "p.m.Monday": an abbreviation's dots, not a lost space; "Long jump: 1.Tobi
     # Tella": a results list's numbering
     last = label.split()[-1]
-    if last[-1:].isdigit():
-        return False
+    if last[-1:].isdigit() and not _YEAR_END.search(last):
+        return False  # "1.Tobi Tella": a results list's numbering; "… shot in 1993.I thought …" is a glue
     return not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?", last + ".")
 
 
@@ -401,6 +410,7 @@ _LABEL_TAIL = re.compile(
 
 
 _CREDIT_WORD = re.compile(r"(?i)courtesy|photo|credit|provided")
+
 
 def _credit_tail(text: str) -> bool:
     """Any of the credit shapes at the end of ``text``; each regular expression runs only where its
@@ -681,6 +691,8 @@ def _doubtful(text: str) -> bool:
         or (text.endswith("?") and not _LABEL_COLON.match(text))
         or len(_LOWER_WORD.findall(text)) < 2
     )
+
+
 ISOLATED_MIN_NOVEL = 1
 ISOLATED_MIN_NOVEL_SECTIONED = 3
 ISOLATED_MAX_PER_PAGE = 3

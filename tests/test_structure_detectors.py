@@ -765,3 +765,22 @@ def test_a_fact_box_at_the_end_is_the_storys_details_not_a_trailing_link() -> No
     )
     assert trailing_headline(info, Context(links_removed=True)) == []
     assert not labelled_headline("When: Doors open at the Riverside arena at six in the evening")
+
+
+def test_a_headline_whose_link_text_runs_lost_their_space_is_a_link() -> None:
+    for link in (
+        "American passports are strong,but not the strongest. What to know",
+        "3 children dead,10 injured in mass stabbing at a dance class",
+        "Taylor Swift 'at a complete loss'after mass stabbing at a dance class",
+        "Bigger airlines, higher fares?US sues to block the airline merger",
+        "I watched my teacher get shot in 1993.I thought lawmakers would act.",
+    ):
+        assert glued_link(link), link
+    for own in (
+        "The company, which employs 1,000 people, said it would close",
+        "‘There You’ll Be’ from the film, a ballad that won the hearts",
+        "Jimmy Kimmel unleashed on the network: 'They're already lying'",
+        "Long jump: 1.Tobi Tella",
+        "Bagle.BB won the race in record time",
+    ):
+        assert not glued_link(own), own
