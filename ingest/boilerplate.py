@@ -431,6 +431,8 @@ RULES: tuple[Rule, ...] = (
             r"also in the news|more news to know now|in other news|what['’]s trending|"
             r"other stories|more coverage|more to read|dig deeper|go deeper|"
             r"more like this|related story)\s*(?::|$|>|»|\||›)",
+            # "More by Suzy Fleming Leonard" over a list of the writer's other columns
+            r"(?-i:^(?:More|MORE) (?:by|BY) [A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}\s*:?$)",
             r"(?-i:^(?!(?:WHEN|WHERE|WHAT|WHO|WHY|HOW|COST|DETAILS|TICKETS|ADMISSION|INFO|MORE INFORMATION|HOURS|"
             r"LOCATION|PRICE|SIGNED|RECORD|NOTE|UPDATE|CORRECTION|EDITOR'S NOTE|EDITOR’S NOTE|Q|A|FINAL|SCORE)\s*:)"
             r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S+(?:\s+\S+){3,}(?<![.!?\"”]))$",
@@ -616,7 +618,9 @@ RULES: tuple[Rule, ...] = (
             r"(?-i:\b(?:[Cc]ontact|[Rr]each|[Ee]-?mail)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:at|via|on)\s+\S+@)",
             r"^@\w{2,30}$",
             r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?$",  # the writer's address alone under the story
-            r"^(?:twitter|x|instagram|threads|bluesky)\s*:\s*@\w{2,30}\.?$",
+            r"^(?:twitter|x|instagram|threads|bluesky|facebook|tiktok)\s*:\s*@\w{2,30}\.?$",
+            # "Interested in Iowa food news? Follow @briantaylorcarlson on Facebook, @BriinDSM on Twitter"
+            r"\bfollow @\w{2,30} on (?:twitter|x|facebook|instagram|threads|tiktok|bluesky)\b",
             r"^follow [\w .'’-]{2,40} on (?:twitter|x)(?: and threads)?:?\s*@",
         ),
         max_words=70,

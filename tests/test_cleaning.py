@@ -430,6 +430,9 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Get the latest space news by becoming a subscriber.", "newsletter_prompt"),
         ("Looking for more school news? Visit example.com/education.", "promo"),
         ("Sign up for a Costco membership", "promo"),
+        ("More by Suzy Fleming Leonard", "read_more"),
+        ("Facebook: @SuzyFlemingLeonard", "author_contact"),
+        ("Interested in Iowa food news? Follow @bcarlson on Facebook and @BriinDSM on Twitter.", "author_contact"),
         ("Check out Tipico Sportsbook for all the latest betting odds for the NFL season.", "promo"),
         (
             "Journalism like this takes time and resources. Please support it with a subscription here.",
@@ -490,6 +493,8 @@ def test_round_three_furniture_shapes(line: str, rule: str) -> None:
         "Update: This story has been updated to reflect that the drink comes in two varieties.",
         "A previous version of this story misstated the age of the mayor, who is 54.",
         "Sign up for the draft closes on Friday, officials said.",
+        "More by accident than design",
+        "Fans were told to follow the team on Instagram for updates.",
         "FanDuel Sportsbook said the line moved after the injury report.",
         "Readers asked us to support the library, and the council agreed to fund it.",
         "Stream dreams have turned to profit nightmares",
