@@ -451,6 +451,12 @@ RULES: tuple[Rule, ...] = (
             r"^(?:you can )?(?:see|find|read|view) (?:the|her|his|their) (?:full|complete|entire) [\w ]{2,40}"
             r"\b(?:here|at [\w.]+\.(?:com|org))\W*$",
             r"^(?:here['’]s|here is) (?:our|the) latest coverage\b",
+            # "Nuking a hurricane? You can't nuke a hurricane … Here's why", "Is Mexico travel safe?
+            # What to know about visiting Cabo …": a headline, then the explainer's promise, no full
+            # stop (alone, "Here's how to make the perfect lobster roll" is a subhead, and after a
+            # live blog's time, "9:40 p.m.: Here's who's winning …", an entry's heading)
+            r"^(?!\d{1,2}:\d\d)(?!.*\b[ap]\.m\.\s*:).{8,}?[?.!]\s+(?:here['’]s (?:why|how|what|where|when|who)\b[^.!:]{0,80}|"
+            r"what (?:to|you need to) know\b[^.!:]{0,80})$",
         ),
         max_words=30,
     ),
