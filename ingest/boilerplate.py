@@ -204,6 +204,8 @@ RULES: tuple[Rule, ...] = (
             r"\((?:image|photo|picture)s? credit:[^()]{2,100}\)\s*$",
             # an agency's name alone in the body: the credit of a picture the scrape lost
             r"^(?:CNN|AP|Reuters|AFP|Getty Images|Shutterstock|EPA)$",
+            # "Tyrone Dennis CNN", "Jackie Robinson Stadium CNN": a picture's few-word caption and credit
+            r"(?-i:^(?:[A-Z][\w.'’-]+\s+){1,4}(?:CNN|AP|Reuters|AFP|Getty Images|Shutterstock|Adobe Stock)$)",
         ),
         max_words=160,
         moved_to="captions",
@@ -219,6 +221,12 @@ RULES: tuple[Rule, ...] = (
             "frame grab",
             "screen",
             "still",
+            "cnn",
+            "reuters",
+            "getty",
+            "shutterstock",
+            "adobe stock",
+            "afp",
         ),
     ),
     Rule(

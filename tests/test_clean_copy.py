@@ -45,6 +45,7 @@ def test_a_paragraph_cut_mid_sentence_is_text_not_a_caption() -> None:
         "Trap Pond State Park, 33587 Baldcypress Ln. Laurel",
         "9/15: Slash feat. Myles Kennedy & the Conspirators",
         "3. Rocky Mountain National Park",
+        "He told CNN",
         "Polls in the state close at 8 p.m. ET",
     ],
 )
@@ -63,6 +64,7 @@ def test_a_possessive_an_opener_or_a_heading_is_not_a_photo_credit(paragraph: st
         # short captions, a name's end before the credit, an ampersand in the credit
         "Some examples of Baskin-Robbins' merchandise. Baskin-Robbins",
         "Russian mission control displayed a welcome message for Mark Vande Hei. NASA",
+        "Jackie Robinson Stadium CNN",
         "A new book by CNN Chief Medical Correspondent Dr. Sanjay Gupta. Simon & Schuster",
     ],
 )
