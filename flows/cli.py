@@ -660,6 +660,13 @@ def _print_hits(body: dict[str, Any], query: str, mode: str) -> None:
     from rich.table import Table
 
     hits, facets = body["hits"], body.get("facets") or {}
+    if not hits:
+        # an empty table says less than a sentence: the relevance floor kept weak matches out
+        out.print(
+            f"No article matches {_esc(repr(query))} well enough ({mode}). "
+            "[dim]Try other words, --mode keyword for exact terms, or a wider --since/--until.[/]"
+        )
+        return
     table = Table(title=f"{len(hits)} result(s) for {query!r} ({mode})", show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
@@ -675,7 +682,7 @@ def _print_hits(body: dict[str, Any], query: str, mode: str) -> None:
         extra = f" (+{len(copies)} outlets)" if copies else ""
         table.add_row(
             str(i),
-            f"{h['score']:.3f}",
+            _score(h["score"]),
             (h.get("published") or "")[:10],
             (h.get("source") or "") + extra,
             f"[bold]{_esc(h.get('title'))}[/]\n{snippet}",
@@ -684,6 +691,11 @@ def _print_hits(body: dict[str, Any], query: str, mode: str) -> None:
     if facets.get("entities"):
         named = ", ".join(f"{_esc(e['name'])} ({e['count']})" for e in facets["entities"])
         out.print(f"[dim]About:[/] {named}  [dim](narrow with --entity NAME)[/]")
+
+
+def _score(score: float) -> str:
+    """Three significant digits: fused hybrid scores are small (0.0164), and "0.000" says nothing."""
+    return f"{score:.3g}" if 0 < abs(score) < 0.01 else f"{score:.3f}"
 
 
 def _esc(text: str) -> str:

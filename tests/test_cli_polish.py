@@ -158,3 +158,22 @@ def test_a_prefect_server_on_the_stack_port_is_used_only_by_the_data_dir_whose_s
     monkeypatch.setenv("NEWSDESK_PREFECT_PORT", str(urlsplit(prefect_api).port))
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path))
     assert _stack_prefect() is None  # (tests/test_stack.py: a data dir's own stack is used)
+
+
+def test_a_search_with_no_hits_says_so_in_a_sentence_and_small_scores_stay_readable() -> None:
+    import flows.cli as cli
+
+    console = Console(record=True, width=200, color_system=None)
+    saved, cli.out = cli.out, console
+    try:
+        cli._print_hits({"hits": [], "facets": {}}, "Zephyrine xylophone", "hybrid")
+        cli._print_hits(
+            {"hits": [{"score": 0.000312, "title": "Qaim", "text": "Qaim fell.", "published": "2017-11-05"}]},
+            "Qaim",
+            "hybrid",
+        )
+    finally:
+        cli.out = saved
+    text = console.export_text()
+    assert "No article matches 'Zephyrine xylophone' well enough (hybrid)" in text
+    assert "0.000312" in text and "0.000 " not in text
