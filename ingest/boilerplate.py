@@ -141,12 +141,12 @@ def _names_a_photographer_or_agency(m: re.Match[str]) -> bool:
     ):
         return False
     credit = _CREDIT_LEAD.sub("", m.group(0)).strip()
-    if credit.split()[:1] and (credit.split()[0] in _TIME_ZONE or credit.split()[-1] in _TIME_ZONE):
+    words = credit.split()
+    if words and (words[0] in _TIME_ZONE or words[-1] in _TIME_ZONE):
         return False
     low = credit.lower()
     if "/" in credit or _AGENCY_CREDIT.search(credit) or low.startswith(("courtesy ", "from ")):
         return True
-    words = credit.split()
     if not words or re.search(r"['’]s$", credit):
         return False
     first = words[0].lower()
