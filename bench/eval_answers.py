@@ -69,6 +69,20 @@ def load_questions(start: str, end: str) -> list[dict[str, Any]]:
     return out
 
 
+def answer_in_index(client: Any, index: str, answers: list[str], as_of: date | None) -> bool:
+    """Does a correct answer text occur in some chunk of ``index`` (published by ``as_of``)?"""
+    for a in answers:
+        query: dict[str, Any] = {"match_phrase": {"content": a}}
+        if as_of is not None:
+            query = {
+                "bool": {"must": [query], "filter": [{"range": {"published": {"lte": as_of.isoformat()}}}]}
+            }
+        resp = client.search(index=index, query=query, size=20, source_includes=["content"])
+        if any(contains_any(h["_source"].get("content") or "", [a]) for h in resp["hits"]["hits"]):
+            return True
+    return False
+
+
 def _tokens(text: str) -> list[str]:
     return re.findall(r"\w+", norm(text).replace("’", "'"))
 
@@ -160,23 +174,12 @@ def main(argv: list[str] | None = None) -> int:
         seconds["retrieve"] += time.perf_counter() - t
         row: dict[str, Any] = {"id": q["id"], "split": q["split"], "question": q["question"]}
         # ceiling: the answer text occurs in some chunk of the index (published by the quiz date)
-        row["in_index"] = False
-        for a in q["answers"]:
-            query: dict[str, Any] = {"match_phrase": {"content": a}}
-            if filters:
-                query = {
-                    "bool": {
-                        "must": [query],
-                        "filter": [{"range": {"published": {"lte": q["as_of"].isoformat()}}}],
-                    }
-                }
-            resp = client.search(index=args.index, query=query, size=20, source_includes=["content"])
-            if any(contains_any(h["_source"].get("content") or "", [a]) for h in resp["hits"]["hits"]):
-                row["in_index"] = True
-                break
+        row["in_index"] = answer_in_index(
+            client, args.index, q["answers"], None if args.no_as_of else q["as_of"]
+        )
         for reader in READERS:
             t = time.perf_counter()
-            ans = compose_answer(q["question"], ranked, short=reader == "short")
+            ans = compose_answer(q["question"], ranked, short=reader == "short", embed_fn=embed_fn)
             seconds[reader] += time.perf_counter() - t
             first = ans.evidence[0].sentence if ans.evidence else ""
             row[reader] = {

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Annotated, Any
@@ -256,25 +257,42 @@ def has_word_content(question: str) -> bool:
     return any(len(t) >= 3 and t.isalpha() for t in question_terms(question))
 
 
-def compose_answer(question: str, ranked: list[_Candidate], top_k: int = 10, short: bool = True) -> Answer:
+def compose_answer(
+    question: str,
+    ranked: list[_Candidate],
+    top_k: int = 10,
+    short: bool = True,
+    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+) -> Answer:
     """Turn scored sentences into the answer object; pure, so it is tested on its own.
 
     With ``short`` the phrase that answers is read from the supporting sentences
     (``search.short_answer``); the sentence-level answer stays as ``answer_sentence`` and is the
-    answer when no typed candidate is good enough.
+    answer when no typed candidate is good enough. ``embed_fn`` (the search embedder) lets the
+    short-answer ranker weigh how well a candidate fits the noun the question asks about.
     """
     if not ranked:
         return Answer(False, "", None, 0.0, [])
     best = ranked[0]
     keys = key_terms(question)
     supporting, earlier, pool = reading_pool(question, ranked, keys)
-    found = _short_answer(question, pool, keys) if short and has_word_content(question) else None
+    # the reader's best candidate, sure enough or not: below the bar it is no answer, but its
+    # sentence is the closest evidence there is
+    guess = (
+        _short_answer(question, pool, keys, embed_fn, passage_titles(ranked))
+        if short and has_word_content(question)
+        else None
+    )
+    found = guess if guess is not None and guess[2] >= answer_bar() else None
     if short and found is None and supporting and not wants_sentence(question):
         # a question that asks for a name, place, date or number is answered by one: sentences
         # that only share its words are evidence, not an answer
         supporting, earlier = [], []
     answered = found is not None or bool(supporting)
     evidence_c = (supporting or ranked)[:top_k]
+    if not answered and guess is not None:
+        closest = guess[3][0][0]
+        evidence_c = [closest, *(c for c in evidence_c if c is not closest)]
     marks: dict[int, tuple[int, int]] = {}  # id(candidate) -> answer offsets in its sentence
     answer_type = event = None
     sentence_answer = ""
@@ -336,6 +354,13 @@ def reading_pool(
     return supporting, earlier, pool
 
 
+def answer_bar() -> float:
+    """The probability a short answer needs before it is offered (``search.short_answer``)."""
+    from search.short_answer import answer_bar as bar
+
+    return bar()
+
+
 def wants_sentence(question: str) -> bool:
     """Why/how/yes-no questions are answered by a sentence, not a phrase (``SENTENCE_KINDS``)."""
     from search.short_answer import expected_type
@@ -343,8 +368,18 @@ def wants_sentence(question: str) -> bool:
     return expected_type(question).kind in SENTENCE_KINDS
 
 
+def passage_titles(ranked: list[_Candidate]) -> list[str]:
+    """The retrieved passages' titles in retrieval order (one per passage)."""
+    by_rank = {c.rank: c.doc.meta.get("title") or "" for c in ranked}
+    return [by_rank[r] for r in sorted(by_rank)]
+
+
 def _short_answer(
-    question: str, pool: list[_Candidate], keys: list[str]
+    question: str,
+    pool: list[_Candidate],
+    keys: list[str],
+    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    titles: list[str] | None = None,
 ) -> tuple[str, str, float, list[tuple[_Candidate, tuple[int, int]]]] | None:
     """The short answer, its type and probability, and the sentences carrying it (best first) with
     its offsets in each."""
@@ -357,7 +392,10 @@ def _short_answer(
         [c.score for c in pool],
         set(keys),
         [c.lexical for c in pool],
+        bar=0.0,
         known_mentions=[c.mentions() for c in pool],
+        embed_fn=embed_fn,
+        titles=titles,
     )
     if best is None:
         return None

@@ -7,6 +7,7 @@ other. Now ``ask → readers → answers``, one way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from search.answers import Answer
@@ -27,11 +28,18 @@ def answer_question(
     question = validate_query(question)
     n = max(top_k, 1) * 2
     chunks = searcher.retrieve_chunks(question, mode=mode, top_k=n, filters=filters, highlights=False)
-    embed_fn = None
-    if mode != "keyword":
-        from search.embedding import get_embedder
-
-        embed_fn = get_embedder(searcher.settings).embed_documents
-    answer = read(question, chunks, searcher.settings, embed_fn)
+    answer = read(question, chunks, searcher.settings, _embed_fn(searcher))
     answer.evidence = answer.evidence[:top_k]
     return answer
+
+
+def _embed_fn(searcher: Searcher) -> Callable[[list[str]], list[list[float]]]:
+    """The search embedder, loaded on first use: a keyword-mode answer needs it only when the short
+    answer weighs how candidates fit the noun the question asks about."""
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        from search.embedding import get_embedder
+
+        return get_embedder(searcher.settings).embed_documents(texts)
+
+    return embed

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -79,7 +79,7 @@ _PERSON_NOUNS = frozenset(
     composer poet novelist dancer boxer fighter wrestler rider skier swimmer runner champion winner
     nominee chief spokesperson spokesman spokeswoman secretary member royal heir suspect victim
     doctor physician nurse teacher professor economist activist candidate premier dictator tycoon
-    mogul billionaire""".split()
+    mogul billionaire republican democrat""".split()
 )
 _PLACE_NOUNS = frozenset(
     """country nation state city town village region province county island continent capital place
@@ -145,6 +145,7 @@ READ_SENTENCES = 12  # sentences parsed per question: the parse is what a short 
 W_SENTENCE, W_PROXIMITY, W_RELATION = 0.35, 0.4, 0.25
 POOLING = 0.35
 UNRELATED = 0.35  # weight of a mention in a sentence that shares only the question's named things
+TITLE_RANKS = 10  # retrieved passages whose titles count for an answer's prominence
 RELATION_REACH = 3  # edges between the question's relation word and its named thing in a sentence
 
 
@@ -156,6 +157,7 @@ class ExpectedType:
     weights: dict[str, float]
     focus: str | None = None  # lemma of the noun asked about ("singer")
     relation: str | None = None  # lemma of the verb asked about ("hold")
+    focus_phrase: str | None = None  # the words that describe it ("invasive species", "grocery item")
 
 
 _WEIGHTS: dict[str, dict[str, float]] = {
@@ -195,13 +197,16 @@ def expected_type(question: str) -> ExpectedType:
     """
     from ingest.nlp import load_nlp
 
-    doc = load_nlp()(question.strip())
+    # curly quotes as straight ones: "which nation‘s prime minister" is a possessive
+    doc = load_nlp()(question.strip().translate(_QUOTES))
     tokens = list(doc)
     low = [t.lower_ for t in tokens]
     relation = _relation_lemma(doc)
 
-    def result(kind: str, focus: str | None = None) -> ExpectedType:
-        return ExpectedType(kind, _WEIGHTS[kind], focus, relation)
+    def result(kind: str, focus: Token | str | None = None) -> ExpectedType:
+        if focus is None or isinstance(focus, str):
+            return ExpectedType(kind, _WEIGHTS[kind], focus, relation)
+        return ExpectedType(kind, _WEIGHTS[kind], _noun_lemma(focus), relation, _noun_phrase(focus))
 
     for i, t in enumerate(tokens):
         if low[i] == "how" and i + 1 < len(tokens) and low[i + 1] in _HOW_NUMBER:
@@ -215,9 +220,7 @@ def expected_type(question: str) -> ExpectedType:
         if low[i] in ("which", "what", "whose"):
             noun = _governed_noun(t)
             if noun is not None:
-                lemma = noun.lemma_.lower()
-                kind = _kind_of_noun(lemma)
-                return result(kind or "other", lemma)
+                return result(_kind_of_noun(_noun_lemma(noun)) or "other", noun)
             if low[i] == "whose":
                 return result("person")
             nxt = low[i + 1] if i + 1 < len(tokens) else ""
@@ -225,6 +228,11 @@ def expected_type(question: str) -> ExpectedType:
                 return result("other")
         if low[i] in ("who", "whom"):
             return result("actor" if relation in _ACTOR_VERBS else "who")
+    if len(tokens) > 1 and low[0] in ("this", "these"):
+        # the quiz form "This Republican is set to …", "These two countries signed …"
+        noun = _governed_noun(tokens[0])
+        if noun is not None and _noun_lemma(noun) not in _DATE_NOUNS:  # not "This week, …"
+            return result(_kind_of_noun(_noun_lemma(noun)) or "other", noun)
     if low and low[0] in ("why", "how"):
         return result("none")
     if re.search(r"\btrue or false\b|^(?:is|are|was|were|did|does|do|has|have|can|will)\b", question, re.I):
@@ -245,12 +253,18 @@ def _governed_noun(wh: Token) -> Token | None:
         while k < len(doc) and doc[k].pos_ in ("DET", "PRON") and doc[k].lower_ in ("these", "the", "those"):
             k += 1
     head = None
-    while k < len(doc) and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or doc[k].tag_ == "POS"):
-        if doc[k].pos_ in ("NOUN", "PROPN"):
+    while k < len(doc) and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or _in_hyphenated(doc, k)):
+        if doc[k].pos_ in ("NOUN", "PROPN") and not _in_hyphenated(doc, k):
             head = doc[k]
         elif head is not None and doc[k].pos_ == "ADJ":
             break
         k += 1
+    if head is not None and k < len(doc) and doc[k].tag_ == "POS":
+        return head  # "which broadcaster's journalists" asks for a broadcaster
+    if head is not None and head.lower_ in _KIND_WORDS and k + 1 < len(doc) and doc[k].lower_ == "of":
+        # "which type of grocery item", "what kind of sightings": the kind is named after "of"
+        after = _governed_noun(doc[k])
+        return after if after is not None else head
     if head is not None:
         return head
     nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
@@ -268,6 +282,37 @@ def _governed_noun(wh: Token) -> Token | None:
                         return next((p for p in child.children if p.pos_ in ("NOUN", "PROPN")), tok)
             return tok
     return None
+
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+_KIND_WORDS = frozenset("type types kind kinds sort sorts form forms variety category genre".split())
+
+
+def _in_hyphenated(doc: Doc, k: int) -> bool:
+    """A token of a hyphenated word ("would-be", "long-time") inside a noun phrase."""
+    tok = doc[k]
+    if tok.text == "-":
+        return 0 < k < len(doc) - 1 and not doc[k - 1].whitespace_ and not tok.whitespace_
+    return (k + 1 < len(doc) and doc[k + 1].text == "-" and not tok.whitespace_) or (
+        k > 0 and doc[k - 1].text == "-" and not doc[k - 1].whitespace_
+    )
+
+
+def _noun_lemma(noun: Token) -> str:
+    """The noun's lemma; "species" is its own singular (the small model says "specie")."""
+    return "species" if noun.lower_ == "species" else noun.lemma_.lower()
+
+
+def _noun_phrase(noun: Token) -> str:
+    """The noun with the nouns and adjectives right before it: "invasive species", "home goods chain"."""
+    start = noun.i
+    while (
+        start > 0
+        and noun.doc[start - 1].pos_ in ("NOUN", "PROPN", "ADJ")
+        and noun.doc[start - 1].tag_ != "POS"
+    ):
+        start -= 1
+    return noun.doc[start : noun.i + 1].text
 
 
 def _relation_lemma(doc: Doc) -> str | None:
@@ -397,6 +442,12 @@ def candidates_in(
             if expanded is not None:
                 add(expanded, "group", "NORP+")
                 continue
+            if want.kind == "other":
+                # "Asian hornets", "Chinese balloon": a thing asked about, not a nationality
+                thing = _modified_noun(ent)
+                if thing is not None:
+                    add(thing, "other", "NP")
+                    continue
         add(ent, kind, ent.label_)
         taken.update(t.i for t in ent)  # a date or number is never re-read as a noun phrase
     if want.kind == "other" or (want.kind in ("organization", "person") and want.focus):
@@ -420,6 +471,15 @@ def _force_phrase(ent: Span) -> Span | None:
         tok = tok.head
         if tok.lower_ in _GROUP_HEADS:
             return ent.doc[ent.start : tok.i + 1]
+    return None
+
+
+def _modified_noun(ent: Span) -> Span | None:
+    """'Asian' in 'Asian hornets' → the whole phrase, when the entity only qualifies a common noun."""
+    tok = ent.root
+    head = tok.head
+    if tok.dep_ in ("amod", "compound") and head.pos_ == "NOUN" and 0 < head.i - ent.end + 1 <= 2:
+        return ent.doc[ent.start : head.i + 1]
     return None
 
 
@@ -499,7 +559,10 @@ def score_mentions(
         sentence = sentence_scores[m.sentence_index] / best_sentence
         fit = W_SENTENCE * sentence + W_PROXIMITY * prox + W_RELATION * rel
         m.score = want.weights.get(m.kind, 0.0) * fit * penalty
-        m.parts = {"type": want.weights.get(m.kind, 0.0), "focus_near": float(_focus_near(span, want.focus))}
+        m.parts = {
+            "type": want.weights.get(m.kind, 0.0),
+            "focus_near": float(_focus_near(span, want.focus)),
+        }
 
 
 def _focus_near(span: Span, focus: str | None) -> bool:
@@ -563,7 +626,17 @@ def answer_groups(mentions: list[Mention]) -> list[list[Mention]]:
 # and article counts, frequency in the retrieved text, entity labels, the parse score's parts) and
 # leaves out counts that grow with the size of the corpus, which would make a one-article answer
 # improbable.
-FEATURES = ("best", "pooled", "exact_type", "coverage", "rank", "focus_near", "in_question")
+FEATURES = (
+    "best",
+    "pooled",
+    "exact_type",
+    "coverage",
+    "rank",
+    "focus_near",
+    "in_question",
+    "focus_sim",
+    "title",
+)
 
 
 def _pooled(members: list[Mention]) -> tuple[float, int]:
@@ -594,6 +667,8 @@ def group_features(
         "rank": 1.0 / (1.0 + min(m.sentence_index for m in members)),
         "focus_near": max(m.parts.get("focus_near", 0.0) for m in members),
         "in_question": len(stems & question_stems) / len(stems) if question_stems and stems else 0.0,
+        "focus_sim": 0.0,
+        "title": 0.0,
     }
 
 
@@ -604,12 +679,40 @@ def candidate_answers(
     key_stems: set[str] | None = None,
     coverage: Sequence[float] | None = None,
     known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
+    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    titles: Sequence[str] | None = None,
 ) -> list[tuple[list[Mention], dict[str, float]]]:
     """Each candidate answer (its mentions, best first) with the features the ranker weighs;
-    what ``read_short_answer`` ranks and ``bench/train_answer_ranker.py`` learns from."""
+    what ``read_short_answer`` ranks and ``bench/train_answer_ranker.py`` learns from.
+
+    ``embed_fn`` (the search embedder) measures how well each answer fits the noun the question
+    asks about ("which invasive species" → "Asian hornets", not "leading scientists"); ``titles``
+    are the retrieved passages' titles, best first. Without them both features are 0."""
     mentions = scored_mentions(question, sentences, sentence_scores, key_stems, known_mentions)
     qstems = _content_stems(question)
-    return [(members, group_features(members, qstems, coverage)) for members in answer_groups(mentions)]
+    found = [(members, group_features(members, qstems, coverage)) for members in answer_groups(mentions)]
+    for members, features in found:
+        features["title"] = title_prominence(_display_mention(members).text, titles or ())
+    phrase = expected_type(question).focus_phrase
+    if embed_fn is not None and phrase and found:
+        vectors = embed_fn([phrase, *(_display_mention(members).text for members, _ in found)])
+        for (_, features), v in zip(found, vectors[1:], strict=True):
+            features["focus_sim"] = max(0.0, sum(a * b for a, b in zip(vectors[0], v, strict=True)))
+    return found
+
+
+def title_prominence(answer: str, titles: Sequence[str]) -> float:
+    """How high the answer stands in the headlines of the retrieved passages (best first): a story
+    about the answer names it in its title ("Bed Bath & Beyond warns it may not survive"). 1.0 in
+    the first title, falling with rank; 0 when no title names it."""
+    key = normalise_answer(answer)
+    if not key:
+        return 0.0
+    pattern = re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)", re.IGNORECASE)
+    for rank, title in enumerate(titles[:TITLE_RANKS]):
+        if title and pattern.search(title):
+            return 1.0 / (1.0 + rank / 3.0)
+    return 0.0
 
 
 RANKER_FILE = Path(__file__).with_name("answer_ranker.json")
@@ -627,6 +730,12 @@ def load_ranker() -> dict[str, Any] | None:
     return ranker
 
 
+def answer_bar() -> float:
+    """The score a short answer needs: the learned ranker's bar, or the hand-weighted minimum."""
+    ranker = load_ranker()
+    return float(ranker["bar"]) if ranker is not None else MIN_SHORT_SCORE
+
+
 def ranker_probability(features: dict[str, float], ranker: dict[str, Any]) -> float:
     """The chance that a candidate answer is right (a logistic regression over its features)."""
     z = ranker["intercept"] + sum(w * features.get(f, 0.0) for f, w in ranker["weights"].items())
@@ -641,7 +750,9 @@ def rank_answers(
     installed."""
     ranker = load_ranker()
     if ranker is None:
-        return aggregate([m for members, _ in candidates for m in members])
+        return aggregate(
+            [m for members, _ in candidates for m in members], MIN_SHORT_SCORE if bar is None else bar
+        )
     best: ShortAnswer | None = None
     for members, features in candidates:
         p = ranker_probability(features, ranker)
@@ -767,6 +878,8 @@ def read_short_answer(
     coverage: Sequence[float] | None = None,
     bar: float | None = None,
     known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
+    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    titles: Sequence[str] | None = None,
 ) -> ShortAnswer | None:
     """The short answer to ``question`` from scored sentences (best first), or None.
 
@@ -778,7 +891,9 @@ def read_short_answer(
         best = read_short_answer("who holds Qaim?", [c.sentence for c in ranked], [c.score for c in ranked])
         best.text, best.kind, [(m.sentence_index, m.start, m.end) for m in best.mentions]
     """
-    found = candidate_answers(question, sentences, sentence_scores, key_stems, coverage, known_mentions)
+    found = candidate_answers(
+        question, sentences, sentence_scores, key_stems, coverage, known_mentions, embed_fn, titles
+    )
     return rank_answers(found, bar)
 
 
