@@ -434,7 +434,10 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
         ("Nuking a hurricane? You can't nuke a hurricane to stop it. Here's why", "read_more"),
         ("Is Mexico travel safe? What to know about visiting Cabo, Cancun and more", "read_more"),
         ("Facebook: @SuzyFlemingLeonard", "author_contact"),
-        ("Interested in Iowa food news? Follow @bcarlson on Facebook and @BriinDSM on Twitter.", "author_contact"),
+        (
+            "Interested in Iowa food news? Follow @bcarlson on Facebook and @BriinDSM on Twitter.",
+            "author_contact",
+        ),
         ("Check out Tipico Sportsbook for all the latest betting odds for the NFL season.", "promo"),
         (
             "Journalism like this takes time and resources. Please support it with a subscription here.",
