@@ -83,8 +83,18 @@ def answer_in_index(client: Any, index: str, answers: list[str], as_of: date | N
     return False
 
 
+# A number written out is the same answer as its digits ("four" titles = "4" titles).
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"\w+", norm(text).replace("’", "'"))
+    return [_NUMBER_WORDS.get(t, t) for t in re.findall(r"\w+", norm(text).replace("’", "'"))]
 
 
 def _contains(seq: list[str], sub: list[str]) -> bool:

@@ -133,7 +133,7 @@ _ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 # "At least 34", "nearly $1 billion": the qualifier hedges the number, it is not another answer
 _QUALIFIERS = re.compile(
     r"^(?:at least|at most|more than|less than|fewer than|up to|nearly|almost|about|around|roughly"
-    r"|some|over|under|an estimated|estimated|approximately)\s+(?=[$€£]?\d)",
+    r"|some|over|under|an estimated|estimated|approximately|only|just)\s+(?=[$€£]?\d)",
     re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(r"\s*[’']s?$")
@@ -533,6 +533,7 @@ def score_mentions(
     best_sentence = max(sentence_scores, default=0.0) or 1.0
     # what the question says about its named things: its relation and the other content words
     relation_stems = (question_stems - key_stems - _WH_STEMS) | family_stems
+    token_stems: dict[int, list[tuple[Token, set[str]]]] = {}  # per sentence, stemmed once
     for m in mentions:
         doc = docs[m.sentence_index]
         span = _span_tokens(doc, m)
@@ -540,7 +541,9 @@ def score_mentions(
             continue
         root = span.root
         inside = {t.i for t in span}
-        stems = [(t, set(stem_tokens(t.text))) for t in doc if t.i not in inside and not t.is_punct]
+        if m.sentence_index not in token_stems:
+            token_stems[m.sentence_index] = [(t, set(stem_tokens(t.text))) for t in doc if not t.is_punct]
+        stems = [(t, s) for t, s in token_stems[m.sentence_index] if t.i not in inside]
         keys = [t for t, s in stems if s & key_stems]
         anchors = keys or [t for t, s in stems if s & question_stems]
         prox = _closeness(min((tree_distance(root, t) for t in anchors), default=None)) if anchors else 0.1
