@@ -79,7 +79,7 @@ _PERSON_NOUNS = frozenset(
     composer poet novelist dancer boxer fighter wrestler rider skier swimmer runner champion winner
     nominee chief spokesperson spokesman spokeswoman secretary member royal heir suspect victim
     doctor physician nurse teacher professor economist activist candidate premier dictator tycoon
-    mogul billionaire republican democrat""".split()
+    mogul billionaire republican democrat congressperson legislator""".split()
 )
 _PLACE_NOUNS = frozenset(
     """country nation state city town village region province county island continent capital place
@@ -272,7 +272,7 @@ def _governed_noun(wh: Token) -> Token | None:
         # "what is the capital of Australia", "what is the name of the plan ...": the noun after the
         # copula is asked about; a "name of X" asks for a name of the thing X
         for tok in wh.doc[wh.i + 2 :]:
-            if tok.pos_ in ("DET", "ADJ") or tok.dep_ in ("det", "poss", "case", "amod", "compound"):
+            if tok.pos_ in ("DET", "ADJ", "ADV") or tok.dep_ in ("det", "poss", "case", "amod", "compound"):
                 continue
             if tok.pos_ not in ("NOUN", "PROPN"):
                 return None
@@ -280,6 +280,9 @@ def _governed_noun(wh: Token) -> Token | None:
                 for child in tok.children:
                     if child.lower_ == "of":
                         return next((p for p in child.children if p.pos_ in ("NOUN", "PROPN")), tok)
+            after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            if after is not None and after.pos_ in ("VERB", "AUX"):
+                return None  # "what is the administration expected to sell": the noun is the subject
             return tok
     return None
 

@@ -288,6 +288,14 @@ def test_a_sentence_without_an_entity_of_the_kind_asked_for_is_not_parsed() -> N
             "Republican",
         ),
         ("This week, the Fed raised rates by how much?", "number", "much", None),
+        ("What is the most popular dog breed in the US?", "other", "breed", "popular dog breed"),
+        ("What is the Biden administration expected to sell to Israel?", "other", None, None),
+        (
+            "Which Democratic congressperson called for new elections in Israel?",
+            "person",
+            "congressperson",
+            "Democratic congressperson",
+        ),
     ],
 )
 def test_the_noun_asked_about_is_found_past_possessives_kind_words_and_quiz_openers(
