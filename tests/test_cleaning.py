@@ -613,3 +613,33 @@ def test_a_name_over_an_organisations_name_is_a_byline_and_its_outlet() -> None:
     # under a heading that is not a person's name, an organisation's name is the story's own line
     page = split_lines(f"Key Takeaways\n\nUW-Green Bay\n\n{story}\n\n{story} Again.")
     assert _byline_block(page, set()) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "repaired"),
+    [
+        ("Diabetes makes Alzheimer%27s more likely", "Diabetes makes Alzheimer's more likely"),
+        ("Eating well%2C exercising help", "Eating well, exercising help"),
+        ("He%27ll tackle %22Hamlet%22 on the London stage", 'He\'ll tackle "Hamlet" on the London stage'),
+        ("Sales hit %2412.6 billion%3B up 15%25", "Sales hit $12.6 billion; up 15%"),
+        ("Half of them, 50% of voters, back a 2% rise", "Half of them, 50% of voters, back a 2% rise"),
+        ("Read it at https://example.com/news/a%2Cb", "Read it at https://example.com/news/a%2Cb"),
+        ("lower case %2c is not an escape we repair", "lower case %2c is not an escape we repair"),
+    ],
+)
+def test_url_escaped_punctuation_is_repaired_outside_web_addresses(text: str, repaired: str) -> None:
+    from ingest.cleaning import repair_url_escapes
+
+    assert repair_url_escapes(text) == repaired
+
+
+def test_an_article_with_escaped_highlights_reads_and_searches_as_plain_text() -> None:
+    text = (
+        "Diabetes makes Alzheimer%27s more likely\n\n"
+        "People with diabetes are more likely to develop Alzheimer's disease, a study of 2,000 "
+        "patients in Japan found, and keeping blood sugar in line may help.\n\n"
+        "More at https://example.com/health?q=alzheimer%27s"
+    )
+    article = clean_text(text, title="Alzheimer%27s and diabetes")
+    assert "Alzheimer's more likely" in article.text and "%27" not in article.text.split("\n\n")[0]
+    assert article.title == "Alzheimer's and diabetes"
