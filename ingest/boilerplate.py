@@ -122,6 +122,9 @@ _NOT_A_CREDIT_START = frozenset(
 )
 
 
+_CODE_PAIR = re.compile(r"[A-Z]{3}/[A-Z]{3}")
+
+
 def _names_a_photographer_or_agency(m: re.Match[str]) -> bool:
     """Is the capitalised run that ends this paragraph a photo credit ("Jane Doe/AP", "Netflix")?
 
@@ -145,16 +148,22 @@ def _names_a_photographer_or_agency(m: re.Match[str]) -> bool:
     if words and (words[0] in _TIME_ZONE or words[-1] in _TIME_ZONE):
         return False
     low = credit.lower()
-    if "/" in credit or _AGENCY_CREDIT.search(credit) or low.startswith(("courtesy ", "from ")):
+    if _AGENCY_CREDIT.search(credit) or low.startswith(("courtesy ", "from ")):
         return True
-    if not words or re.search(r"['’]s$", credit):
-        return False
+    if "/" in credit:
+        return not _CODE_PAIR.fullmatch(credit)  # "EUR/USD" is a currency pair, not "Jane Doe/AP"
+    if not words or re.search(r"['’]s$", credit) or len(credit.rstrip(".")) < 2:
+        return False  # a possessive, or one letter: a sentence cut after its first letter ("… variant. T")
     first = words[0].lower()
     if first in _NOT_A_CREDIT_START and not (first == "the" and len(words) >= 2):
         return False
     return not (len(words) >= 3 and credit.isupper())
 
 
+_MONTH_OR_DAY = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+)
 _TS_KEY = r"last updated|last update|updated(?: on| at)?|update|first published|originally published|published(?: on| at)?|posted(?: on| at)?"
 _TS_WORD = (
     r"\d{1,4}(?::\d{2})?(?:st|nd|rd|th)?|[ap]\.?m\.?|noon|midnight|[ecmp][sd]?t|gmt|bst|utc|cet|at|on|"
@@ -701,7 +710,9 @@ RULES: tuple[Rule, ...] = (
         "byline",
         "byline (kept in metadata.authors)",
         _p(
-            rf"^by\s+{_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*(?:,\s*[\w .'’-]+)?$",
+            # not "By May, however, Shopify warned …": a month or weekday and a comma open a sentence
+            rf"^by\s+(?!{_MONTH_OR_DAY},){_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*"
+            r"(?:,\s*[\w .'’-]+)?$",
             # "By BARBARA ORTUTAY and MATT O'BRIEN AP Technology Writers"
             rf"(?-i:^[Bb]y\s+{_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*"
             r"\s+(?:AP|Associated Press|Reuters|AFP)\b[\w ]{0,40}(?:Writers?|Reporters?|Editors?|Correspondents?)$)",

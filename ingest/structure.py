@@ -191,7 +191,7 @@ def glued_link(text: str) -> bool:
 # story's own details, never the label of a link
 _FACT_LABEL = frozenset(
     "when where what who information info admission tickets cost costs price prices hours address phone "
-    "details location time times date dates contact website parking".split()
+    "details location time times date dates contact website parking rating grade verdict score".split()
 )
 
 

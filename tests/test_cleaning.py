@@ -154,6 +154,7 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
             "author_contact",
         ),
         ("Lachlan Murdoch in 2018. Stephanie Keith/Getty Images", "caption"),
+        ("By April Simpson", "byline"),  # a month as a first name, without the comma of a sentence
         ("Residents wade through a flooded street. (AP Photo/John Smith)", "caption"),
         ("In this photo taken on Monday, protesters march in the capital.", "caption"),
         ("Washington CNN —", "dateline"),
@@ -184,6 +185,12 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "What did the papers say?",
         "The FBI asked anyone with information to share it with investigators as soon as possible.",
         "Alabama",
+        # round 13 (v14's wrong removals): a month opening a sentence, a sentence cut after its
+        # first letter, a currency pair
+        "By May, however, Shopify warned of slower revenue growth as the pandemic boom faded.",
+        "By Tuesday, however, Biden's voice had mostly lost its rasp.",
+        "The vaccine targets the Omicron variant and the original strain of the virus. T",
+        "The euro fell 0.7% on Monday and was last up 0.2% at $1.05185 as France's government wobbled. EUR/GVD",
     ],
 )
 def test_content_lines_are_not_mistaken_for_furniture(line):

@@ -255,6 +255,8 @@ def test_a_trailing_headline_goes_only_on_a_page_with_story_links() -> None:
     assert trailing_headline(cut, Context(links_removed=True)) == []  # a sentence the scrape cut short
     listed = _lines(LEAD, "Nominees for best film", "Triangle of Sadness by Ruben Ostlund")
     assert trailing_headline(listed, Context(links_removed=True)) == []  # the end of a list
+    rated = _lines(LEAD, "The finale lands every one of its punches.", "Rating: 4.5 out of 5")
+    assert trailing_headline(rated, Context(links_removed=True)) == []  # a review's verdict
 
 
 @pytest.mark.parametrize(
