@@ -83,7 +83,7 @@ PER_SECTION_V3 = dict.fromkeys(PER_SECTION_V2, 7)
 SEED_V4 = 20261208  # round 3: v3 was scored once at the end of round 2 and is development data since
 SEED_V5 = 20261209  # round 4: v4 was scored once at the end of round 3 and is development data since
 PER_SECTION_V5 = dict.fromkeys(PER_SECTION_V2, 9)  # 126 documents: the issue asks for >= 120
-SEED_V15 = 20261219  # round 13 (second part): v14 was scored once after round 12 and is development data since
+SEED_V15 = 20261219  # round 13, part 2: v14 was scored once after round 12, development data since
 SEED_V14 = 20261218  # round 13: v13 was scored once at the end of round 12 and is development data since
 SEED_V13 = 20261217  # round 12: v12 was scored once at the end of round 11 and is development data since
 SEED_V12 = 20261216  # round 11: v11 was scored once at the end of round 10 and is development data since
@@ -208,7 +208,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--set",
-        choices=("v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15"),
+        choices=tuple(f"v{n}" for n in range(1, 16)),
         default="v1",
     )
     ap.add_argument("--manifest", type=Path, default=None, help="v2/v3: write ids, sources and splits here")

@@ -208,6 +208,8 @@ RULES: tuple[Rule, ...] = (
             r"^\(?(?:photo|image|picture|video|graphic)s?\s*(?:credit|courtesy)?\s*:",
             r"^(?:photo|image|picture)\s+(?:by|courtesy of)\b",
             rf"\S/(?:[\w .'’&-]{{0,40}}/){{0,3}}(?:{_AGENCIES})\s*(?:\)|$|\s+[A-Z])",
+            # "… Joe Amon/The Denver Post via Getty Images": a paper's photographer through an agency
+            rf"\S/[A-Z][\w.'’&-]*(?: [A-Z][\w.'’&-]*){{0,5}} via (?:{_AGENCIES})\s*$",
             r"^(?:hide|show|expand|close) caption$",
             # "Firefighters battle the blaze (Image credit: Milos Bicanski/Getty Image)"
             r"\((?:image|photo|picture)s? credit:[^()]{2,100}\)\s*$",
@@ -584,6 +586,19 @@ RULES: tuple[Rule, ...] = (
         keywords=("exploring the questions",),
     ),
     Rule(
+        "house_note",
+        "the site's standard disclaimer under an opinion piece",
+        _p(
+            # "The views and opinions expressed in this column are the author's and do not
+            # necessarily reflect those of USA TODAY."
+            r"^the (?:views|opinions)(?: and (?:views|opinions))? expressed (?:in|by) (?:this|these|the) "
+            r"(?:[\w-]+ ){0,2}(?:column|commentary|article|piece|op-ed|essay|letter|post|blog|story|content|"
+            r"editorial|opinion|author)s? (?:are|is)\b.{0,160}$",
+        ),
+        max_words=45,
+        keywords=("expressed",),
+    ),
+    Rule(
         "service_box",
         "help-line box the site inserts under stories on suicide or abuse",
         _p(
@@ -685,7 +700,7 @@ RULES: tuple[Rule, ...] = (
             r"^information for this article was contributed by\b",
             r"^(?:contributing|contributors?|additional reporting|reporting|writing|editing|edited|compiled|"
             r"produced|graphics?|research)(?: (?:by|from))?\s*:",
-            r"^(?:reporting|writing|editing|additional reporting) by\b",
+            r"^(?:with )?(?:reporting|writing|editing|additional reporting) by\b",
             r"\bcontributed (?:to )?(?:this|the) (?:report|story|article|reporting)\W*$",
             # "— Mark Thompson contributed reporting.", "Sarah Al-Arshani contributing."
             r"^[–—−-]{0,2}\s*[\w.'’ ,&-]{2,250}\b(?:contributed reporting|contributing)\W*$",

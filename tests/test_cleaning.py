@@ -155,6 +155,13 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ),
         ("Lachlan Murdoch in 2018. Stephanie Keith/Getty Images", "caption"),
         ("By April Simpson", "byline"),  # a month as a first name, without the comma of a sentence
+        ("Rosario walks off the field. Nick Cammett/Diamond Images via Getty Images", "caption"),
+        ("With additional reporting by Kareem El Damanhoury", "credits"),
+        (
+            "The views and opinions expressed in this column are the author's and do not necessarily "
+            "reflect those of USA TODAY.",
+            "house_note",
+        ),
         ("Residents wade through a flooded street. (AP Photo/John Smith)", "caption"),
         ("In this photo taken on Monday, protesters march in the capital.", "caption"),
         ("Washington CNN —", "dateline"),
@@ -189,6 +196,7 @@ def test_named_rule_catches_typical_furniture(line, rule):
         # first letter, a currency pair
         "By May, however, Shopify warned of slower revenue growth as the pandemic boom faded.",
         "By Tuesday, however, Biden's voice had mostly lost its rasp.",
+        "The views expressed by the respondents are mixed, analysts said.",
         "The vaccine targets the Omicron variant and the original strain of the virus. T",
         "The euro fell 0.7% on Monday and was last up 0.2% at $1.05185 as France's government wobbled. EUR/GVD",
     ],
