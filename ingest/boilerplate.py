@@ -320,6 +320,8 @@ RULES: tuple[Rule, ...] = (
             # "Journalism like this takes time and resources. Please support it with a subscription here."
             r"\bplease support (?:it|us|this work|our (?:work|journalism|reporting)) (?:with|by) (?:a |buying a )?subscri",
             r"^(?:would you like to receive|get our free|join \d[\d,]* (?:readers|subscribers))\b",
+            # a columnist's own: "Get my free 5-minute newsletter keeping 400,000+ people tech safe"
+            r"^get my (?:free )?[\w -]{0,30}newsletter\b",
         ),
         max_words=130,
         keywords=(
@@ -584,6 +586,19 @@ RULES: tuple[Rule, ...] = (
         ),
         max_words=100,
         keywords=("exploring the questions",),
+    ),
+    Rule(
+        "promo",
+        "a syndicated column's sign-off promoting its show or podcast",
+        _p(
+            # "Learn about all the latest technology on the Kim Komando Show, the nation's largest
+            # weekend radio talk show. Kim takes calls …" (14 pages of the scraped corpus) and the
+            # podcast box's heading above it ("Keep your tech-know going", 9)
+            r"\bthe nation['’]s largest (?:weekend )?radio talk show\b",
+            r"^keep your tech-know going$",
+        ),
+        max_words=90,
+        keywords=("radio talk show", "tech-know"),
     ),
     Rule(
         "house_note",

@@ -157,6 +157,13 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("By April Simpson", "byline"),  # a month as a first name, without the comma of a sentence
         ("Rosario walks off the field. Nick Cammett/Diamond Images via Getty Images", "caption"),
         ("With additional reporting by Kareem El Damanhoury", "credits"),
+        ("Get my free 5-minute newsletter keeping 400,000+ people tech safe and aware.", "newsletter_prompt"),
+        ("Keep your tech-know going", "promo"),
+        (
+            "Learn about all the latest technology on the Kim Komando Show, the nation's largest weekend "
+            "radio talk show. Kim takes calls and dispenses advice on today's digital lifestyle.",
+            "promo",
+        ),
         (
             "The views and opinions expressed in this column are the author's and do not necessarily "
             "reflect those of USA TODAY.",
