@@ -102,7 +102,10 @@ _NAME_LIST = re.compile(
 _AGENCY_LINE = re.compile(
     r"^(?:the\s+)?(?:associated press|ap|reuters|afp|usa ?today(?: sports| network)?|cnn|bloomberg|"
     r"special (?:to|for) usa today(?: sports)?|opinion contributors?|staff writers?|staff reporters?|"
-    r"columnists?|contributing (?:writers?|columnists?)|guest (?:columnists?|writers?|contributors?)|contributed)$",
+    r"columnists?|contributing (?:writers?|columnists?)|guest (?:columnists?|writers?|contributors?)|contributed|"
+    # syndication partners whose writers' bylines USA TODAY prints over their stories (27 pages of the
+    # scraped corpus); spaCy's small model does not read "The Motley Fool" as an organisation
+    r"(?:the )?motley fool|reviewed(?:\.com)?)$",
     I,
 )
 

@@ -635,6 +635,9 @@ def test_a_name_over_an_organisations_name_is_a_byline_and_its_outlet() -> None:
     # under a heading that is not a person's name, an organisation's name is the story's own line
     page = split_lines(f"Key Takeaways\n\nUW-Green Bay\n\n{story}\n\n{story} Again.")
     assert _byline_block(page, set()) == {}
+    # a syndication partner the entity tagger does not know as an organisation
+    page = split_lines(f"Anders Bylund\n\nThe Motley Fool\n\n{story}\n\n{story} Again.")
+    assert _byline_block(page, set()) == {0: "authors", 1: "credits"}
 
 
 @pytest.mark.parametrize(
