@@ -252,8 +252,10 @@ RULES: tuple[Rule, ...] = (
             # A name may end the sentence ("… for Mark Vande Hei. NASA"); an abbreviation may not
             # ("… at 10 a.m. ET", "… Baldcypress Ln. Laurel"): see _names_a_photographer_or_agency.
             r"(?-i:(?:[a-z]{3}|\b[A-Z][a-z]{2}|(?<!\bNo\. )\d|\b[A-Z]{2,5})\.[”\"’]?\s+"
-            r"(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for)"
-            r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and|&)){0,9}(?<=[\w’'])$)",
+            # a photographer's name in lower case before the slash ("dusan petkovic/Adobe Stock")
+            r"(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|[a-z][\w'’-]*(?:\s[a-z][\w'’-]*)?(?=/[A-Z]))"
+            # … and a handle after it ("Twitter/cheshm_abi")
+            r"(?:(?:\s+|\s*/\s*)(?:[A-Z][\w.'’&-]*|de|da|van|von|of|the|for|and|&)|/\w+$){0,9}(?<=[\w’'])$)",
         ),
         max_words=160,
         min_words=5,

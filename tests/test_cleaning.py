@@ -159,6 +159,8 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("With additional reporting by Kareem El Damanhoury", "credits"),
         ("Get my free 5-minute newsletter keeping 400,000+ people tech safe and aware.", "newsletter_prompt"),
         ("Keep your tech-know going", "promo"),
+        ("A person uses kettlebells for a strengthening exercise. dusan petkovic/Adobe Stock", "caption"),
+        ("A woman in Tehran cuts off her ponytail before a cheering crowd. Twitter/cheshm_abi", "caption"),
         (
             "Learn about all the latest technology on the Kim Komando Show, the nation's largest weekend "
             "radio talk show. Kim takes calls and dispenses advice on today's digital lifestyle.",
@@ -204,6 +206,7 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "By May, however, Shopify warned of slower revenue growth as the pandemic boom faded.",
         "By Tuesday, however, Biden's voice had mostly lost its rasp.",
         "The views expressed by the respondents are mixed, analysts said.",
+        "He said the plan would work for the city. and/or not",
         "The vaccine targets the Omicron variant and the original strain of the virus. T",
         "The euro fell 0.7% on Monday and was last up 0.2% at $1.05185 as France's government wobbled. EUR/GVD",
     ],
