@@ -745,8 +745,9 @@ RULES: tuple[Rule, ...] = (
         "byline",
         "byline (kept in metadata.authors)",
         _p(
-            # not "By May, however, Shopify warned …": a month or weekday and a comma open a sentence
-            rf"^by\s+(?!{_MONTH_OR_DAY},){_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*"
+            # not "By May, however, Shopify warned …" (a month or weekday and a comma open a sentence)
+            # nor "By the numbers" (a heading: an article before a word in lower case)
+            rf"^by\s+(?!{_MONTH_OR_DAY},)(?!(?:the|a|an)\s+(?-i:[a-z])){_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*"
             r"(?:,\s*[\w .'’-]+)?$",
             # "By BARBARA ORTUTAY and MATT O'BRIEN AP Technology Writers"
             rf"(?-i:^[Bb]y\s+{_NAME}(?:\s+{_NAME}){{0,3}}(?:\s*(?:,|and|&)\s*{_NAME}(?:\s+{_NAME}){{0,3}})*"

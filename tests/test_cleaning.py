@@ -154,7 +154,8 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
             "author_contact",
         ),
         ("Lachlan Murdoch in 2018. Stephanie Keith/Getty Images", "caption"),
-        ("By April Simpson", "byline"),  # a month as a first name, without the comma of a sentence
+        ("By April Simpson", "byline"),
+        ("By The Associated Press", "byline"),  # a month as a first name, without the comma of a sentence
         ("Rosario walks off the field. Nick Cammett/Diamond Images via Getty Images", "caption"),
         ("With additional reporting by Kareem El Damanhoury", "credits"),
         ("Get my free 5-minute newsletter keeping 400,000+ people tech safe and aware.", "newsletter_prompt"),
@@ -207,6 +208,7 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "By Tuesday, however, Biden's voice had mostly lost its rasp.",
         "The views expressed by the respondents are mixed, analysts said.",
         "He said the plan would work for the city. and/or not",
+        "By the numbers",
         "The vaccine targets the Omicron variant and the original strain of the virus. T",
         "The euro fell 0.7% on Monday and was last up 0.2% at $1.05185 as France's government wobbled. EUR/GVD",
     ],
