@@ -28,18 +28,18 @@ def answer_question(
     question = validate_query(question)
     n = max(top_k, 1) * 2
     chunks = searcher.retrieve_chunks(question, mode=mode, top_k=n, filters=filters, highlights=False)
-    answer = read(question, chunks, searcher.settings, _embed_fn(searcher))
+    answer = read(question, chunks, searcher.settings, _embed_fn(searcher, load=mode != "keyword"))
     answer.evidence = answer.evidence[:top_k]
     return answer
 
 
-def _embed_fn(searcher: Searcher) -> Callable[[list[str]], list[list[float]]]:
-    """The search embedder, loaded on first use: a keyword-mode answer needs it only when the short
-    answer weighs how candidates fit the noun the question asks about."""
+def _embed_fn(searcher: Searcher, load: bool) -> Callable[[list[str]], list[list[float]]] | None:
+    """The search embedder for the short answer's fit of candidates to the noun asked about, loaded
+    on first use; a keyword-mode answer uses it only where it is loaded already (a served API),
+    since loading the model costs a cold command-line ``ask`` seconds."""
+    from search.embedding import get_embedder, loaded_embedder
 
-    def embed(texts: list[str]) -> list[list[float]]:
-        from search.embedding import get_embedder
-
-        return get_embedder(searcher.settings).embed_documents(texts)
-
-    return embed
+    if load:
+        return lambda texts: get_embedder(searcher.settings).embed_documents(texts)
+    embedder = loaded_embedder(searcher.settings)
+    return embedder.embed_documents if embedder is not None else None

@@ -420,6 +420,23 @@ _EMBEDDERS: dict[tuple[str, str, int, int, int | None, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
+def loaded_embedder(settings: SearchSettings | None = None) -> Embedder | None:
+    """The process-wide ``Embedder`` for these settings if it is already loaded, else None: for
+    work that is worth an encode but not worth loading a model (a keyword-mode answer)."""
+    settings = settings or get_settings()
+    path, _ = resolve_model(settings)
+    key = (
+        path,
+        settings.embedding_device,
+        settings.embedding_batch_size,
+        settings.embedding_cache_size,
+        settings.embedding_threads,
+        settings.embedding_backend,
+    )
+    with _EMBEDDERS_LOCK:
+        return _EMBEDDERS.get(key)
+
+
 def get_embedder(settings: SearchSettings | None = None) -> Embedder:
     """The process-wide ``Embedder`` for these settings: a model is loaded once per configuration."""
     settings = settings or get_settings()

@@ -346,3 +346,20 @@ def test_below_the_bar_the_best_guess_leads_the_evidence_but_is_not_an_answer(
     ans = compose_answer(question, ranked)
     assert not ans.answered and ans.answer == "" and ans.answer_type is None
     assert ans.evidence[0].doc_id == "hornets"
+
+
+def test_a_keyword_mode_answer_does_not_load_the_embedding_model() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, types\n"
+        "from search.ask import _embed_fn\n"
+        "from search.settings import SearchSettings\n"
+        "searcher = types.SimpleNamespace(settings=SearchSettings())\n"
+        "assert _embed_fn(searcher, load=False) is None\n"
+        "assert callable(_embed_fn(searcher, load=True))\n"
+        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
