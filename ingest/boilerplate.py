@@ -327,6 +327,7 @@ RULES: tuple[Rule, ...] = (
             r"^(?:would you like to receive|get our free|join \d[\d,]* (?:readers|subscribers))\b",
             # a columnist's own: "Get my free 5-minute newsletter keeping 400,000+ people tech safe"
             r"^get my (?:free )?[\w -]{0,30}newsletter\b",
+            r"^for more [\w ]{2,40}, (?:please )?subscribe\W*$",
         ),
         max_words=130,
         keywords=(
@@ -455,7 +456,7 @@ RULES: tuple[Rule, ...] = (
             r"must read|trending(?: now)?|most popular|most read|more stories|more news|latest news|"
             r"top stories|you may also like|you might also like|keep reading|continue reading|"
             r"also in the news|more news to know now|in other news|what['’]s trending|"
-            r"other stories|more coverage|more to read|dig deeper|go deeper|"
+            r"other stories|more coverage|more to read|dig deeper(?: into [\w .'’-]{2,40})?|go deeper|"
             r"more like this|related story)\s*(?::|$|>|»|\||›)",
             # "More by Suzy Fleming Leonard" over a list of the writer's other columns
             r"(?-i:^(?:More|MORE) (?:by|BY) [A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}\s*:?$)",
@@ -497,7 +498,7 @@ RULES: tuple[Rule, ...] = (
             r"^check out (?:more|our|the)\b.{0,120}\b(?:images|photos|galleries|gallery)\b",
             r"^for (?:the latest|more)\b.{0,60}\b(?:visit|go to|see)\s+\S+\.(?:com|org|net)\b",
             r"^need a break\?",
-            r"^want more\?$",
+            r"^want more(?: [\w ]{1,30})?\?$",  # "Want more 5 Things?" over a podcast's plug
             r"^prefer to (?:listen|watch)\?",
             # an opinion section's house text under every guest column
             r"\bpublishes diverse opinions from outside writers\b",
@@ -1207,7 +1208,7 @@ _OUTLET = re.compile(
     r"\b(?:news|newspapers?|media|journal|times|post|press|herald|tribune|republic|gazette|register|enquirer|star|"
     r"sentinel|inquirer|chronicle|daily|today|network|reports?|\.com|sports|magazine|observer|"
     r"advertiser|courier|dispatch|citizen|examiner|telegraph|courant|ledger|bee|free press|"
-    r"contributor|correspondent|writer|reporter|columnist|university|college|institute)\b",
+    r"contributor|correspondent|writer|reporter|columnist|university|college|institute|bureau|gannett)\b",
     I,
 )
 

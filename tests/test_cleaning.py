@@ -160,6 +160,9 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("With additional reporting by Kareem El Damanhoury", "credits"),
         ("Get my free 5-minute newsletter keeping 400,000+ people tech safe and aware.", "newsletter_prompt"),
         ("Keep your tech-know going", "promo"),
+        ("Want more 5 Things?", "promo"),
+        ("For more opinions content, please subscribe.", "newsletter_prompt"),
+        ("Dig deeper into Super Bowl 57", "read_more"),
         ("A person uses kettlebells for a strengthening exercise. dusan petkovic/Adobe Stock", "caption"),
         ("A woman in Tehran cuts off her ponytail before a cheering crowd. Twitter/cheshm_abi", "caption"),
         (
@@ -643,6 +646,8 @@ def test_a_name_over_an_organisations_name_is_a_byline_and_its_outlet() -> None:
     # a syndication partner the entity tagger does not know as an organisation
     page = split_lines(f"Anders Bylund\n\nThe Motley Fool\n\n{story}\n\n{story} Again.")
     assert _byline_block(page, set()) == {0: "authors", 1: "credits"}
+    page = split_lines(f"Christopher Doering, Gannett Washington Bureau\n\n{story}\n\n{story} Again.")
+    assert _byline_block(page, set()) == {0: "authors"}
 
 
 @pytest.mark.parametrize(
