@@ -541,6 +541,7 @@ RULES: tuple[Rule, ...] = (
         max_words=45,
         keywords=(
             "need a break",
+            "want more",
             "click through",
             "through the",
             "quiz",
