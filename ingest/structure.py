@@ -67,6 +67,9 @@ class Finding:
 _GLUED = re.compile(
     r"^(?P<label>[^\n]{2,80}?(?:[\w’'”\")]|\.(?=:)))(?P<sep>[:?!.])(?P<head>[‘“\"']?[A-Z](?:[a-z’']\S*|[A-Z]+\s|\s(?=[a-z])))"
 )
+# "Traveling this summer?5 ways to save …", "PSU concerns vs. West Virginia:3 unanswered …": a label
+# glued to a headline that opens with a figure (a time, "10:30", has a figure before its colon)
+_GLUED_FIGURE = re.compile(r"^(?P<label>[^\n]{2,80}?[a-z])[:?](?P<head>\d[\d,.]*\s+[a-z])")
 # "July 2020: Just how bad was …": a month and a year label an archive link; a day makes a schedule
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTH_YEAR = re.compile(rf"^(?:{_MONTHS}) (?:19|20)\d\d$")
@@ -166,6 +169,8 @@ def glued_link(text: str) -> bool:
         and head.isupper()
     ):
         m = None  # capitals after "." are a name's part ("Bagle.BB"); a label runs into them after ":" or "?"
+    if m is None and (f := _GLUED_FIGURE.match(text)) is not None:
+        return _words(f.group("label")) <= LABEL_MAX_WORDS
     if m is None:
         # "Meet Derek and Doug PerryThese twins have ridden …": a headline glued to the label's last word
         c = _CAMEL_GLUE.search(text)

@@ -53,6 +53,8 @@ LEAD = "The city council voted on Tuesday to close the bridge for repairs, offic
         "March 30:Teachers are striking all over. What is going on?",
         "When is the 2024 Super Bowl?What fans should know about date, time, halftime performer",
         "COVID, flu and RSV are still here.The 'tripledemic' doesn't care that we're over being sick.",
+        "Traveling this summer?5 ways to save money and nab last-minute flight deals",
+        "PSU concerns vs. West Virginia:3 unanswered Penn State football questions before season-opener",
     ],
 )
 def test_a_label_glued_to_a_headline_is_a_link(text: str) -> None:
@@ -67,6 +69,8 @@ def test_a_label_glued_to_a_headline_is_a_link(text: str) -> None:
         "11. CVS:The drugstore chain announced the change Sept. 5.",  # the article's own numbered list
         "He said: 'We will win.' The crowd cheered.",  # a quote, spaced as prose is
         "Biden met Xi in Bali on Monday, the first meeting in person since 2019.",
+        "The meeting starts at 10:30 a.m. on Monday in the hall",  # a time's colon
+        "The vote went 3:1 in favour of the plan, officials said.",  # a ratio
     ],
 )
 def test_prose_abbreviations_addresses_and_list_items_are_not_glued_links(text: str) -> None:
