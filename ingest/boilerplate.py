@@ -627,6 +627,10 @@ RULES: tuple[Rule, ...] = (
             r"^how to get help:",
             r"^if you or someone you know\b.{0,200}\b(?:call|text|dial|contact|reach out)\b",
             r"^(?:the )?crisis text line\b.{0,160}\b(?:text|dial)\w*\b.{0,60}\d{3}",
+            # "If you need help or support immediately, the Substance Abuse and Mental Health Services
+            # Administration has a free, confidential National Helpline …", "SAMHSA National Helpline: 800-…"
+            r"^(?:if you need help\b.{0,60}\bthe substance abuse and mental health services administration "
+            r"(?:has|offers|runs)\b.{0,40}\bnational helpline\b|samhsa['’]?s? national helpline\s*:)",
         ),
         max_words=80,
     ),

@@ -163,6 +163,11 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("Want more 5 Things?", "promo"),
         ("For more opinions content, please subscribe.", "newsletter_prompt"),
         ("Dig deeper into Super Bowl 57", "read_more"),
+        (
+            "If you need help or support immediately, the Substance Abuse and Mental Health Services "
+            "Administration has a free, confidential National Helpline active 24/7/365.",
+            "service_box",
+        ),
         ("A person uses kettlebells for a strengthening exercise. dusan petkovic/Adobe Stock", "caption"),
         ("A woman in Tehran cuts off her ponytail before a cheering crowd. Twitter/cheshm_abi", "caption"),
         (
@@ -212,6 +217,7 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "The views expressed by the respondents are mixed, analysts said.",
         "He said the plan would work for the city. and/or not",
         "By the numbers",
+        "SAMHSA said its national helpline took 800,000 calls last year, a record, officials said on Monday.",
         "The vaccine targets the Omicron variant and the original strain of the virus. T",
         "The euro fell 0.7% on Monday and was last up 0.2% at $1.05185 as France's government wobbled. EUR/GVD",
     ],
