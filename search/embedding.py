@@ -420,26 +420,8 @@ _EMBEDDERS: dict[tuple[str, str, int, int, int | None, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
-def loaded_embedder(settings: SearchSettings | None = None) -> Embedder | None:
-    """The process-wide ``Embedder`` for these settings if it is already loaded, else None: for
-    work that is worth an encode but not worth loading a model (a keyword-mode answer)."""
-    settings = settings or get_settings()
-    path, _ = resolve_model(settings)
-    key = (
-        path,
-        settings.embedding_device,
-        settings.embedding_batch_size,
-        settings.embedding_cache_size,
-        settings.embedding_threads,
-        settings.embedding_backend,
-    )
-    with _EMBEDDERS_LOCK:
-        return _EMBEDDERS.get(key)
-
-
-def get_embedder(settings: SearchSettings | None = None) -> Embedder:
-    """The process-wide ``Embedder`` for these settings: a model is loaded once per configuration."""
-    settings = settings or get_settings()
+def _embedder_key(settings: SearchSettings) -> tuple[tuple[str, str, int, int, int | None, str], str]:
+    """The registry key of the embedder these settings describe (model path first), and its name."""
     path, name = resolve_model(settings)
     key = (
         path,
@@ -449,11 +431,26 @@ def get_embedder(settings: SearchSettings | None = None) -> Embedder:
         settings.embedding_threads,
         settings.embedding_backend,
     )
+    return key, name
+
+
+def loaded_embedder(settings: SearchSettings | None = None) -> Embedder | None:
+    """The process-wide ``Embedder`` for these settings if it is already loaded, else None: for
+    work that is worth an encode but not worth loading a model (a keyword-mode answer)."""
+    key, _ = _embedder_key(settings or get_settings())
+    with _EMBEDDERS_LOCK:
+        return _EMBEDDERS.get(key)
+
+
+def get_embedder(settings: SearchSettings | None = None) -> Embedder:
+    """The process-wide ``Embedder`` for these settings: a model is loaded once per configuration."""
+    settings = settings or get_settings()
+    key, name = _embedder_key(settings)
     with _EMBEDDERS_LOCK:
         embedder = _EMBEDDERS.get(key)
         if embedder is None:
             embedder = Embedder(
-                path,
+                key[0],
                 name=name,
                 device=settings.embedding_device,
                 batch_size=settings.embedding_batch_size,
