@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
@@ -37,6 +36,9 @@ with haystack_without_torch():  # see ingest/lazy_torch.py: torch loads only whe
 
 from ingest.sentences import split_sentences
 from search.analysis import stem_tokens
+
+if TYPE_CHECKING:
+    from search.short_answer import EmbedFn
 
 WH_WORDS = frozenset(
     [
@@ -262,7 +264,7 @@ def compose_answer(
     ranked: list[_Candidate],
     top_k: int = 10,
     short: bool = True,
-    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    embed_fn: EmbedFn | None = None,
 ) -> Answer:
     """Turn scored sentences into the answer object; pure, so it is tested on its own.
 
@@ -378,7 +380,7 @@ def _short_answer(
     question: str,
     pool: list[_Candidate],
     keys: list[str],
-    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    embed_fn: EmbedFn | None = None,
     titles: list[str] | None = None,
 ) -> tuple[str, str, float, list[tuple[_Candidate, tuple[int, int]]]] | None:
     """The short answer, its type and probability, and the sentences carrying it (best first) with

@@ -7,12 +7,14 @@ other. Now ``ask → readers → answers``, one way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from search.answers import Answer
 from search.readers import read
 from search.retrieval import Searcher, validate_query
+
+if TYPE_CHECKING:
+    from search.short_answer import EmbedFn
 
 __all__ = ["answer_question"]
 
@@ -33,7 +35,7 @@ def answer_question(
     return answer
 
 
-def _embed_fn(searcher: Searcher, load: bool) -> Callable[[list[str]], list[list[float]]] | None:
+def _embed_fn(searcher: Searcher, load: bool) -> EmbedFn | None:
     """The search embedder for the short answer's fit of candidates to the noun asked about, loaded
     on first use; a keyword-mode answer uses it only where it is loaded already (a served API),
     since loading the model costs a cold command-line ``ask`` seconds."""

@@ -46,6 +46,9 @@ from search.analysis import stem_tokens
 if TYPE_CHECKING:  # spaCy loads on first use, never for keyword search
     from spacy.tokens import Doc, Span, Token
 
+# The search embedder's encode: texts in, normalised vectors out (``Embedder.embed_documents``).
+EmbedFn = Callable[[list[str]], list[list[float]]]
+
 ANSWER_TYPES = ("person", "organization", "group", "place", "date", "number", "other")
 LABEL_TYPE = {
     "PERSON": "person",
@@ -685,7 +688,7 @@ def candidate_answers(
     key_stems: set[str] | None = None,
     coverage: Sequence[float] | None = None,
     known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
-    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    embed_fn: EmbedFn | None = None,
     titles: Sequence[str] | None = None,
 ) -> list[tuple[list[Mention], dict[str, float]]]:
     """Each candidate answer (its mentions, best first) with the features the ranker weighs;
@@ -884,7 +887,7 @@ def read_short_answer(
     coverage: Sequence[float] | None = None,
     bar: float | None = None,
     known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
-    embed_fn: Callable[[list[str]], list[list[float]]] | None = None,
+    embed_fn: EmbedFn | None = None,
     titles: Sequence[str] | None = None,
 ) -> ShortAnswer | None:
     """The short answer to ``question`` from scored sentences (best first), or None.
