@@ -363,3 +363,13 @@ def test_a_keyword_mode_answer_does_not_load_the_embedding_model() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_place_is_not_pooled_with_another_that_differs_by_a_letter() -> None:
+    from search.short_answer import Mention, answer_groups
+
+    def mention(text: str, score: float) -> Mention:
+        return Mention(text, "place", 0, 0, len(text), "GPE", score)
+
+    groups = answer_groups([mention("Iraq", 0.9), mention("Iraqi", 0.8), mention("Iran", 0.7)])
+    assert [[m.text for m in g] for g in groups] == [["Iraq", "Iraqi"], ["Iran"]]
