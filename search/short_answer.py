@@ -610,11 +610,12 @@ def _same_answer(a: str, b: str) -> bool:
     if len(short) < len(long_) and all(w in long_ for w in short) and len(" ".join(short)) >= 3:
         return True
     if len(ta) == 1 and len(tb) == 1:
-        # a derived form is longer ("Iraq"/"Iraqi", "Ukraine"/"Ukrainian"); two names of one length
-        # that differ in a letter are two places ("Iran"/"Iraq")
+        # a derived form is longer and keeps the name, or drops only its last vowel ("Iraq"/"Iraqi",
+        # "Ukraine"/"Ukrainian", "China"/"Chinese"); "Iran"/"Iraq" and "Iran"/"Iraqi" are two places
         x, y = sorted((a, b), key=len)
         common = len(next((p for p in (x[:n] for n in range(len(x), 0, -1)) if y.startswith(p)), ""))
-        return len(x) >= 4 and common >= len(x) - 1 and 0 < len(y) - len(x) <= 3
+        kept = common == len(x) or (common == len(x) - 1 and x[-1] in "aeoy")
+        return len(x) >= 4 and kept and 0 < len(y) - len(x) <= 3
     return False
 
 

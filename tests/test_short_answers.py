@@ -371,5 +371,7 @@ def test_a_place_is_not_pooled_with_another_that_differs_by_a_letter() -> None:
     def mention(text: str, score: float) -> Mention:
         return Mention(text, "place", 0, 0, len(text), "GPE", score)
 
-    groups = answer_groups([mention("Iraq", 0.9), mention("Iraqi", 0.8), mention("Iran", 0.7)])
-    assert [[m.text for m in g] for g in groups] == [["Iraq", "Iraqi"], ["Iran"]]
+    groups = answer_groups([mention("Iraqi", 0.9), mention("Iraq", 0.8), mention("Iran", 0.7)])
+    assert [[m.text for m in g] for g in groups] == [["Iraqi", "Iraq"], ["Iran"]]
+    groups = answer_groups([mention("Ukrainian", 0.9), mention("Ukraine", 0.8), mention("Chinese", 0.7)])
+    assert [[m.text for m in g] for g in groups] == [["Ukrainian", "Ukraine"], ["Chinese"]]
