@@ -703,11 +703,12 @@ def candidate_answers(
     mentions = scored_mentions(question, sentences, sentence_scores, key_stems, known_mentions)
     qstems = _content_stems(question)
     found = [(members, group_features(members, qstems, coverage)) for members in answer_groups(mentions)]
-    for members, features in found:
-        features["title"] = title_prominence(_display_mention(members).text, titles or ())
+    shown = [_display_mention(members).text for members, _ in found]  # the text each answer would show
+    for (_, features), text in zip(found, shown, strict=True):
+        features["title"] = title_prominence(text, titles or ())
     phrase = expected_type(question).focus_phrase
     if embed_fn is not None and phrase and found:
-        vectors = embed_fn([phrase, *(_display_mention(members).text for members, _ in found)])
+        vectors = embed_fn([phrase, *shown])
         for (_, features), v in zip(found, vectors[1:], strict=True):
             features["focus_sim"] = max(0.0, sum(a * b for a, b in zip(vectors[0], v, strict=True)))
     return found
@@ -760,11 +761,10 @@ def rank_answers(
     """The best candidate answer by the learned ranker, if it reaches ``bar`` (default: the bar
     chosen with the weights); the hand-weighted pooling (``aggregate``) where no ranker is
     installed."""
+    bar = answer_bar() if bar is None else bar
     ranker = load_ranker()
     if ranker is None:
-        return aggregate(
-            [m for members, _ in candidates for m in members], MIN_SHORT_SCORE if bar is None else bar
-        )
+        return aggregate([m for members, _ in candidates for m in members], bar)
     best: ShortAnswer | None = None
     for members, features in candidates:
         p = ranker_probability(features, ranker)
@@ -772,7 +772,7 @@ def rank_answers(
             display = _display_mention(members)
             support = len({m.sentence_index for m in members})
             best = ShortAnswer(display.text, display.kind, round(p, 4), support, members)
-    if best is None or best.score < (ranker["bar"] if bar is None else bar):
+    if best is None or best.score < bar:
         return None
     return best
 
