@@ -382,10 +382,16 @@ def _sentences(text: str) -> list[str]:
     cuts = [
         m.end()
         for m in _SENTENCE_CUT.finditer(text)
-        if text[m.start()] != "." or text[: m.start()].rsplit(None, 1)[-1].lower() not in _TITLES
+        if text[m.start()] != "." or _word_before(text, m.start()).lower() not in _TITLES
     ]
     bounds = [0, *cuts, len(text)]
     return [text[a:b].strip() for a, b in pairwise(bounds) if text[a:b].strip()]
+
+
+def _word_before(text: str, at: int) -> str:
+    """The last word before ``at``; "" when the line opens with the stop (". . . Jane is a …")."""
+    words = text[:at].split()
+    return words[-1] if words else ""
 
 
 def _is_author(name: str, authors: frozenset[str]) -> bool:

@@ -230,7 +230,12 @@ def expected_type(question: str) -> ExpectedType:
             if nxt in ("is", "was", "are", "were", "'s"):
                 return result("other")
         if low[i] in ("who", "whom"):
-            return result("actor" if relation in _ACTOR_VERBS else "who")
+            who = "actor" if relation in _ACTOR_VERBS else "who"
+            noun = _copula_noun(t)  # "who is the prime minister of Ireland" asks for a prime minister
+            if noun is not None:
+                kind = _kind_of_noun(_noun_lemma(noun))
+                return result(kind if kind in ("person", "organization", "group") else who, noun)
+            return result(who)
     if len(tokens) > 1 and low[0] in ("this", "these"):
         # the quiz form "This Republican is set to …", "These two countries signed …"
         noun = _governed_noun(tokens[0])
@@ -270,23 +275,30 @@ def _governed_noun(wh: Token) -> Token | None:
         return after if after is not None else head
     if head is not None:
         return head
+    return _copula_noun(wh)
+
+
+def _copula_noun(wh: Token) -> Token | None:
+    """The noun after "<wh> is/was the": "what is the capital of Australia", "who is the prime
+    minister of Ireland" ask about a capital and a prime minister; a "name of X" asks for a name of
+    the thing X."""
+    doc = wh.doc
     nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
-    if nxt is not None and nxt.lower_ in ("is", "was", "are", "were"):
-        # "what is the capital of Australia", "what is the name of the plan ...": the noun after the
-        # copula is asked about; a "name of X" asks for a name of the thing X
-        for tok in wh.doc[wh.i + 2 :]:
-            if tok.pos_ in ("DET", "ADJ", "ADV") or tok.dep_ in ("det", "poss", "case", "amod", "compound"):
-                continue
-            if tok.pos_ not in ("NOUN", "PROPN"):
-                return None
-            if tok.lemma_.lower() == "name":
-                for child in tok.children:
-                    if child.lower_ == "of":
-                        return next((p for p in child.children if p.pos_ in ("NOUN", "PROPN")), tok)
-            after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-            if after is not None and after.pos_ in ("VERB", "AUX"):
-                return None  # "what is the administration expected to sell": the noun is the subject
-            return tok
+    if nxt is None or nxt.lower_ not in ("is", "was", "are", "were", "'s"):
+        return None
+    for tok in doc[wh.i + 2 :]:
+        if tok.pos_ in ("DET", "ADJ", "ADV") or tok.dep_ in ("det", "poss", "case", "amod", "compound"):
+            continue
+        if tok.pos_ not in ("NOUN", "PROPN"):
+            return None
+        if tok.lemma_.lower() == "name":
+            for child in tok.children:
+                if child.lower_ == "of":
+                    return next((p for p in child.children if p.pos_ in ("NOUN", "PROPN")), tok)
+        after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        if after is not None and after.pos_ in ("VERB", "AUX"):
+            return None  # "what is the administration expected to sell": the noun is the subject
+        return tok
     return None
 
 
@@ -411,9 +423,10 @@ def _trim(span: Span) -> Span:
         or doc[start].dep_ in ("det", "poss", "case")
         or doc[start].tag_ == "POS"
         or doc[start].is_punct
+        or doc[start].pos_ == "SYM"  # "− Harvard" in a list of results
     ):
         start += 1
-    while end > start and (doc[end - 1].is_punct or doc[end - 1].tag_ == "POS"):
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].pos_ == "SYM" or doc[end - 1].tag_ == "POS"):
         end -= 1
     return doc[start:end]
 
@@ -443,6 +456,8 @@ def candidates_in(
         kind = LABEL_TYPE.get(ent.label_)
         if kind is None:
             continue
+        if kind != want.kind and want.kind in _RETYPED and _appositive_to(ent, want.focus):
+            kind = want.kind  # "Darwin, the capital of …": a place, whatever the tagger thought
         if kind == "group":
             expanded = _force_phrase(ent)
             if expanded is not None:
@@ -465,6 +480,20 @@ def candidates_in(
             if chunk.root.pos_ == "PROPN" or want.kind == "other":
                 add(chunk, "other" if want.kind == "other" else want.kind, "NP")
     return out
+
+
+_RETYPED = frozenset(("person", "place", "organization", "group"))
+
+
+def _appositive_to(span: Span, focus: str | None) -> bool:
+    """The span stands in apposition with the noun asked about ("Darwin, the capital of …",
+    "the capital, Darwin"), which says what kind of thing it is better than the small tagger."""
+    if not focus:
+        return False
+    root = span.root
+    if root.dep_ == "appos" and root.head.lemma_.lower() == focus:
+        return True
+    return any(c.dep_ == "appos" and c.lemma_.lower() == focus for c in root.children)
 
 
 def _force_phrase(ent: Span) -> Span | None:
@@ -671,6 +700,9 @@ def group_features(
     sentence's share of the question and its own overlap with the question."""
     top = members[0]
     stems = _content_stems(top.text)
+    in_question = len(stems & question_stems) / len(stems) if question_stems and stems else 0.0
+    if question_stems and _initials(top.text) in question_stems:
+        in_question = 1.0  # "Major League Baseball" for "which MLB team": the question's own words
     return {
         "best": top.score,
         "pooled": _pooled(members)[0],
@@ -678,10 +710,16 @@ def group_features(
         "coverage": coverage[top.sentence_index] if coverage and top.sentence_index < len(coverage) else 0.0,
         "rank": 1.0 / (1.0 + min(m.sentence_index for m in members)),
         "focus_near": max(m.parts.get("focus_near", 0.0) for m in members),
-        "in_question": len(stems & question_stems) / len(stems) if question_stems and stems else 0.0,
+        "in_question": in_question,
         "focus_sim": 0.0,
         "title": 0.0,
     }
+
+
+def _initials(text: str) -> str:
+    """The acronym a multi-word name would have ("Major League Baseball" → "mlb"), or ""."""
+    words = [w for w in re.split(r"[\s-]+", text) if w[:1].isupper()]
+    return "".join(w[0] for w in words).lower() if len(words) >= 2 else ""
 
 
 def candidate_answers(

@@ -290,6 +290,10 @@ def test_a_sentence_without_an_entity_of_the_kind_asked_for_is_not_parsed() -> N
         ("This week, the Fed raised rates by how much?", "number", "much", None),
         ("What is the most popular dog breed in the US?", "other", "breed", "popular dog breed"),
         ("What is the Biden administration expected to sell to Israel?", "other", None, None),
+        ("Who is the prime minister of Ireland?", "person", "minister", "prime minister"),
+        ("Who is the team's new coach?", "person", "coach", "new coach"),
+        ("Who won the Super Bowl?", "who", None, None),
+        ("Who is Taylor Swift dating?", "who", None, None),
         (
             "Which Democratic congressperson called for new elections in Israel?",
             "person",
@@ -375,3 +379,18 @@ def test_a_place_is_not_pooled_with_another_that_differs_by_a_letter() -> None:
     assert [[m.text for m in g] for g in groups] == [["Iraqi", "Iraq"], ["Iran"]]
     groups = answer_groups([mention("Ukrainian", 0.9), mention("Ukraine", 0.8), mention("Chinese", 0.7)])
     assert [[m.text for m in g] for g in groups] == [["Ukrainian", "Ukraine"], ["Chinese"]]
+
+
+def test_a_name_in_apposition_with_the_noun_asked_about_is_of_the_kind_asked_for() -> None:
+    from ingest.nlp import load_nlp
+    from search.short_answer import _content_stems, candidates_in
+
+    question = "What is the capital of Australia's Northern Territory?"
+    # the small tagger reads "Darwin" as a person; "the capital" beside it says it is a place
+    doc = load_nlp()("Darwin, the capital of Australia's Northern Territory, will see the eclipse.")
+    assert [e.label_ for e in doc.ents if e.text == "Darwin"] == ["PERSON"]
+    found = {m.text: m.kind for m in candidates_in(doc, 0, expected_type(question), _content_stems(question))}
+    assert found.get("Darwin") == "place"
+    # a person in prose next to no such noun stays a person, and is no candidate for a place
+    doc = load_nlp()("Charles Darwin visited Australia's Northern Territory, where he saw the capital.")
+    assert "Charles Darwin" not in {m.text for m in candidates_in(doc, 0, expected_type(question), set())}

@@ -408,6 +408,16 @@ def test_a_bio_of_several_sentences_about_the_author_is_removed() -> None:
     assert tail_bios(two) == [2]
 
 
+def test_a_line_that_opens_with_a_full_stop_is_read_not_crashed_on() -> None:
+    # a scraped holiday list whose lines begin ". It falls on a Wednesday." made the cleaner fail
+    doc = _lines(
+        LEAD,
+        ". Dec. 25, 2024: Christmas Day . It falls on a Wednesday.",
+        ". It falls on a Wednesday. Jan. 1, 2025: New Year's Day. It falls on a Wednesday this year.",
+    )
+    assert tail_bios(doc) == []
+
+
 def test_a_bio_naming_a_bylined_author_goes_even_when_the_story_names_them() -> None:
     doc = _lines(
         "Mary Jones has reported on the courts for a decade, and this case is the strangest yet, Jones says.",
