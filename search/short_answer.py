@@ -161,6 +161,9 @@ class ExpectedType:
     focus: str | None = None  # lemma of the noun asked about ("singer")
     relation: str | None = None  # lemma of the verb asked about ("hold")
     focus_phrase: str | None = None  # the words that describe it ("invasive species", "grocery item")
+    # "who is the prime minister of Ireland": the answer is named as the role (the focus); "ireland"
+    # is what the role is "of" ("" when the question says of nothing)
+    role_of: str | None = None
 
 
 _WEIGHTS: dict[str, dict[str, float]] = {
@@ -206,10 +209,12 @@ def expected_type(question: str) -> ExpectedType:
     low = [t.lower_ for t in tokens]
     relation = _relation_lemma(doc)
 
-    def result(kind: str, focus: Token | str | None = None) -> ExpectedType:
+    def result(kind: str, focus: Token | str | None = None, role: bool = False) -> ExpectedType:
         if focus is None or isinstance(focus, str):
             return ExpectedType(kind, _WEIGHTS[kind], focus, relation)
-        return ExpectedType(kind, _WEIGHTS[kind], _noun_lemma(focus), relation, _noun_phrase(focus))
+        # a named role ("prime minister", "capital"), not "what is the goal of …", answered by a clause
+        role_of = _of_object(focus) if role and kind in _RETYPED else None
+        return ExpectedType(kind, _WEIGHTS[kind], _noun_lemma(focus), relation, _noun_phrase(focus), role_of)
 
     for i, t in enumerate(tokens):
         if low[i] == "how" and i + 1 < len(tokens) and low[i + 1] in _HOW_NUMBER:
@@ -223,7 +228,13 @@ def expected_type(question: str) -> ExpectedType:
         if low[i] in ("which", "what", "whose"):
             noun = _governed_noun(t)
             if noun is not None:
-                return result(_kind_of_noun(_noun_lemma(noun)) or "other", noun)
+                # "what is the capital of Australia" names a role as much as "who is the …" does
+                role = (
+                    noun.i > t.i + 1
+                    and low[t.i + 1] in _COPULAS
+                    and "name" not in low[t.i + 2 : noun.i]  # "the name of the plan" is no role
+                )
+                return result(_kind_of_noun(_noun_lemma(noun)) or "other", noun, role=role)
             if low[i] == "whose":
                 return result("person")
             nxt = low[i + 1] if i + 1 < len(tokens) else ""
@@ -234,7 +245,8 @@ def expected_type(question: str) -> ExpectedType:
             noun = _copula_noun(t)  # "who is the prime minister of Ireland" asks for a prime minister
             if noun is not None:
                 kind = _kind_of_noun(_noun_lemma(noun))
-                return result(kind if kind in ("person", "organization", "group") else who, noun)
+                kind = kind if kind in ("person", "organization", "group") else who
+                return result(kind, noun, role=True)
             return result(who)
     if len(tokens) > 1 and low[0] in ("this", "these"):
         # the quiz form "This Republican is set to …", "These two countries signed …"
@@ -278,13 +290,26 @@ def _governed_noun(wh: Token) -> Token | None:
     return _copula_noun(wh)
 
 
+_COPULAS = frozenset(("is", "was", "are", "were", "'s"))
+
+
+def _of_object(noun: Token) -> str:
+    """What a role noun is "of" in the question ("capital of Australia" → "australia"), or ""."""
+    for child in noun.children:
+        if child.lower_ == "of":
+            obj = next((p for p in child.children if p.dep_ == "pobj"), None)
+            if obj is not None:
+                return obj.lemma_.lower()
+    return ""
+
+
 def _copula_noun(wh: Token) -> Token | None:
     """The noun after "<wh> is/was the": "what is the capital of Australia", "who is the prime
     minister of Ireland" ask about a capital and a prime minister; a "name of X" asks for a name of
     the thing X."""
     doc = wh.doc
     nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
-    if nxt is None or nxt.lower_ not in ("is", "was", "are", "were", "'s"):
+    if nxt is None or nxt.lower_ not in _COPULAS:
         return None
     for tok in doc[wh.i + 2 :]:
         if tok.pos_ in ("DET", "ADJ", "ADV") or tok.dep_ in ("det", "poss", "case", "amod", "compound"):
@@ -594,6 +619,8 @@ def score_mentions(
         if relation_stems and not relation_tokens and not any(s & relation_stems for _, s in stems):
             penalty *= UNRELATED  # only the named thing is shared: a list of countries is no capital
         penalty *= _fit(span, m, want)
+        if want.role_of is not None and not _named_as_role(span, want):
+            penalty = 0.0  # "who is the prime minister": a name the sentence does not call one
         sentence = sentence_scores[m.sentence_index] / best_sentence
         fit = W_SENTENCE * sentence + W_PROXIMITY * prox + W_RELATION * rel
         m.score = want.weights.get(m.kind, 0.0) * fit * penalty
@@ -612,6 +639,33 @@ def _focus_near(span: Span, focus: str | None) -> bool:
     near = [*doc[max(0, span.start - 3) : span.start], *doc[span.end : span.end + 4], span.root.head]
     near += [c for t in span for c in t.children if c.i not in range(span.start, span.end)]
     return any(t.lemma_.lower() == focus for t in near)
+
+
+def _named_as_role(span: Span, want: ExpectedType) -> bool:
+    """The sentence gives the candidate the role asked about, by its grammar ("Irish Prime Minister
+    Leo Varadkar", "Darwin, the capital of …", "X is the most popular breed"), and not the role of
+    something else than the question names ("the capital of Australia's Northern Territory" is no
+    capital of Australia). Standing near the word is not enough: in "Biden met Prime Minister Leo
+    Varadkar" only Varadkar is one."""
+    root = span.root
+    inside = range(span.start, span.end)
+    if any(t.lemma_.lower() == want.focus for t in span):
+        return True  # "Storm Ciarán", "Prime Minister Leo Varadkar" as one name
+    said = [
+        c for t in span for c in t.children if c.i not in inside and c.dep_ in ("compound", "appos", "nmod")
+    ]
+    said += [t.head for t in span if t.dep_ == "compound" and t.head.i not in inside]  # "the Ciarán storm"
+    if root.dep_ in ("appos", "compound"):
+        said.append(root.head)
+    if root.head.lemma_ == "be" and root.dep_ in ("nsubj", "attr"):
+        said += [c for c in root.head.children if c.dep_ in ("nsubj", "attr") and c.i not in inside]
+    for tok in said:
+        if tok.lemma_.lower() != want.focus:
+            continue
+        said_of = _of_object(tok)
+        if not want.role_of or not said_of or _same_answer(said_of, want.role_of):
+            return True
+    return False
 
 
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
@@ -731,13 +785,16 @@ def candidate_answers(
     known_mentions: Sequence[Sequence[Sequence[Any]] | None] | None = None,
     embed_fn: EmbedFn | None = None,
     titles: Sequence[str] | None = None,
+    ranker: dict[str, Any] | None = None,
 ) -> list[tuple[list[Mention], dict[str, float]]]:
     """Each candidate answer (its mentions, best first) with the features the ranker weighs;
     what ``read_short_answer`` ranks and ``bench/train_answer_ranker.py`` learns from.
 
     ``embed_fn`` (the search embedder) measures how well each answer fits the noun the question
     asks about ("which invasive species" → "Asian hornets", not "leading scientists"); ``titles``
-    are the retrieved passages' titles, best first. Without them both features are 0."""
+    are the retrieved passages' titles, best first. Without them both features are 0. With
+    ``ranker`` the fit is measured only for the answers it could still make the best (``contenders``):
+    the same best answer and probability, for a fraction of the encoding."""
     mentions = scored_mentions(question, sentences, sentence_scores, key_stems, known_mentions)
     qstems = _content_stems(question)
     found = [(members, group_features(members, qstems, coverage)) for members in answer_groups(mentions)]
@@ -746,10 +803,26 @@ def candidate_answers(
         features["title"] = title_prominence(text, titles or ())
     phrase = expected_type(question).focus_phrase
     if embed_fn is not None and phrase and found:
-        vectors = embed_fn([phrase, *shown])
-        for (_, features), v in zip(found, vectors[1:], strict=True):
-            features["focus_sim"] = max(0.0, sum(a * b for a, b in zip(vectors[0], v, strict=True)))
+        todo = contenders([f for _, f in found], ranker) if ranker is not None else list(range(len(found)))
+        vectors = embed_fn([phrase, *(shown[i] for i in todo)])
+        for i, v in zip(todo, vectors[1:], strict=True):
+            found[i][1]["focus_sim"] = max(0.0, sum(a * b for a, b in zip(vectors[0], v, strict=True)))
     return found
+
+
+def contenders(features: Sequence[dict[str, float]], ranker: dict[str, Any]) -> list[int]:
+    """The candidates that could still rank first once their fit to the noun asked about is known.
+
+    The fit (``focus_sim``) lies in [0, 1] and the ranker is linear, so it can add at most its
+    weight to a candidate's score: one that trails the leader by more than that cannot overtake it,
+    and encoding it would change no answer. Most candidates of a question trail that far."""
+    weight = max(0.0, float(ranker["weights"].get("focus_sim", 0.0)))
+    scores = [
+        sum(w * f.get(name, 0.0) for name, w in ranker["weights"].items() if name != "focus_sim")
+        for f in features
+    ]
+    lead = max(scores, default=0.0)
+    return [i for i, z in enumerate(scores) if z + weight >= lead]
 
 
 def title_prominence(answer: str, titles: Sequence[str]) -> float:
@@ -942,7 +1015,15 @@ def read_short_answer(
         best.text, best.kind, [(m.sentence_index, m.start, m.end) for m in best.mentions]
     """
     found = candidate_answers(
-        question, sentences, sentence_scores, key_stems, coverage, known_mentions, embed_fn, titles
+        question,
+        sentences,
+        sentence_scores,
+        key_stems,
+        coverage,
+        known_mentions,
+        embed_fn,
+        titles,
+        load_ranker(),
     )
     return rank_answers(found, bar)
 

@@ -394,3 +394,59 @@ def test_a_name_in_apposition_with_the_noun_asked_about_is_of_the_kind_asked_for
     # a person in prose next to no such noun stays a person, and is no candidate for a place
     doc = load_nlp()("Charles Darwin visited Australia's Northern Territory, where he saw the capital.")
     assert "Charles Darwin" not in {m.text for m in candidates_in(doc, 0, expected_type(question), set())}
+
+
+def test_a_role_question_is_answered_only_by_a_name_the_sentence_gives_that_role() -> None:
+    from search.short_answer import candidate_answers
+
+    question = "Who is the prime minister of Ireland?"
+    sentences = [
+        "Biden hosted Irish Prime Minister Leo Varadkar at the White House on Sunday.",
+        "The prime minister of Ireland, Leo Varadkar, urged a ceasefire.",
+        "Biden met the prime minister of Ireland on Sunday.",  # near the words, not called one
+    ]
+    found = candidate_answers(question, sentences, [1.0, 0.9, 0.8], {"ireland"}, [1.0, 1.0, 1.0])
+    assert {members[0].text for members, _ in found} == {"Leo Varadkar"}
+    best = read_short_answer(question, sentences, [1.0, 0.9, 0.8], {"ireland"}, [1.0, 1.0, 1.0], bar=0.0)
+    assert best is not None and best.text == "Leo Varadkar"
+
+
+def test_the_capital_of_somewhere_else_is_no_answer_to_a_capital_question() -> None:
+    docs = _docs(
+        (
+            "eclipse",
+            "2024-04-01",
+            "Darwin, the capital of Australia's Northern Territory, will be in the path of totality. "
+            "Sydney and Melbourne will not.",
+        )
+    )
+    assert not _ask("What is the capital of Australia?", docs).answered
+    territory = _ask("What is the capital of the Northern Territory?", docs)
+    assert (territory.answered, territory.answer, territory.answer_type) == (True, "Darwin", "place")
+
+
+def test_the_fit_to_the_noun_asked_about_is_measured_only_for_answers_that_could_still_win() -> None:
+    from search.embedding import get_embedder
+    from search.settings import SearchSettings
+    from search.short_answer import candidate_answers, load_ranker, rank_answers
+
+    embedder = get_embedder(SearchSettings())
+    encoded: list[int] = []
+
+    def counted(texts: list[str]) -> list[list[float]]:
+        encoded.append(len(texts))
+        return embedder.embed_documents(texts)
+
+    question = "The UK's bees are in danger from which invasive species, according to a new report?"
+    sentences = [
+        "Leading scientists warned that Asian hornets could devastate bee colonies across the UK.",
+        "The report, published by the Royal Society in London on Tuesday, was written with Defra.",
+        "Beekeepers in Kent, Sussex and Devon said the National Bee Unit had been slow to act.",
+    ]
+    args = (question, sentences, [1.0, 0.4, 0.3], {"uk"}, [0.9, 0.2, 0.2])
+    every = candidate_answers(*args, embed_fn=counted)
+    pruned = candidate_answers(*args, embed_fn=counted, ranker=load_ranker())
+    assert encoded[1] < encoded[0]  # fewer candidates encoded
+    full, fast = rank_answers(every, bar=0.0), rank_answers(pruned, bar=0.0)
+    assert full is not None and fast is not None
+    assert (fast.text, fast.score) == (full.text, full.score)  # and the same answer, same probability
