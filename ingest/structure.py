@@ -81,6 +81,10 @@ _YEAR_END = re.compile(r"(?<!\d)(?:19|20)\d\d$")
 _CAMEL_GLUE = re.compile(
     r"[a-z]{2}(?:The|These|This|That|How|Why|What|When|Where|Who|Here|Meet|See|Watch|Read)\s+[a-z]"
 )
+# "AI anxietyFear over AI dangers grows …", "Macy's no moreNeshaminy Mall's …": a label's last
+# word (three lower-case letters or more) run into the headline's first; a brand's inner capital
+# ("iPhone", "DeSantis", "YouTube") follows one letter or a capital, never a lower-case word
+_LOWER_GLUE = re.compile(r"(?:^|\s)[a-z]{3,}[A-Z][a-z]{2,}")
 _LABEL_COLON = re.compile(r"^(?P<label>[A-Z][\w’'&.,-]*(?:\s+[\w’'&.,-]+){0,5}):\s+[A-Z‘“\"']")
 _NAME = r"[A-Z][\w’'.-]+"
 # "USA TODAY columnist Bob O'Donnell is …": the outlet and the role in front of the name
@@ -176,6 +180,9 @@ def glued_link(text: str) -> bool:
         c = _CAMEL_GLUE.search(text)
         if c is not None and _words(text[: c.start() + 2]) <= LABEL_MAX_WORDS:
             return True
+        c = _LOWER_GLUE.search(text)
+        if c is not None and is_headline_shaped(text) and _words(text[: c.end()]) <= LABEL_MAX_WORDS:
+            return True
         # "American passports are strong,but not the strongest", "Taylor Swift 'at a complete
         # loss'after …": a link's two text runs joined without their space, in a headline
         return is_headline_shaped(text) and _PUNCT_GLUE.search(text) is not None
@@ -227,6 +234,18 @@ def labelled_headline(text: str) -> bool:
     return len(head) >= 6 and lower >= 2 and digits * 3 <= len(head)  # not a line of figures
 
 
+# labels only a link to another story wears ("More on traffic:", "Related coverage:", "Dig deeper:")
+_LINK_LABEL = re.compile(
+    r"^(?:More (?:on|from|about)|Read more|Related|Dig deeper|Go deeper|Also (?:read|see))\b[^:]{0,40}:\s"
+)
+
+
+def link_labelled_headline(text: str) -> bool:
+    """ "More on traffic: Dozens of stoplights … could get removed": a headline under a label that
+    only links wear; alone it is a link (a subhead is not labelled "More on …")."""
+    return _LINK_LABEL.match(text) is not None and labelled_headline(text)
+
+
 def _beside_link_headline(text: str) -> bool:
     """ "Walmart to stop selling ammo: CEO Doug McMillon outlines … in memo": a label of up to six
     words, then a headline of five words or more, the whole without a full stop."""
@@ -251,7 +270,7 @@ def related_links(lines: Sequence[_Line], context: Context | None = None) -> lis
     texts = [line.text for line in lines]
     glued = {i for i, t in enumerate(texts) if i > 0 and glued_link(t)}
     labelled = {i for i, t in enumerate(texts) if i > 0 and labelled_headline(t)}
-    out = set(glued)
+    out = glued | {i for i in labelled if link_labelled_headline(texts[i])}
     # a label used twice ("Last start:", "Possible next start:"), or labels on nearly every line, make
     # the labelled lines field names of a fact box, not links
     labels = [m.group("label").lower() for t in texts if (m := _LABEL_COLON.match(t))]

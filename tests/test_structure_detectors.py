@@ -631,6 +631,30 @@ def test_a_headline_glued_to_the_last_word_of_its_label_is_a_link_but_brand_name
     assert not glued_link("She uploaded it to YouTube where it went viral within a day of posting.")
 
 
+def test_a_headline_glued_to_a_lower_case_label_word_is_a_link_but_inner_capitals_are_not() -> None:
+    assert glued_link("Budget fightMayor vetoes the school plan after a week of late-night talks")
+    assert glued_link("Bridge no moreCounty closes the old crossing for good after the storm")
+    assert not glued_link("Gov. Ron DeSantis signs the bill on Tuesday in Tallahassee")
+    assert not glued_link("Apple will sell the new iPhone in stores on Friday morning")
+    assert not glued_link("the council met for hours, but the vote on the deadCenter grant failed.")
+
+
+def test_a_headline_under_a_link_label_is_a_link_even_alone() -> None:
+    doc = _lines(
+        LEAD,
+        "More on the bridge: County weighs a toll to pay for the repairs on Route 9",
+        "The work began in May.",
+    )
+    assert related_links(doc) == [1]
+    # a subhead under a label of the story's own stays, and so does a label before a sentence
+    own = _lines(LEAD, "Timeline: What happened at the bridge and when it closed", "The work began in May.")
+    assert related_links(own) == []
+    more = _lines(
+        LEAD, "More from the mayor: She said the toll would end once the bonds are paid.", "It did."
+    )
+    assert related_links(more) == []
+
+
 def test_three_lone_headlines_with_names_are_a_list_pages_items_not_links() -> None:
     items = [
         "Celeste, by Ian Culbard and Ruth Ode (Self Made Hero, $24.95)",
