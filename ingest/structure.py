@@ -769,6 +769,42 @@ def isolated_headlines(lines: Sequence[_Line], context: Context | None = None) -
     return out
 
 
+def _short_value(text: str) -> bool:
+    """ "Where to watch: Hulu", "Best for: small rooms": a label and a value of a few words."""
+    _, colon, value = text.partition(": ")
+    return bool(colon) and _words(value) <= 3
+
+
+ITEM_LINKS_MIN = 3  # numbered items that must each end in a headline before their links count
+
+
+def item_links(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
+    """On a numbered list page ("1. King's ancestor 'exploited slaves'", a paragraph, "2. …"), a
+    headline closing item after item, right before the next number: the site's link to its own
+    story on that item ("Slavery and the monarchy: time for a royal reckoning?"). The writer ends
+    an item with its paragraph; a slot the page fills the same way three times over is the
+    template's. A quote's attribution ("— Jane Doe, CEO") or a fact line ("Price: $20") is not one.
+    """
+    texts = [line.text for line in lines]
+    numbered = [i for i, t in enumerate(texts) if _NUMBERED_ITEM.match(t)]
+    if len(numbered) < ITEM_LINKS_MIN:
+        return []
+    found = []
+    for prev, nxt in pairwise(numbered):
+        j = nxt - 1
+        t = texts[j]
+        if (
+            j - prev >= 2  # the item has its own paragraph before the slot
+            and is_headline_shaped(t)
+            and _is_prose(texts[j - 1])
+            and t[:1].isalpha()  # not "— Jane Doe", "“…”", "$20"
+            and not _fact_label(t)
+            and not _short_value(t)  # "Where to watch: Hulu" is the item's own detail
+        ):
+            found.append(j)
+    return found if len(found) >= ITEM_LINKS_MIN and len(found) * 2 >= len(numbered) - 1 else []
+
+
 _ARCHIVE_LINK = re.compile(rf"^(?:{_MONTHS}) (?:19|20)\d\d:\s+\S")
 
 
@@ -908,6 +944,7 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
         None,
     ),
     (archive_links, "related_link", "links to older stories, each under the month it ran", None),
+    (item_links, "related_link", "a headline closing item after item of a numbered list: its link", None),
     (arrow_links, "related_link", "a headline behind an arrow bullet: a link to another story", None),
     (bracketed_links, "related_link", "a headline in square brackets: a link to another story", None),
     (emoji_items, "promo", "newsletter-style items opened by pictographs (greeting, prompts, teasers)", None),

@@ -23,6 +23,7 @@ from ingest.structure import (
     glued_link,
     head_bios,
     isolated_headlines,
+    item_links,
     labelled_headline,
     letter_signatures,
     link_lines,
@@ -824,3 +825,42 @@ def test_a_headline_whose_link_text_runs_lost_their_space_is_a_link() -> None:
         "Bagle.BB won the race in record time",
     ):
         assert not glued_link(own), own
+
+
+def _numbered_page(closing: list[str]) -> list[L]:
+    texts = []
+    for n, close in enumerate(closing, start=1):
+        texts += [f"{n}. Item number {n} of the day", PARA_A, close]
+    return _lines(*texts, f"{len(closing) + 1}. The last item", PARA_B)
+
+
+def test_a_headline_closing_item_after_item_of_a_numbered_list_is_its_link() -> None:
+    page = _numbered_page(
+        [
+            "Slavery and the monarchy: time for a royal reckoning?",
+            "The surprising consequences of the new freedom bill",
+            "Can the city police rebuild public trust?",
+        ]
+    )
+    assert item_links(page) == [2, 5, 8]
+
+
+def test_a_numbered_list_whose_items_close_with_their_own_details_keeps_them() -> None:
+    assert (
+        item_links(
+            _numbered_page(["Where to watch: Hulu", "Where to watch: Netflix", "Best for: small rooms"])
+        )
+        == []
+    )
+    assert (
+        item_links(_numbered_page(["— Jane Doe, chief executive", "— John Roe, mayor", "— Ann Poe, coach"]))
+        == []
+    )
+    # twice is not a template's slot, and an item that ends with its paragraph has none
+    assert (
+        item_links(
+            _numbered_page(["The surprising consequences of the bill", "Can the police rebuild trust?"])
+        )
+        == []
+    )
+    assert item_links(_numbered_page([PARA_B, PARA_B + " Again.", PARA_B + " Once more."])) == []
