@@ -246,6 +246,19 @@ def link_labelled_headline(text: str) -> bool:
     return _LINK_LABEL.match(text) is not None and labelled_headline(text)
 
 
+_QUESTION_LABEL = re.compile(r"^(?P<label>[A-Z][^?:]{2,60}\?)\s+(?P<head>[A-Z‘“\"'][^?]*\??)$")
+
+
+def question_labelled_headline(text: str) -> bool:
+    """ "Is the magic still there? Disney fans react to feud with DeSantis": a teaser question, then
+    a headline (six words or more, some lower case, no full stop); in a run, a related-story list."""
+    m = _QUESTION_LABEL.match(text)
+    if m is None or not is_headline_shaped(text) or _words(m.group("label")) > 6:
+        return False
+    head = m.group("head").split()
+    return len(head) >= 6 and sum(1 for w in head if w[:1].islower()) >= 2
+
+
 def _beside_link_headline(text: str) -> bool:
     """ "Walmart to stop selling ammo: CEO Doug McMillon outlines … in memo": a label of up to six
     words, then a headline of five words or more, the whole without a full stop."""
@@ -271,6 +284,7 @@ def related_links(lines: Sequence[_Line], context: Context | None = None) -> lis
     glued = {i for i, t in enumerate(texts) if i > 0 and glued_link(t)}
     labelled = {i for i, t in enumerate(texts) if i > 0 and labelled_headline(t)}
     out = glued | {i for i in labelled if link_labelled_headline(texts[i])}
+    labelled |= {i for i, t in enumerate(texts) if i > 0 and question_labelled_headline(t)}
     # a label used twice ("Last start:", "Possible next start:"), or labels on nearly every line, make
     # the labelled lines field names of a fact box, not links
     labels = [m.group("label").lower() for t in texts if (m := _LABEL_COLON.match(t))]
@@ -427,9 +441,10 @@ _SLASH_TAIL = re.compile(
 
 
 # "Jamie Hussey, IT director of Jackson Hospital, at work Courtesy Jackson Hospital": a capitalised
-# "Courtesy" after a lower-case word is a credit glued to its caption, not prose
+# "Courtesy" after a lower-case word (or a caption's closing bracket: "… (Price: $2,919) Courtesy of
+# Kay Jewelers") is a credit glued to its caption, not prose
 _COURTESY_TAIL = re.compile(
-    r"[a-z,]\s+Courtesy(?: of)?\s+[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|of|and|the)){0,6}(?<![.])$"
+    r"[a-z,)]\s+Courtesy(?: of)?\s+[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|of|and|the)){0,6}(?<![.])$"
 )
 
 

@@ -552,8 +552,10 @@ def test_a_capitalised_courtesy_glued_to_a_caption_is_its_credit() -> None:
         "Jamie Hussey, IT director of the hospital, at work Courtesy Jackson Hospital",
         "The museum thanked donors, courtesy of whom the wing was built.",
         "He said it was a courtesy call.",
+        "A gold ring with a lab-grown diamond (Price: $2,919) Courtesy of Kay Jewelers",
+        "The ring was returned (after a week) Courtesy of the city, the clerk said.",
     )
-    assert credit_tails(doc) == [1]
+    assert credit_tails(doc) == [1, 4]
 
 
 def test_a_bio_by_surname_alone_goes_only_when_the_surname_is_a_bylined_authors() -> None:
@@ -864,3 +866,17 @@ def test_a_numbered_list_whose_items_close_with_their_own_details_keeps_them() -
         == []
     )
     assert item_links(_numbered_page([PARA_B, PARA_B + " Again.", PARA_B + " Once more."])) == []
+
+
+def test_a_run_of_teaser_questions_with_headlines_is_a_related_list_but_a_question_and_answer_stays() -> None:
+    doc = _lines(
+        LEAD,
+        "Is the magic still there? Park fans react to the feud with the governor and lawmakers",
+        "A smaller world for the park? Lawmakers revoke its special self-governing status today",
+        "The bridge will reopen in the spring, the council said.",
+    )
+    assert related_links(doc) == [1, 2]
+    qa = _lines(LEAD, "Is it safe? Engineers say yes, mostly.", "Why now? The money arrived in May.", PARA_A)
+    assert related_links(qa) == []
+    one = _lines(LEAD, "Is the magic still there? Park fans react to the feud with the governor", PARA_A)
+    assert related_links(one) == []
