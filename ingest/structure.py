@@ -151,7 +151,10 @@ def is_headline_shaped(text: str) -> bool:
     n = _words(text)
     if not 3 <= n <= HEADLINE_MAX_WORDS:
         return False
-    end = text.rstrip("”\"’'")[-1:]
+    stripped = text.rstrip("”\"’'")
+    if stripped.endswith((".)", "!)")):
+        return False  # "(The queen also bestowed … Baron Kilkeel.)": a parenthetical sentence
+    end = stripped[-1:]
     return end.isalnum() or end in "?)"
 
 

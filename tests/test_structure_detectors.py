@@ -880,3 +880,12 @@ def test_a_run_of_teaser_questions_with_headlines_is_a_related_list_but_a_questi
     assert related_links(qa) == []
     one = _lines(LEAD, "Is the magic still there? Park fans react to the feud with the governor", PARA_A)
     assert related_links(one) == []
+
+
+def test_a_parenthetical_sentence_is_not_headline_shaped() -> None:
+    from ingest.structure import is_headline_shaped
+
+    assert not is_headline_shaped("(The queen also gave him the titles Earl of Dumbarton and Baron Kilkeel.)")
+    assert not is_headline_shaped("Natural Grocers (All locations closed except for Frisco, Colorado, stores.)")
+    assert is_headline_shaped("Javier Bardem (Pirates of the Caribbean)")  # a name with its film
+    assert is_headline_shaped("Can the city police rebuild public trust?")
