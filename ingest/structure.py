@@ -549,9 +549,19 @@ def _caps_label(text: str) -> bool:
     return 2 <= len(words) <= 8 and any(w.isalpha() for w in words)
 
 
+# a heading that introduces links, in sentence case: "Also from CNBC:", "Read more about Barbie:",
+# "Read all our King Charles coronation coverage:"
+_LINK_HEADING = re.compile(
+    r"^(?:(?:Also|More (?:on|from|about|of)|Read|Related|Recommended|Trending|Catch up|Don['’]t miss|"
+    r"Further reading|Keep reading)"
+    r"\b[^.!?:]{0,60}|[A-Z][^.!?:]{0,60}\b(?:coverage|stories))\s*:$"
+)
+
+
 def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[int]:
     """A list of other stories under a label: two or more headline-shaped lines after an
-    all-capitals label, or after a link label the rules took out ("MORE:", "More from Credit.com").
+    all-capitals label, a heading that introduces links ("Also from CNBC:"), or after a link label
+    the rules took out ("MORE:", "More from Credit.com").
 
     One headline-shaped line after a label may be the story's own subhead; two or more in a row,
     with the label, are a list of links. A run stops at the first line that is not a headline.
@@ -563,6 +573,7 @@ def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[i
     caps = {i for i, t in enumerate(texts) if _caps_label(t)} if len(texts) > 2 else set()
     if len(caps) > 2:
         caps = set()
+    caps |= {i for i, t in enumerate(texts) if _words(t) <= 10 and _LINK_HEADING.match(t)}
     out: list[int] = []
     for i in range(1, len(texts)):
         labelled = i in caps

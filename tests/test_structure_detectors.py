@@ -889,3 +889,25 @@ def test_a_parenthetical_sentence_is_not_headline_shaped() -> None:
     assert not is_headline_shaped("Natural Grocers (All closed except for Frisco, Colorado, stores.)")
     assert is_headline_shaped("Javier Bardem (Pirates of the Caribbean)")  # a name with its film
     assert is_headline_shaped("Can the city police rebuild public trust?")
+
+
+def test_headlines_under_a_heading_that_introduces_links_are_a_link_list() -> None:
+    from ingest.structure import label_runs
+
+    doc = _lines(
+        LEAD,
+        PARA_A,
+        "Read all our bridge coverage:",
+        "Biggest moments: the council votes, the mayor appears on the steps",
+        "The bridge formally closed: a recap of the day's repairs",
+    )
+    assert label_runs(doc) == [2, 3, 4]
+    # "More than …" opens a sentence of the story, not a list of links
+    own = _lines(
+        LEAD,
+        PARA_A,
+        "More than 100 people were hurt:",
+        "Dozens were treated at the scene",
+        "Six remain in care",
+    )
+    assert label_runs(own) == []
