@@ -97,10 +97,15 @@ _BIO = re.compile(
     # ", MBA," / ", a senior fellow at The Brookings Institution and author of …": an appositive
     # ", executive producer of "Intersections," …": a role in lower case, then of/at/for
     r"(?:,\s*(?:an?\s+)?[A-Z][\w.,' -]{1,40}?|,\s*(?:an?|the)\s+[^.!?]{1,160}?"
-    r"|,\s*[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s+(?:of|at|for|with)\s+[^.!?]{1,160}?)?,?\s+"
+    r"|,\s*[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s+(?:of|at|for|with)\s+[^.!?]{1,160}?"
+    # " of Hyde Park is": where the writer lives (a bio speaks in the present: "X of Somerset was
+    # named to the honor roll" is news)
+    r"|\s+of\s+[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2}(?=\s+is\s))?,?\s+"
     r"(?:is|was|serves as)\s+"
-    # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation"
-    r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z])"
+    # "is a professor of …", "is the author of …", "is co-executive director of the … Foundation",
+    # "is CEO of Wow Writing Workshop"
+    r"(?:(?:an?|the|one of)\s|[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,4}\s+(?:of|at|for|with)\s+(?:the\s+)?[A-Z]"
+    r"|[A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,3}\s+(?:of|at|for)\s+(?:the\s+)?[A-Z])"
 )
 # "Kirsten Powers writes weekly for USA TODAY …", "X teaches history at …": a columnist's line
 _BIO_VERB = re.compile(

@@ -911,3 +911,16 @@ def test_headlines_under_a_heading_that_introduces_links_are_a_link_list() -> No
         "Six remain in care",
     )
     assert label_runs(own) == []
+
+
+def test_a_tail_bio_with_a_capitalised_title_or_a_home_town_is_removed_but_news_of_a_resident_stays() -> None:
+    ceo = _lines(LEAD, "It was quiet.", "Jane Roe is CEO of Wow Writing Workshop, a communication company.")
+    assert tail_bios(ceo) == [2]
+    town = _lines(
+        LEAD, "It was quiet.", "Lisa Saia of Hyde Park is a marketing professional who has traveled widely."
+    )
+    assert tail_bios(town) == [2]
+    news = _lines(
+        LEAD, "It was quiet.", "Emma Stone of Somerset was named to the honor roll at Worcester Academy."
+    )
+    assert tail_bios(news) == []
