@@ -597,8 +597,9 @@ def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[i
 
 
 # a list's own items: bullets, numbering, times ("9 p.m. —"), and "Name, 6-4 senior, School" rows
+# (a thousands separator, "100,000", is no such comma)
 _LIST_ITEM = re.compile(
-    r"^(?:[•\-*▪►◦·◾–—(]|\d{1,3}[.)](?:\s|$)|\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?)|,\s*\d|[—–-]\s*\d+$"
+    r"^(?:[•\-*▪►◦·◾–—(]|\d{1,3}[.)](?:\s|$)|\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?)|(?<!\d),\s*\d|[—–-]\s*\d+$"
 )
 
 

@@ -924,3 +924,16 @@ def test_a_tail_bio_with_a_capitalised_title_or_a_home_town_is_removed_but_news_
         LEAD, "It was quiet.", "Emma Stone of Somerset was named to the honor roll at Worcester Academy."
     )
     assert tail_bios(news) == []
+
+
+def test_a_headline_with_a_thousands_separator_still_counts_in_a_run_of_links() -> None:
+    from ingest.structure import label_runs
+
+    doc = _lines(
+        LEAD,
+        PARA_A,
+        "Also from the Gazette:",
+        "How one company keeps its youngest employees from quitting",
+        "Remote general store offering jobs and free land got over 100,000 applications",
+    )
+    assert label_runs(doc) == [2, 3, 4]
