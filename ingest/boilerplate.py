@@ -775,6 +775,10 @@ RULES: tuple[Rule, ...] = (
             r"(?:this|the) (?:story|article|post|report|page)(?: and(?: its)? headline)? (?:has|have|was|were) "
             r"(?:been )?updated\b(?!.*[.!?][”\"’)]?\s+[A-Z]).{0,160}$",
             r"^\(?updated (?:with|to (?:add|include))\b.{0,120}$",
+            # "This story is breaking and will be updated.", "This is a developing story."
+            r"^\(?(?:this is an? (?:breaking|developing) (?:news )?(?:story|situation)|this (?:story|article|report) "
+            r"is (?:still )?(?:breaking|developing))(?:[,;]? (?:and )?(?:it )?will be updated"
+            r"(?: as (?:more )?(?:information|details) (?:becomes?|are) available)?)?[.!)]*$",
             # "Correction: A previous version of this story misstated the amount …", alone or with
             # "This version has been corrected." (a note that gives the right figure, "…, who is 54",
             # or goes on to a second sentence states a fact)

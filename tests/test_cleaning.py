@@ -462,6 +462,11 @@ def test_a_video_teaser_leaves_its_title_in_metadata_and_a_sentence_about_a_sour
             "editorial_note",
         ),
         ("A previous version of this story originally published in February 2022.", "editorial_note"),
+        ("This story is breaking and will be updated.", "editorial_note"),
+        (
+            "This is a developing story and will be updated as more information becomes available.",
+            "editorial_note",
+        ),
         ("New York CNN Buiness —", "dateline"),
         ("Get the latest space news by becoming a subscriber.", "newsletter_prompt"),
         ("Looking for more school news? Visit example.com/education.", "promo"),
@@ -576,6 +581,7 @@ def test_a_byline_in_capitals_or_with_a_name_particle_is_a_byline() -> None:
         "The quiz show's host said the finale would air in May.",
         "For more than a decade, the company sold tickets at the door.",
         "CNN reported the figures on Tuesday.",
+        "This is a developing story about the city's budget, the mayor said.",  # a sentence of the story
     ],
 )
 def test_round_three_content_stays(line: str) -> None:
