@@ -649,8 +649,9 @@ def _named_as_role(span: Span, want: ExpectedType) -> bool:
     Varadkar" only Varadkar is one."""
     root = span.root
     inside = range(span.start, span.end)
-    if any(t.lemma_.lower() == want.focus for t in span):
-        return True  # "Storm Ciarán", "Prime Minister Leo Varadkar" as one name
+    if any(t.lemma_.lower() == want.focus and t.i < root.i for t in span):
+        return True  # a title before the name: "Storm Ciarán", "Prime Minister Leo Varadkar" as one span
+    # (the name's own last word is no title: "Burger King" is not a king)
     said = [
         c for t in span for c in t.children if c.i not in inside and c.dep_ in ("compound", "appos", "nmod")
     ]

@@ -407,6 +407,11 @@ def test_a_role_question_is_answered_only_by_a_name_the_sentence_gives_that_role
     ]
     found = candidate_answers(question, sentences, [1.0, 0.9, 0.8], {"ireland"}, [1.0, 1.0, 1.0])
     assert {members[0].text for members, _ in found} == {"Leo Varadkar"}
+    # a name whose own last word is the role is no holder of it: "Burger King" is not a king
+    king = candidate_answers(
+        "Who is the king of the moon?", ["Burger King said its moon landing ad would run on Sunday."], [1.0]
+    )
+    assert king == []
     best = read_short_answer(question, sentences, [1.0, 0.9, 0.8], {"ireland"}, [1.0, 1.0, 1.0], bar=0.0)
     assert best is not None and best.text == "Leo Varadkar"
 
