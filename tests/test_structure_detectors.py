@@ -22,8 +22,10 @@ from ingest.structure import (
     emoji_items,
     glued_link,
     head_bios,
+    is_headline_shaped,
     isolated_headlines,
     item_links,
+    label_runs,
     labelled_headline,
     letter_signatures,
     link_lines,
@@ -333,8 +335,6 @@ def test_a_caption_behind_a_credit_scraped_twice_is_a_caption() -> None:
 
 
 def test_headlines_under_a_capitals_label_are_links_but_team_lists_and_schedules_stay() -> None:
-    from ingest.structure import label_runs
-
     links = _lines(
         LEAD,
         "CATCH UP ON UD FOOTBALL",
@@ -883,8 +883,6 @@ def test_a_run_of_teaser_questions_with_headlines_is_a_related_list_but_a_questi
 
 
 def test_a_parenthetical_sentence_is_not_headline_shaped() -> None:
-    from ingest.structure import is_headline_shaped
-
     assert not is_headline_shaped("(The queen also gave him the titles Earl of Dumbarton and Baron Kilkeel.)")
     assert not is_headline_shaped("Natural Grocers (All closed except for Frisco, Colorado, stores.)")
     assert is_headline_shaped("Javier Bardem (Pirates of the Caribbean)")  # a name with its film
@@ -892,8 +890,6 @@ def test_a_parenthetical_sentence_is_not_headline_shaped() -> None:
 
 
 def test_headlines_under_a_heading_that_introduces_links_are_a_link_list() -> None:
-    from ingest.structure import label_runs
-
     doc = _lines(
         LEAD,
         PARA_A,
@@ -927,8 +923,6 @@ def test_a_tail_bio_with_a_capitalised_title_or_a_home_town_is_removed_but_news_
 
 
 def test_a_headline_with_a_thousands_separator_still_counts_in_a_run_of_links() -> None:
-    from ingest.structure import label_runs
-
     doc = _lines(
         LEAD,
         PARA_A,
