@@ -238,7 +238,7 @@ def expected_type(question: str) -> ExpectedType:
             if low[i] == "whose":
                 return result("person")
             nxt = low[i + 1] if i + 1 < len(tokens) else ""
-            if nxt in ("is", "was", "are", "were", "'s"):
+            if nxt in _COPULAS:
                 return result("other")
         if low[i] in ("who", "whom"):
             who = "actor" if relation in _ACTOR_VERBS else "who"
