@@ -15,7 +15,10 @@ structure:
   whose person is not otherwise in the article (a news story's last line about someone it
   reported on names a person the story has already met);
 * **credit tails** — a caption sentence followed by a lower-case credit ("… in 2019. courtesy
-  Justin Wang").
+  Justin Wang");
+* **item links** — on a numbered list page, a headline in the same slot of item after item (right
+  before the next number) is the site's link for that item: the template fills the slot, a writer
+  ends an item with its paragraph.
 
 Each detector is a plain function over the document's lines (``Line``) and returns the indices it
 removes; ``detect`` runs them over the lines the per-line rules kept. Detectors leave the first
