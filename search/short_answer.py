@@ -656,7 +656,7 @@ def _named_as_role(span: Span, want: ExpectedType) -> bool:
         c for t in span for c in t.children if c.i not in inside and c.dep_ in ("compound", "appos", "nmod")
     ]
     said += [t.head for t in span if t.dep_ == "compound" and t.head.i not in inside]  # "the Ciarán storm"
-    if root.dep_ in ("appos", "compound"):
+    if root.dep_ == "appos":
         said.append(root.head)
     if root.head.lemma_ == "be" and root.dep_ in ("nsubj", "attr"):
         said += [c for c in root.head.children if c.dep_ in ("nsubj", "attr") and c.i not in inside]
@@ -818,10 +818,7 @@ def contenders(features: Sequence[dict[str, float]], ranker: dict[str, Any]) -> 
     weight to a candidate's score: one that trails the leader by more than that cannot overtake it,
     and encoding it would change no answer. Most candidates of a question trail that far."""
     weight = max(0.0, float(ranker["weights"].get("focus_sim", 0.0)))
-    scores = [
-        sum(w * f.get(name, 0.0) for name, w in ranker["weights"].items() if name != "focus_sim")
-        for f in features
-    ]
+    scores = [ranker_logit({**f, "focus_sim": 0.0}, ranker) for f in features]
     lead = max(scores, default=0.0)
     return [i for i, z in enumerate(scores) if z + weight >= lead]
 
@@ -861,9 +858,14 @@ def answer_bar() -> float:
     return float(ranker["bar"]) if ranker is not None else MIN_SHORT_SCORE
 
 
+def ranker_logit(features: dict[str, float], ranker: dict[str, Any]) -> float:
+    """The ranker's linear score of a candidate answer (the log-odds that it is right)."""
+    return ranker["intercept"] + sum(w * features.get(f, 0.0) for f, w in ranker["weights"].items())
+
+
 def ranker_probability(features: dict[str, float], ranker: dict[str, Any]) -> float:
     """The chance that a candidate answer is right (a logistic regression over its features)."""
-    z = ranker["intercept"] + sum(w * features.get(f, 0.0) for f, w in ranker["weights"].items())
+    z = ranker_logit(features, ranker)
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
