@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from search.analysis import ENGLISH_STOP_WORDS, stem_text
+from search.irregular_forms import alternatives
 
 QUESTION_WORDS = frozenset(
     """
@@ -116,9 +117,11 @@ def keyword_query(
 
     One builder for every place a user's words become a keyword query: the BM25 retriever
     (``search.retrievers``) and saved searches (``search.alerts``), so an alert fires on exactly
-    the chunks keyword search would find. The relevance floor: a chunk must match enough of the
-    query's terms (``min_should_match``) in its stemmed text or its article's stemmed title; the
-    unstemmed text, captions and emphasised phrases only add to the score.
+    the chunks keyword search would find. The relevance floor (``relevance_floor``): a chunk must
+    carry enough of the query's words (``min_should_match``), each in its stemmed text or its
+    article's stemmed title, in any of its forms. Scoring is as before the floor was a filter:
+    stemmed text and title each score only when they alone would pass it; the unstemmed text,
+    captions and emphasised phrases only add to the score.
 
     ``only_what_decides``: leave out the clauses that only add to the score (with a floor, they
     never decide whether a chunk is a hit): the same hits, for matching without ranking, at about
@@ -131,10 +134,10 @@ def keyword_query(
     stemmed = stem_text(query)
     if not stemmed.strip():
         return None
-    floor = {"minimum_should_match": min_should_match} if min_should_match else {}
+    msm = {"minimum_should_match": min_should_match} if min_should_match else {}
     topical: list[dict[str, Any]] = [
-        {"match": {"content_stem": {"query": stemmed, **floor}}},
-        {"match": {"title_stem": {"query": stemmed, "boost": 0.8, **floor}}},
+        {"match": {"content_stem": {"query": stemmed, **msm}}},
+        {"match": {"title_stem": {"query": stemmed, "boost": 0.8, **msm}}},
     ]
     extra: list[dict[str, Any]] = [
         {"match": {"content": {"query": query, "boost": 0.5}}},
@@ -143,11 +146,30 @@ def keyword_query(
     ]
     if min_should_match:
         # A query that matches nothing this well gets no hits (not a page of stop-word matches).
-        floor_query = {"bool": {"should": topical, "minimum_should_match": 1}}
+        floor = relevance_floor(stemmed, ("content_stem", "title_stem"), min_should_match)
         if only_what_decides:
-            return floor_query
-        return {"bool": {"must": [floor_query], "should": extra}}
+            return floor
+        return {"bool": {"filter": [floor], "should": topical + extra}}
     return {"bool": {"should": topical + extra, "minimum_should_match": 1}}
+
+
+def relevance_floor(stemmed: str, fields: tuple[str, ...], min_should_match: str) -> dict[str, Any]:
+    """The filter a hit must pass: enough of the query's words, each found in any of ``fields``
+    in any of its forms.
+
+    A word counts once, wherever it is: the place named in the article's title and the verb in
+    the chunk's sentence together make the chunk a match, and "held" answers "holds"
+    (``search.irregular_forms``). ``min_should_match`` counts distinct words, as Elasticsearch's
+    ``minimum_should_match`` does.
+    """
+    words = list(dict.fromkeys(stemmed.split()))
+    per_word = [
+        {"bool": {"should": [{"terms": {f: alternatives(w)}} for f in fields], "minimum_should_match": 1}}
+        if len(fields) > 1
+        else {"terms": {fields[0]: alternatives(w)}}
+        for w in words
+    ]
+    return {"bool": {"should": per_word, "minimum_should_match": min_should_match}}
 
 
 def article_keyword_query(
@@ -167,10 +189,13 @@ def article_keyword_query(
     stemmed = stem_text(searchable_text(query, strip_question_words, max_terms))
     if not stemmed.strip():
         return None
-    floor = {"minimum_should_match": min_should_match} if min_should_match else {}
-    return {
-        "bool": {
-            "must": [{"match": {"body_stem": {"query": stemmed, **floor}}}],
-            "must_not": [{"exists": {"field": "canonical_doc_id"}}],
-        }
-    }
+    scored = [{"match": {"body_stem": {"query": stemmed}}}]
+    words = stemmed.split()
+    other_forms = " ".join(dict.fromkeys(f for w in words for f in alternatives(w) if f not in words))
+    if other_forms:  # an article that says "held" scores for "holds", a little
+        scored.append({"match": {"body_stem": {"query": other_forms, "boost": 0.5}}})
+    not_copies = [{"exists": {"field": "canonical_doc_id"}}]
+    if not min_should_match:
+        return {"bool": {"should": scored, "minimum_should_match": 1, "must_not": not_copies}}
+    floor = relevance_floor(stemmed, ("body_stem",), min_should_match)
+    return {"bool": {"filter": [floor], "should": scored, "must_not": not_copies}}

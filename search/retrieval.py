@@ -30,10 +30,17 @@ with haystack_without_torch():  # keyword search never embeds: torch loads with 
     from haystack.core.errors import PipelineRuntimeError
 
 from search.es_filters import to_es_filter
-from search.query import article_keyword_query
+from search.query import article_keyword_query, keyword_query
 from search.query_pipeline import MODES, build_query_pipeline
 from search.ranking import ArticleScore, fuse, recency_rerank, score_articles
-from search.retrievers import RANK_SOURCE, SOURCE_EXCLUDES, highlight_request, highlight_text, to_document
+from search.retrievers import (
+    MAX_QUERY_TERMS,
+    RANK_SOURCE,
+    SOURCE_EXCLUDES,
+    highlight_request,
+    highlight_text,
+    to_document,
+)
 from search.settings import SearchSettings
 from search.store import articles_alias, make_client
 
@@ -195,6 +202,8 @@ class Searcher:
                 "documents"
             ]
         if mode == "keyword":
+            if len(bm25) < top_k and self.settings.keyword_min_match:
+                bm25 += self._chunks_of_matching_articles(query, filters, bm25, top_k - len(bm25))
             return bm25
         if mode == "semantic":
             return knn
@@ -280,6 +289,36 @@ class Searcher:
             out["knn"] = self._floored(out["knn"])
         return out
 
+    def _chunks_of_matching_articles(
+        self, query: str, filters: dict[str, Any] | None, found: list[Document], n: int
+    ) -> list[Document]:
+        """Up to ``n`` chunks, best first by BM25 without the floor, of articles that pass the
+        floor as a whole although none of their chunks did.
+
+        "Who holds Qaim?" names the town in one paragraph of the story and says who *held* it in
+        another: no chunk carries both words, the article does. Keyword search shows that article
+        (article BM25); ``ask`` reads chunks, and without these it had nothing to read.
+        """
+        seen = {d.meta.get("doc_id") for d in found}
+        doc_ids = [a.meta["doc_id"] for a in self.article_bm25(query, filters, n + len(seen))]
+        doc_ids = [d for d in doc_ids if d not in seen][:n]
+        if not doc_ids:
+            return []
+        q = keyword_query(
+            query,
+            min_should_match=None,
+            strip_question_words=self.settings.keyword_strip_question_words,
+            emphasis_boost=self.settings.keyword_emphasis_boost,
+            max_terms=MAX_QUERY_TERMS,
+        )
+        if q is None:
+            return []
+        q["bool"]["filter"] = [to_es_filter(_and(build_filters(doc_ids=doc_ids), filters))]
+        res = self.client.search(
+            index=self.settings.index, query=q, size=n, source={"excludes": SOURCE_EXCLUDES}
+        )
+        return [to_document(h) for h in res["hits"]["hits"]]
+
     def article_bm25(self, query: str, filters: dict[str, Any] | None, n: int) -> list[Document]:
         """Articles ranked by BM25 over their whole text, each as its lead chunk's id (the chunk
         shown when no chunk of the article is among the other lists' hits)."""
@@ -298,7 +337,7 @@ class Searcher:
         if q is None:
             return None
         if filters:
-            q["bool"]["filter"] = to_es_filter(filters)
+            q["bool"]["filter"] = [*q["bool"].get("filter", []), to_es_filter(filters)]
         return {"query": q, "size": n, "_source": ["published"]}
 
     def _msearch(self, requests: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:

@@ -130,7 +130,7 @@ class NewsBM25Retriever(ElasticsearchConnection):
             return None
         bool_query: dict[str, Any] = built["bool"]
         if filters:
-            bool_query["filter"] = to_es_filter(filters)
+            bool_query["filter"] = [*bool_query.get("filter", []), to_es_filter(filters)]
         return {
             "size": top_k,
             "query": {"bool": bool_query},

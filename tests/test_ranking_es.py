@@ -158,6 +158,17 @@ def spread(es_url: str, es_client: Elasticsearch):
     es_client.indices.delete(index=f"{settings.index}*", ignore_unavailable=True, allow_no_indices=True)
 
 
+def test_ask_reads_the_chunks_of_an_article_that_passes_the_floor_only_as_a_whole(spread):
+    query = "harbour dredging lighthouse pier ferry channel"
+    searcher = Searcher(spread)
+    assert searcher.pipeline("keyword").get_component("bm25").run(query=query)["documents"] == []
+    chunks = searcher.retrieve_chunks(query, mode="keyword", top_k=3, highlights=False)
+    assert len(chunks) == 3 and {c.meta["doc_id"] for c in chunks} == {"spread"}
+    assert all(set(c.content.lower().replace(".", " ").split()) & set(query.split()) for c in chunks)
+    none = searcher.retrieve_chunks("Zephyrine xylophone harbour", mode="keyword", highlights=False)
+    assert none == []  # the decoys match one word of three: still below the floor
+
+
 def test_a_story_whose_words_are_spread_over_paragraphs_is_found_at_article_level(spread):
     query = "harbour dredging lighthouse pier ferry channel"
     articles = Searcher(spread).article_bm25(query, None, 10)
@@ -203,3 +214,40 @@ def test_article_records_written_before_body_stem_get_it_on_the_next_run(spread,
     es_client.indices.refresh(index=art)
     assert es_client.count(index=art, query=lacking)["count"] == 0
     assert Searcher(spread).article_bm25("lighthouse keepers pier", None, 5)[0].meta["doc_id"] == "spread"
+
+
+@pytest.fixture(scope="module")
+def forms(es_url: str, es_client: Elasticsearch):
+    settings = SearchSettings(es_url=es_url, index=f"t-{uuid.uuid4().hex[:12]}", warm_up=False)
+    ensure_indices(es_client, settings.index, embedding_dims=384)
+    docs = [
+        CleanArticle(doc_id=d, text=t, title=ti, source="wire.example", published=date(2024, 1, 5))
+        for d, ti, t in (
+            ("held", "Fighting in the north", "Rebel fighters held the border town of Varsk on Tuesday."),
+            ("titled", "Varsk dam report", "Engineers inspected the structure after the storm."),
+            ("other", "Harvest news", "Farmers said the grain harvest was late this year."),
+        )
+    ]
+    report = index_articles(
+        es_client, settings.index, docs, IndexingOptions(embed=False, entities=False), None
+    )
+    assert report.new == 3
+    refresh(es_client, settings.index)
+    yield settings
+    es_client.indices.delete(index=f"{settings.index}*", ignore_unavailable=True, allow_no_indices=True)
+
+
+def _chunk_hits(settings: SearchSettings, query: str) -> set[str]:
+    bm25 = Searcher(settings).pipeline("keyword").get_component("bm25")
+    return {d.meta["doc_id"] for d in bm25.run(query=query)["documents"]}
+
+
+def test_an_irregular_verb_form_counts_as_the_word_the_query_uses(forms):
+    assert _chunk_hits(forms, "who holds Varsk?") == {"held"}
+    assert _chunk_hits(forms, "who has held Varsk?") == {"held"}
+    assert _chunk_hits(forms, "who grinds Varsk?") == set()  # no such form, no hit
+
+
+def test_a_word_in_the_title_and_a_word_in_the_chunk_together_pass_the_floor(forms):
+    assert _chunk_hits(forms, "Varsk engineers") == {"titled"}
+    assert _chunk_hits(forms, "Varsk harvest") == set()  # each article has one of the two words

@@ -154,6 +154,17 @@ def test_who_holds_qaim_is_answered_from_the_seed_with_cited_sentences(indexed):
         assert any(part in ev.sentence for ev in ans.evidence)
 
 
+def test_who_holds_qaim_is_answered_in_keyword_mode_from_the_article_no_one_chunk_matches(indexed):
+    searcher, seed = indexed
+    # The seed names Qaim in one paragraph and says "held" in another: no chunk carries both words,
+    # so the chunk floor alone gives ask nothing to read; the article as a whole passes it.
+    assert searcher.pipeline("keyword").get_component("bm25").run(query="who holds Qaim?")["documents"] == []
+    chunks = searcher.retrieve_chunks("who holds Qaim?", mode="keyword", top_k=10, highlights=False)
+    assert chunks and {c.meta["doc_id"] for c in chunks} == {seed.doc_id}
+    ans = answer_question("who holds Qaim?", searcher, mode="keyword")
+    assert ans.answered and "Iraq" in ans.answer
+
+
 def test_question_about_things_not_in_the_index_is_not_answered_but_shows_passages(indexed):
     searcher, _ = indexed
     ans = answer_question("Who is the king of Atlantis?", searcher)
