@@ -43,6 +43,7 @@ from eval_ranking import (
     metrics,
     raw_firsts,
     rrf_chunks_today,
+    with_recency,
 )
 
 
@@ -81,6 +82,48 @@ def systems(cfg_label: str, cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def as_of_systems(configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Hybrid with ``as_of`` = the question's date: only what was published by then, and for a
+    present-tense question the recency prior ``Searcher.search`` applies (``with_recency``)."""
+    from search.retrieval import is_present_query
+    from search.settings import SearchSettings
+
+    half_life = SearchSettings().recency_half_life_days
+
+    def ranked(r: dict[str, Any], cfg: dict[str, Any]) -> list[str]:
+        lists = r["lists_asof"]
+        present = is_present_query(r["q"]["question"])
+        order = article_ranking(_lists(lists, cfg), cfg)
+        return with_recency(order, lists, r["q"]["as_of"], half_life, present)
+
+    return {f"hybrid ({label}) + as_of": lambda r, c=cfg: ranked(r, c) for label, cfg in configs.items()}
+
+
+def noise_table(dump: dict[str, Any], fns: dict[str, Any]) -> dict[str, Any]:
+    """How many of the nonsense and out-of-corpus queries get no hit, per system (the dump's
+    ``noise`` lists, fetched by ``eval_ranking.py`` with the same retrievers)."""
+    from eval_ranking import nonsense_queries
+
+    if not dump.get("noise"):
+        return {}
+    queries = nonsense_queries()
+    out = {}
+    for name, fn in fns.items():
+        counts = [len(fn({"lists": lists})[:10]) for lists in dump["noise"]]
+        out[name] = {
+            "queries": len(counts),
+            "share_with_no_hit": round(sum(1 for c in counts if c == 0) / len(counts), 3),
+            "mean_hits": round(sum(counts) / len(counts), 2),
+            "with_hits": [q for (_, q), c in zip(queries, counts, strict=True) if c][:20],
+        }
+    print_table(
+        f"Noise: {len(queries)} nonsense / out-of-corpus queries (bench/nonsense_queries.txt)",
+        ["system", "queries", "share with 0 hits", "mean hits (of 10)"],
+        [[k, v["queries"], v["share_with_no_hit"], v["mean_hits"]] for k, v in out.items()],
+    )
+    return out
+
+
 def _about(dump: dict[str, Any]) -> dict[str, Any]:
     return {"window": dump["window"], "index": dump["index"], "questions": len(dump["rows"])}
 
@@ -88,7 +131,13 @@ def _about(dump: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dev", type=Path, nargs="+", required=True, help="dumps whose questions choose")
-    ap.add_argument("--test", type=Path, required=True, help="the dump of a window never used to choose")
+    ap.add_argument("--test", type=Path, default=None, help="the dump of a window never used to choose")
+    ap.add_argument(
+        "--by-parity",
+        action="store_true",
+        help="one --dev dump, no --test: choose on its odd-numbered questions, test on its even ones "
+        "(the whole-corpus index, where every window's questions are in one dump)",
+    )
     ap.add_argument(
         "--criterion",
         choices=("mrr", "dominate"),
@@ -114,12 +163,18 @@ def main(argv: list[str] | None = None) -> int:
         with path.open("rb") as f:
             return _Unpickler(f).load()
 
+    if args.by_parity != (args.test is None) or (args.by_parity and len(args.dev) != 1):
+        ap.error("give --test, or --by-parity with exactly one --dev dump")
     devs = [load(p) for p in args.dev]
-    test = load(args.test)
+    test = load(args.test) if args.test else devs[0]
     texts: dict[str, str] = {}
     for d in [*devs, test]:
         texts.update(d["texts"])
     dev_rows = [r for d in devs for r in d["rows"]]
+    test_rows = test["rows"]
+    if args.by_parity:
+        dev_rows = [r for r in dev_rows if r["q"]["split"] == "dev"]
+        test_rows = [r for r in test_rows if r["q"]["split"] == "test"]
     stores = set.intersection(*(set(d["stores"]) for d in [*devs, test]))
     shipped = shipped_config()
     floors = {k: shipped[k] for k in ("kw", "floor", "alone")} if args.shipped_floors else None
@@ -137,23 +192,32 @@ def main(argv: list[str] | None = None) -> int:
         **systems("shipped", shipped),
         **systems("pooled choice", best),
     }
+    candidates.update(as_of_systems({"shipped": shipped, "pooled choice": best}))
     results: dict[str, Any] = {}
     table = []
-    for scope, rows in (("pooled dev", dev_rows), ("test window", test["rows"])):
+    scopes = ("dev (odd)", "test (even)") if args.by_parity else ("pooled dev", "test window")
+    for scope, rows in zip(scopes, (dev_rows, test_rows), strict=True):
         res = {name: metrics(firsts(rows, fn)) for name, fn in candidates.items()}
         res["raw BM25 (no cleaning, no chunks)"] = metrics(raw_firsts(rows, "raw"))
-        results[scope] = res
-        for name, m in res.items():
+        res["raw BM25 + as_of"] = metrics(raw_firsts(rows, "raw_asof")) if "raw_asof" in rows[0] else None
+        results[scope] = {k: v for k, v in res.items() if v is not None}
+        for name, m in results[scope].items():
             table.append([scope, name, len(rows), m["top1"], m["top5"], m["top10"], m["mrr10"]])
-    print_table(
-        "Ranking chosen on pooled dev windows "
+    where = (
+        f"{test['index']}, questions split by parity (odd choose, even test, used once)"
+        if args.by_parity
+        else "pooled dev windows "
         + ", ".join(d["window"][0] + "–" + d["window"][1] for d in devs)
-        + f"; test window {test['window'][0]}–{test['window'][1]} (used once)",
+        + f"; test window {test['window'][0]}–{test['window'][1]} (used once)"
+    )
+    print_table(
+        f"Ranking chosen on {where}",
         ["scope", "system", "n", "top1", "top5", "top10", "MRR@10"],
         table,
     )
     print("pooled choice:", best)
     print("shipped:", shipped)
+    noise = noise_table(test, {**systems("shipped", shipped), **systems("pooled choice", best)})
     write_result(
         "ranking_pooled",
         {
@@ -165,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             "shipped": shipped,
             "choices": choices,
             "results": results,
+            "noise": noise,
         },
         False,
         args.out,

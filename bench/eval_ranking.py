@@ -284,6 +284,8 @@ def choose(
     kw = "strip" if strip_kw["mrr10"] >= plain_kw["mrr10"] - 0.01 else "plain"
     choices["step1_keyword"] = {"plain": plain_kw, "strip": strip_kw}
     for name in KEYWORD_FLOORS:
+        if name not in stores:  # a dump of the shipped lists only (--stores shipped)
+            continue
         m = dev_metrics(
             lambda r, n=name: article_ranking({"bm25": r["lists"][n]}, {"depth": 1, "damping": 0.5})
         )
@@ -368,19 +370,45 @@ def choose(
     return best, choices
 
 
-def _dump(path: Path, data: list[dict[str, Any]], texts: dict[str, str], stores: list[str], args) -> None:
-    """The window's questions and candidate lists, for choosing on several windows at once."""
+def nonsense_queries() -> list[tuple[str, str]]:
+    """(kind, query) of ``bench/nonsense_queries.txt``: queries whose right answer is no hit."""
+    out: list[tuple[str, str]] = []
+    kind = ""
+    for line in NONSENSE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            kind = line[3:].strip()
+        elif line.strip() and not line.startswith("#"):
+            out.append((kind, line.strip()))
+    return out
+
+
+def _dump(
+    path: Path,
+    data: list[dict[str, Any]],
+    texts: dict[str, str],
+    stores: list[str],
+    args,
+    noise_lists: list[dict[str, list]],
+) -> None:
+    """The window's questions and candidate lists (and the nonsense queries'), for choosing on
+    several windows at once."""
     import pickle
 
     def light(lists: dict[str, list]) -> dict[str, list[Cand]]:
         return {name: [Cand.of(d) for d in docs] for name, docs in lists.items()}
 
     rows = [
-        {"q": r["q"], "lists": light(r["lists"]), "lists_asof": light(r["lists_asof"]), "raw": r["raw"]}
+        {
+            "q": r["q"],
+            "lists": light(r["lists"]),
+            "lists_asof": light(r["lists_asof"]),
+            "raw": r["raw"],
+            "raw_asof": r["raw_asof"],
+        }
         for r in data
     ]
     payload = {"window": (args.start, args.end), "index": args.index, "stores": stores}
-    payload.update(texts=texts, rows=rows)
+    payload.update(texts=texts, rows=rows, noise=[light(lists) for lists in noise_lists])
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         pickle.dump(payload, f)
@@ -398,6 +426,13 @@ def main(argv: list[str] | None = None) -> int:
         "--dump", type=Path, default=None, help="also write the candidate lists (bench/choose_ranking.py)"
     )
     ap.add_argument("--dump-only", action="store_true", help="with --dump: fetch and dump, score nothing")
+    ap.add_argument(
+        "--stores",
+        choices=("all", "shipped"),
+        default="all",
+        help="keyword lists to fetch: every floor and emphasis variant, or only those today's modes and "
+        "the shipped settings read (a third of the queries; for choose_ranking.py --shipped-floors)",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     require(QUIZ)
@@ -449,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
             for boost in EMPHASIS_BOOSTS
         },
     }
+    if args.stores == "shipped":
+        from choose_ranking import shipped_config
+
+        keep = {"plain", "strip", shipped_config()["kw"]}
+        stores = {name: store for name, store in stores.items() if name in keep}
     knn = NewsEmbeddingRetriever.from_settings(base)
     from search.indexing import backfill_article_search_fields
     from search.retrieval import Searcher as _Searcher
@@ -519,19 +559,13 @@ def main(argv: list[str] | None = None) -> int:
         data.append(row)
         if (i + 1) % 20 == 0:
             print(f"{i + 1}/{len(answerable)} questions fetched", flush=True)
+    nonsense = nonsense_queries()
+    noise_lists = [candidates(qn, None) for _, qn in nonsense]
     if args.dump:
-        _dump(args.dump, data, texts, list(stores), args)
+        _dump(args.dump, data, texts, list(stores), args, noise_lists)
         if args.dump_only:  # a window kept for choose_ranking.py's test: nothing is scored here
             print(f"dumped {len(data)} questions to {args.dump}")
             return 0
-    nonsense: list[tuple[str, str]] = []  # (kind, query)
-    kind = ""
-    for line in NONSENSE.read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            kind = line[3:].strip()
-        elif line.strip() and not line.startswith("#"):
-            nonsense.append((kind, line.strip()))
-    noise_lists = [candidates(qn, None) for _, qn in nonsense]
 
     def system_firsts(rows, rank_fn) -> list[int | None]:
         return [first_hit(rank_fn(r), r["q"]["answers"], texts) for r in rows]
