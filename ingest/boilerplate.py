@@ -93,6 +93,14 @@ _NAME = r"[A-Z][\w.'’-]*"
 _PARTICLE = (
     "de|da|di|della|van|von|del|der|la|le|bin|al|el|dos|du"  # "Marco della Cava", "Ludwig van Beethoven"
 )
+# "Ian James reported from Kansas", "AP Sports Writer Graham Dunbar reported from Moscow": where each
+# reporter filed from, a credit line at a wire story's end
+_REPORTER = rf"(?-i:{_NAME}(?:\s+{_NAME}){{0,3}})"
+_REPORTED_FROM = (
+    rf"(?:(?:AP|Associated Press)(?: [\w]+){{0,2}} (?:writers?|reporters?)\s+)?"
+    rf"{_REPORTER}(?:(?:,\s*|,? and ){_REPORTER}){{0,4}}(?:, an? [\w ]{{2,60}},)?"
+    r" reported from (?-i:[A-Z])[\w.'’ ,-]{1,50}?"
+)
 _NAME_LINE = re.compile(rf"^{_NAME}(?:\s+(?:{_NAME}|{_PARTICLE})){{0,3}}$")
 # "Allison Lampert, David Shepardson and Anshuman Tripathy": a byline listing several people.
 _NAME_LIST = re.compile(
@@ -456,7 +464,7 @@ RULES: tuple[Rule, ...] = (
             r"must read|trending(?: now)?|most popular|most read|more stories|more news|latest news|"
             r"top stories|you may also like|you might also like|keep reading|continue reading|"
             r"also in the news|more news to know now|in other news|what['’]s trending|"
-            r"other stories|more coverage|more to read|dig deeper(?: into [\w .'’-]{2,40})?|go deeper|"
+            r"other stories|more coverage(?: (?:by|from) [\w .]{1,40})?|more to read|dig deeper(?: into [\w .'’-]{2,40})?|go deeper|"
             r"more like this|related story)\s*(?::|$|>|»|\||›)",
             # "More by Suzy Fleming Leonard" over a list of the writer's other columns
             r"(?-i:^(?:More|MORE) (?:by|BY) [A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}\s*:?$)",
@@ -525,7 +533,7 @@ RULES: tuple[Rule, ...] = (
             r"^check (?:your|out) (?:local )?(?:forecast|the latest)\b",
             r"^[\w '’&-]{2,40}:\s*(?:see who|shop|sign[- ]up|subscribe|follow (?:along|every|all|the latest)|"
             r"play|download|listen|watch|check out|get (?:the|our|updates)|track|latest|live (?:updates|blog|coverage|stream|scores|analysis|results))\b",
-            r"^(?:learn more|check out|podcasts?|more podcasts|listen|watch|live updates?|follow live updates)\s*:",
+            r"^(?:learn more|find out more|check out|podcasts?|more podcasts|listen|watch|live updates?|follow live updates)\s*:",
             r"^follow (?:live updates|every game|along|all the action)\b",
             r"^(?:get|join)\b.{0,80}\b(?:whatsapp|text(?:s|ing)? (?:alerts|updates))\b",
             r"\bsign[- ]up for [\w :]+:?\s*text\b",
@@ -537,6 +545,9 @@ RULES: tuple[Rule, ...] = (
             # yours? Follow the thread at …": a question to the reader, then where to click
             r"^(?:for more:\s*)?(?:looking for|want|need)\b[^?]{3,80}\?\s+(?:(?:want|need)\b[^?]{0,60}\?\s+)?"
             r"(?:visit|check out|follow|head to|go to|sign up|subscribe|download)\b",
+            # the site's own tools: "Check out USA TODAY's recall database", "Read our guide on …"
+            r"\b(?:visit|check(?: out)?|search|read|see|browse|explore)\s+(?:usa today['’]s|our)\s+"
+            r"(?:[\w'’-]+\s+){0,4}?(?:database|guides?|coupons? page|tool|tracker)\b",
         ),
         max_words=45,
         keywords=(
@@ -582,6 +593,9 @@ RULES: tuple[Rule, ...] = (
             "? sign up",
             "? subscribe",
             "? download",
+            "our ",
+            "usa today's",
+            "usa today’s",
         ),
     ),
     Rule(
@@ -732,6 +746,8 @@ RULES: tuple[Rule, ...] = (
             r"^[–—−-]{0,2}\s*[\w.'’ ,&-]{2,250}\b(?:contributed reporting|contributing)\W*$",
             # "AP Writers Kelvin Chan in London, David Koenig in Dallas … contributed."
             r"^(?:[\w.'’&-]+ ){0,3}(?:writers?|reporters?|correspondents?|journalists?)\b.{2,250}\bcontributed\W*$",
+            # "Mutzabaugh and Jansen reported from Washington; Hughes reported from Denver."
+            rf"^[–—−-]{{0,2}}\s*{_REPORTED_FROM}(?:(?:;|,| and)\s+{_REPORTED_FROM})*\W*$",
             r"^(?:from|by) (?:staff|usa today network|wire|the associated press)(?: and wire)? reports?\W*$",
             r"^(?:staff|wire|staff and wire|wire and staff) reports?\W*$",
             r"^from (?:staff and wire|usa today network and wire|wire and staff) reports\W*$",
@@ -811,7 +827,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "separator",
         "separator line without words",
-        _p(r"^[^\w]{1,12}$", r"^_{2,}$"),
+        _p(r"^[^\w]{1,12}$", r"^_{2,}$", r"^<?/?(?:br|hr|p|div|span)\s*/?>$"),  # "br />": markup left over
         max_words=3,
     ),
 )

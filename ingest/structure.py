@@ -301,6 +301,9 @@ def related_links(lines: Sequence[_Line], context: Context | None = None) -> lis
     labels = [m.group("label").lower() for t in texts if (m := _LABEL_COLON.match(t))]
     if len(labels) * 4 > len(texts) * 3 or len(set(labels)) < len(labels):
         labelled = set()
+    # a label on two different lines ("Pro:", "Con:" taking turns): a list's field name
+    worded = {(m.group("label").lower(), t) for t in texts if (m := _LABEL_COLON.match(t))}
+    reused = {label for label in labels if sum(1 for lb, _ in worded if lb == label) > 1}
     seeds = glued | labelled
     for i in sorted(seeds):
         a = b = i
@@ -312,7 +315,13 @@ def related_links(lines: Sequence[_Line], context: Context | None = None) -> lis
             out.update(range(a, b + 1))
     beside = set(context.beside_links) if context else set()
     for i, t in enumerate(texts):
-        if i > 0 and i not in out and (i in beside or {i - 1, i + 1} & glued) and _beside_link_headline(t):
+        if (
+            i > 0
+            and i not in out
+            and (i in beside or {i - 1, i + 1} & glued)
+            and _beside_link_headline(t)
+            and not ((m := _LABEL_COLON.match(t)) and m.group("label").lower() in reused)
+        ):
             out.add(i)
     ordered = sorted(glued)
     for x, y in pairwise(ordered):
@@ -581,7 +590,8 @@ def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[i
     caps = {i for i, t in enumerate(texts) if _caps_label(t)} if len(texts) > 2 else set()
     if len(caps) > 2:
         caps = set()
-    caps |= {i for i, t in enumerate(texts) if _words(t) <= 10 and _LINK_HEADING.match(t)}
+    headings = {i for i, t in enumerate(texts) if _words(t) <= 10 and _LINK_HEADING.match(t)}
+    caps |= headings
     out: list[int] = []
     for i in range(1, len(texts)):
         labelled = i in caps
@@ -594,6 +604,13 @@ def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[i
         end = first
         while end < len(texts) and _is_run_headline(texts[end]) and not _cut_short(texts, end):
             end += 1
+        # under a heading that only links wear, to the page's end, every line a link ("… anime. Duolingo …")
+        if (
+            (i in headings or not labelled)
+            and len(texts) - first >= 2
+            and all(map(_is_tail_link, texts[first:]))
+        ):
+            end = len(texts)
         if end - first >= 2:
             out.extend(range(i if labelled else first, end))
     return sorted(set(out))
@@ -604,6 +621,22 @@ def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[i
 _LIST_ITEM = re.compile(
     r"^(?:[•\-*▪►◦·◾–—(]|\d{1,3}[.)](?:\s|$)|\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?)|(?<!\d),\s*\d|[—–-]\s*\d+$"
 )
+
+
+def _is_tail_link(text: str) -> bool:
+    """A line of a links block that ends the page: a headline, or two short sentences of one
+    (a site's headline with a full stop in it), never a list item or a label."""
+    return (
+        _is_run_headline(text)
+        or (
+            _is_link_like(text)
+            and re.search(r"[a-z][.?!] [A-Z‘'“\"]", text) is not None  # two sentences, not "Shaun D. Mullen"
+            and not re.search(r"\w\.(?:com|org|net)\b|https?:", text)
+            and not _LIST_ITEM.search(text)
+            and not text.rstrip().endswith(":")
+            and sum(1 for w in text.split() if w[:1].islower()) >= 2
+        )
+    )
 
 
 def _cut_short(texts: Sequence[str], i: int) -> bool:
@@ -862,8 +895,8 @@ def repeated_label_links(lines: Sequence[_Line], context: Context | None = None)
     """Headlines under the same label scattered between paragraphs ("Fact check: Over 159 million
     people voted …", "Review: Lady Gaga owns stylish and satirical 'House of Gucci' …"): a site's
     links to its own series. A label repeated on adjacent lines is a fact box's field name, a label
-    whose values are not headlines ("Last start: 2nd") is one too, and questions under one label
-    are an interview's."""
+    whose values are not headlines ("Last start: 2nd") is one too, as are two labels taking turns
+    ("Pro:", "Con:"), and questions under one label are an interview's."""
     groups: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         # "CNN: What can families do now …?": an interview's questions under the interviewer's name
@@ -872,9 +905,13 @@ def repeated_label_links(lines: Sequence[_Line], context: Context | None = None)
         m = _LABEL_COLON.match(line.text)
         if m is not None:
             groups.setdefault(m.group("label").lower(), []).append(i)
+    series = [found for found in groups.values() if len(found) >= 2]
     out: list[int] = []
-    for found in groups.values():
-        if len(found) >= 2 and all(b - a > 1 for a, b in pairwise(found)):
+    for found in series:
+        # "Pro: …", "Con: …", "Pro: …": two labels taking turns are a list's field names
+        if any(o is not found and o[0] < found[-1] and found[0] < o[-1] for o in series):
+            continue
+        if all(b - a > 1 for a, b in pairwise(found)):
             out.extend(found)
     return sorted(out)
 

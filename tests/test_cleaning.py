@@ -190,6 +190,15 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
             "disclosure",
         ),
         ("___", "separator"),
+        # round 17 (developed on v1–v18)
+        ("br />", "separator"),
+        ("Mutzabaugh and Jansen reported from Washington; Hughes reported from Denver.", "credits"),
+        ("— AP Sports Writer Graham Dunbar reported from Moscow.", "credits"),
+        ("Ian James reported from Kansas and Steve Reilly reported from McLean, Virginia.", "credits"),
+        ("You can check USA TODAY's recall database for other open recalls.", "promo"),
+        ("Need coverage on your car? Read our guide on the best car warranty companies.", "promo"),
+        ("FIND OUT MORE: Ticks on Delmarva", "promo"),
+        ("More coverage by USA TODAY", "read_more"),
     ],
 )
 def test_named_rule_catches_typical_furniture(line, rule):
@@ -220,6 +229,10 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "SAMHSA said its national helpline took 800,000 calls last year, a record, officials said on Monday.",
         "The vaccine targets the Omicron variant and the original strain of the virus. T",
         "The euro fell 0.7% on Monday and was last up 0.2% at $1.05185 as France's government wobbled. EUR/GVD",
+        # round 17: reports and tools of others, in the story's own words
+        "In the US, roughly 100 cases have been reported from at least 20 states, according to GISAID.",
+        "Smith reported from the scene that three people had died.",
+        "We need to use our economic tools. We need to use our diplomatic tools.",
     ],
 )
 def test_content_lines_are_not_mistaken_for_furniture(line):

@@ -931,3 +931,43 @@ def test_a_headline_with_a_thousands_separator_still_counts_in_a_run_of_links() 
         "Remote general store offering jobs and free land got over 100,000 applications",
     )
     assert label_runs(doc) == [2, 3, 4]
+
+
+def test_two_labels_taking_turns_are_a_lists_field_names_not_links() -> None:
+    doc = _lines(
+        LEAD,
+        "Staying safe and having fun:A user's guide to drive-in movie theaters",
+        "Pro: Yes, you can see the movie just fine from the back row",
+        PARA_A,
+        "Con: Some movies are harder to see than others after dark",
+        PARA_A,
+        "Pro: It's nice to have privacy that you don't get at an indoor theater",
+        PARA_A,
+        "Con: The bathroom accommodations are less than ideal at most of them",
+    )
+    assert related_links(doc) == [1]
+    assert repeated_label_links(doc) == []
+    series = _lines(
+        LEAD,
+        "Fact check: Over 159 million people voted in the election, a record turnout",
+        PARA_A,
+        "Fact check: The photo of the crowd was taken at a rally in 2016, not this year",
+    )
+    assert repeated_label_links(series) == [1, 3]
+
+
+def test_a_links_heading_makes_every_line_to_the_pages_end_a_link_even_a_two_sentence_headline() -> None:
+    doc = _lines(
+        LEAD,
+        PARA_A,
+        "Also from the Gazette:",
+        "DOJ reveals charges in 5 cases of plots to steal technology",
+        "Learn Japanese through anime. Duolingo and Crunchyroll partner for immersive lessons.",
+        "Race, religion and debt: Here are the biggest cases pending at the Supreme Court",
+    )
+    assert label_runs(doc) == [2, 3, 4, 5]
+    # a capitals label over a sports box's lines is the story's own, whatever their shape
+    box = _lines(
+        LEAD, PARA_A, "UP NEXT", "Bulls: Visit Philadelphia on Wednesday night.", "Cavaliers: Host Phoenix."
+    )
+    assert label_runs(box) == []
