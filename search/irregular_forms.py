@@ -18,8 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("irregular_stems.json")
-# Forms whose everyday sense is another word: they would let "grind" match "ground troops".
-NOT_A_FORM = frozenset("ground wound rose saw felt bore bound spoke stole tore lay".split())
+# Forms whose everyday sense is another word: they would let "grind" match "ground troops", "feed"
+# match "the Fed", "draw" match "Drew".
+NOT_A_FORM = frozenset(
+    "ground wound rose saw felt bore bound spoke stole tore lay born bit fed dove drew spat lent sat".split()
+)
 
 
 @lru_cache(maxsize=1)
