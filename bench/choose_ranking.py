@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--by-parity",
         action="store_true",
-        help="one --dev dump, no --test: choose on its odd-numbered questions, test on its even ones "
-        "(the whole-corpus index, where every window's questions are in one dump)",
+        help="no --test: choose on the --dev dumps' odd-numbered questions, test on their even ones "
+        "(the whole-corpus index, whose questions are in one dump or its shards)",
     )
     ap.add_argument(
         "--criterion",
@@ -163,15 +163,15 @@ def main(argv: list[str] | None = None) -> int:
         with path.open("rb") as f:
             return _Unpickler(f).load()
 
-    if args.by_parity != (args.test is None) or (args.by_parity and len(args.dev) != 1):
-        ap.error("give --test, or --by-parity with exactly one --dev dump")
+    if args.by_parity != (args.test is None):
+        ap.error("give --test, or --by-parity (and no --test)")
     devs = [load(p) for p in args.dev]
     test = load(args.test) if args.test else devs[0]
     texts: dict[str, str] = {}
     for d in [*devs, test]:
         texts.update(d["texts"])
     dev_rows = [r for d in devs for r in d["rows"]]
-    test_rows = test["rows"]
+    test_rows = dev_rows if args.by_parity else test["rows"]  # --by-parity: the dumps are shards of one index
     if args.by_parity:
         dev_rows = [r for r in dev_rows if r["q"]["split"] == "dev"]
         test_rows = [r for r in test_rows if r["q"]["split"] == "test"]

@@ -433,9 +433,16 @@ def main(argv: list[str] | None = None) -> int:
         help="keyword lists to fetch: every floor and emphasis variant, or only those today's modes and "
         "the shipped settings read (a third of the queries; for choose_ranking.py --shipped-floors)",
     )
+    ap.add_argument(
+        "--shard",
+        default="0/1",
+        help="K/N: fetch only every N-th answerable question from the K-th (N processes keep both "
+        "Elasticsearch cores busy; choose_ranking.py pools their dumps)",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     require(QUIZ)
+    shard, shards = map(int, args.shard.split("/"))
     es_url = os.environ.setdefault("NEWSDESK_ES_URL", "http://127.0.0.1:9200")
     raw_name = args.raw_index or f"{args.index}-raw"
 
@@ -530,7 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         out["knn"] = knn.run(query_embedding=vec, filters=filters, top_k=args.candidates)["documents"]
         timings["knn"].append(time.perf_counter() - t)
         fetch_texts({_doc(d)[0] for docs in out.values() for d in docs})
-        return out
+        # only what ranking reads: 2,000 questions' full Documents (their chunk text) filled 23 GB
+        return {name: [Cand.of(d) for d in docs] for name, docs in out.items()}
 
     embedder.embed_query("warm up")
     questions = load_questions(args.start, args.end)
@@ -544,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
                 answerable.append(q)
                 break
     print(f"{len(answerable)} of {len(questions)} questions have their answer in the index", flush=True)
+    answerable = answerable[shard::shards]
 
     data = []
     for i, q in enumerate(answerable):
