@@ -149,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the shipped keyword and semantic floors (the nonsense-query guard); choose fusion only",
     )
+    ap.add_argument(
+        "--no-choice",
+        action="store_true",
+        help="skip the grid (20+ minutes on the whole corpus): score today's modes and the shipped settings",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -178,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     stores = set.intersection(*(set(d["stores"]) for d in [*devs, test]))
     shipped = shipped_config()
     floors = {k: shipped[k] for k in ("kw", "floor", "alone")} if args.shipped_floors else None
-    best, choices = choose(dev_rows, texts, stores, args.criterion, floors)
+    if args.no_choice:
+        best, choices = shipped, {"skipped": "--no-choice"}
+    else:
+        best, choices = choose(dev_rows, texts, stores, args.criterion, floors)
 
     def firsts(rows, fn):
         return [first_hit(fn(r), r["q"]["answers"], texts) for r in rows]
@@ -190,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
             r["lists"]["plain"][:TODAY_CHUNKS], r["lists"]["knn"][:TODAY_CHUNKS]
         ),
         **systems("shipped", shipped),
-        **systems("pooled choice", best),
+        **({} if args.no_choice else systems("pooled choice", best)),
     }
-    candidates.update(as_of_systems({"shipped": shipped, "pooled choice": best}))
+    configs = {"shipped": shipped} if args.no_choice else {"shipped": shipped, "pooled choice": best}
+    candidates.update(as_of_systems(configs))
     results: dict[str, Any] = {}
     table = []
     scopes = ("dev (odd)", "test (even)") if args.by_parity else ("pooled dev", "test window")
@@ -217,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("pooled choice:", best)
     print("shipped:", shipped)
-    noise = noise_table(test, {**systems("shipped", shipped), **systems("pooled choice", best)})
+    shown = {k: v for label, cfg in configs.items() for k, v in systems(label, cfg).items()}
+    noise = noise_table(test, shown)
     write_result(
         "ranking_pooled",
         {
