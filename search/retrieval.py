@@ -293,7 +293,7 @@ class Searcher:
         self, query: str, filters: dict[str, Any] | None, found: list[Document], n: int
     ) -> list[Document]:
         """Up to ``n`` chunks, best first by BM25 without the floor, of articles that pass the
-        floor as a whole although none of their chunks did.
+        floor as a whole and have no chunk among the hits ``found``.
 
         "Who holds Qaim?" names the town in one paragraph of the story and says who *held* it in
         another: no chunk carries both words, the article does. Keyword search shows that article
