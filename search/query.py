@@ -165,8 +165,6 @@ def relevance_floor(stemmed: str, fields: tuple[str, ...], min_should_match: str
     words = list(dict.fromkeys(stemmed.split()))
     per_word = [
         {"bool": {"should": [{"terms": {f: alternatives(w)}} for f in fields], "minimum_should_match": 1}}
-        if len(fields) > 1
-        else {"terms": {fields[0]: alternatives(w)}}
         for w in words
     ]
     return {"bool": {"should": per_word, "minimum_should_match": min_should_match}}
