@@ -380,7 +380,11 @@ def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
         if m is None and (s := _SURNAME_BIO.match(sentences[0])) and _is_author(s.group("name"), authors):
             m = s
         m = m or _FIRST_NAME_BIO.match(sentences[0])
-        if m is None or len(sentences) > 6:
+        bylined = m is None and _opens_with_author(sentences[0], authors)
+        if (m is None and not bylined) or len(sentences) > 6:
+            continue
+        if bylined:
+            out.append(i)  # "Herbie Smith recently retired from …" under Herbie Smith's byline
             continue
         follows = all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:])
         if not follows and not _CONTACT.search(t):
@@ -445,6 +449,26 @@ def _word_before(text: str, at: int) -> str:
     """The last word before ``at``; "" when the line opens with the stop (". . . Jane is a …")."""
     words = text[:at].split()
     return words[-1] if words else ""
+
+
+# "Dr. Shelby Harris specializes in …", "Christopher Elliott's latest book is …": a title may stand
+# before a bylined name; what follows is a sentence about them (three words or more)
+_TITLE = re.compile(r"^(?:(?:Dr|Prof|Rev|Sen|Rep|Gov|Gen|Ambassador|Former|Judge)\.?\s+)*")
+
+
+def _opens_with_author(sentence: str, authors: frozenset[str]) -> bool:
+    """Whether a sentence opens with the full name (two words or more) of a bylined author and goes
+    on: at a page's end that is the writer's introduction, whatever its verb ("recently retired
+    from …", "delivered the first-ever win …"); a story's own lines name its writer only in a quote."""
+    rest = sentence[_TITLE.match(sentence).end() :]
+    for author in authors:
+        name = author.strip()
+        if len(name.split()) < 2 or not rest.startswith(name):
+            continue
+        tail = rest[len(name) :]
+        if re.match(r"(?:[’']s\b|,|\s)", tail) and _words(tail) >= 3:
+            return True
+    return False
 
 
 def _is_author(name: str, authors: frozenset[str]) -> bool:

@@ -429,6 +429,34 @@ def test_a_bio_naming_a_bylined_author_goes_even_when_the_story_names_them() -> 
     assert tail_bios(doc, Context(authors=frozenset({"Mary Jones"}))) == [2]
 
 
+def test_a_last_line_that_opens_with_the_bylined_authors_full_name_is_their_bio_whatever_its_verb() -> None:
+    byline = Context(authors=frozenset({"Herbie Smith", "Shelby Harris"}))
+    doc = _lines(
+        LEAD,
+        "Aid workers say the cuts will close clinics within months.",
+        "Herbie Smith recently retired from the United States Agency for International Development. "
+        "He served two tours in Kenya.",
+    )
+    assert tail_bios(doc) == []  # no byline: a story may end on a person it reported on
+    assert tail_bios(doc, byline) == [2]
+    titled = _lines(LEAD, "It was quiet.", "Dr. Shelby Harris specializes in the treatment of insomnia.")
+    assert tail_bios(titled, byline) == [2]
+
+
+def test_a_last_line_about_the_bylined_authors_namesake_or_by_surname_alone_stays() -> None:
+    byline = Context(authors=frozenset({"Steven Jiang"}))
+    surname = _lines(
+        LEAD, "It was quiet.", "Jiang’s flamboyant personality brought him unexpected popularity online."
+    )
+    assert tail_bios(surname, byline) == []  # the story's subject Jiang Zemin, not the writer
+    name_only = _lines(LEAD, "It was quiet.", "Steven Jiang, Beijing")
+    assert tail_bios(name_only, byline) == []  # a sign-off line, not a sentence about the writer
+    middle = _lines(
+        LEAD, "Steven Jiangsu delivered the keynote on Monday to a full hall.", "It was quiet.", "It ended."
+    )
+    assert tail_bios(middle, byline) == []
+
+
 def test_a_news_story_ending_on_a_person_it_reported_on_keeps_that_line_with_follow_on_sentences() -> None:
     doc = _lines(
         "Police arrested John Smith on Friday after a chase through the city centre.",
