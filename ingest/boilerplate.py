@@ -517,6 +517,18 @@ RULES: tuple[Rule, ...] = (
             r"^offer from the motley fool\b",
             r"^\*?stock advisor returns as of\b",
             r"^see the \d+ stocks\W*$",
+            r"\bthe motley fool stock advisor\b",
+            r"\bat the time of our recommendation\b",
+            r"^stock advisor provides investors\b",
+            # the outlet's own podcast plugged under a story: "In this week's One Thing podcast, …",
+            # "Listen to One Thing with host …", "the Sunday edition of the 5 Things podcast"
+            r"\b(?:in|on) this week['’]s [\w ]{0,40}\bpodcast\b",
+            r"\bhas a new podcast\b",
+            r"\bthe (?:sunday|saturday|weekend|weekly|daily) edition of the [\w ]{1,30}\bpodcast\b",
+            # a store's department buttons: "Shop appliances", "Shop small kitchen appliances" (a
+            # shopper's tip says how: "Shop often", "Shop around")
+            r"^shop (?!(?:often|around|early|late|local(?:ly)?|online|smart|small|less|more|wisely|safely|"
+            r"here|now|together)$)(?-i:[a-z])[\w'’&-]*(?: (?-i:[a-z])[\w'’&-]*){0,3}$",
             # a shopping button: "Get the Samsung DW80R9950UT dishwasher for $1,084"
             r"^(?:get|buy|shop|sign up for) (?:the |a |an )?[\w+&'’ .-]{2,80}? (?:for|at|starting at) \$[\d,]+"
             r"(?:\.\d\d)?(?: a month| per month| a year)?\W*$",
@@ -581,6 +593,9 @@ RULES: tuple[Rule, ...] = (
             "stream ",
             "motley fool",
             "stock advisor",
+            "our recommendation",
+            "podcast",
+            "shop ",
             "$",
             "stocks",
             "prefer to",

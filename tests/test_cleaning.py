@@ -199,6 +199,11 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("Need coverage on your car? Read our guide on the best car warranty companies.", "promo"),
         ("FIND OUT MORE: Ticks on Delmarva", "promo"),
         ("More coverage by USA TODAY", "read_more"),
+        # round 18 (developed on v1–v19)
+        ("Shop small kitchen appliances", "promo"),
+        ("In this week’s One Thing podcast, CNN producer Curt Devine explains how it works.", "promo"),
+        ("Listen to the Sunday edition of the 5 Things podcast to hear more.", "promo"),
+        ("Stock Advisor provides investors with an easy-to-follow blueprint for success.", "promo"),
     ],
 )
 def test_named_rule_catches_typical_furniture(line, rule):
@@ -233,6 +238,10 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "In the US, roughly 100 cases have been reported from at least 20 states, according to GISAID.",
         "Smith reported from the scene that three people had died.",
         "We need to use our economic tools. We need to use our diplomatic tools.",
+        # round 18: a shopper's tip, a podcast in the news
+        "Shop often",
+        "Shop around for the best rate",
+        "The podcast, which launched this week, topped the charts on Monday.",
     ],
 )
 def test_content_lines_are_not_mistaken_for_furniture(line):
