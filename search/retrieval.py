@@ -239,8 +239,11 @@ class Searcher:
         if as_of is not None:
             filters = _and(filters, build_filters(as_of=as_of))
         if not group:
-            docs = self.retrieve_chunks(query, mode, top_k, filters)
-            return [_hit(d) for d in (self._floored(docs) if mode == "semantic" else docs)][:top_k]
+            if self._effective_mode(mode) == "semantic":
+                docs = self.retrieve_lists(query, "semantic", filters)["knn"]
+            else:
+                docs = self.retrieve_chunks(query, mode, top_k, filters)
+            return [_hit(d) for d in docs][:top_k]
         lists = self.retrieve_lists(query, mode, filters, rank_only=True)
         ranked = rank_articles(lists, self.settings)
         if as_of is not None and is_present_query(query):
@@ -274,6 +277,8 @@ class Searcher:
                 raise (cause if isinstance(cause, Exception) else exc) from exc
             knn = semantic.get_component("knn").request(vector, filters, n)
             requests["knn"] = (self.settings.index, knn)
+            if mode == "semantic" and (lexical := self._lexical_knn_request(query, vector, filters, n)):
+                requests["knn_lexical"] = (self.settings.index, lexical)
         if rank_only:
             for name, (_, body) in requests.items():
                 body.pop("highlight", None)
@@ -286,8 +291,37 @@ class Searcher:
             else:
                 out[name] = [to_document(h) for h in found]
         if "knn" in out:
-            out["knn"] = self._floored(out["knn"])
+            out["knn"] = self._floored(out["knn"], out.pop("knn_lexical", []))
         return out
+
+    def _lexical_knn_request(
+        self, query: str, vector: list[float], filters: dict[str, Any] | None, n: int
+    ) -> dict[str, Any] | None:
+        """Semantic neighbours among the chunks that carry every word of the query (in any of its
+        forms, in the chunk or its title), whatever their similarity; ``None`` when keyword search
+        runs without a floor (then nothing is known to match by words).
+
+        A short query ("Qaim border") sits further from any chunk than a question does: the
+        seed's paragraph on the town scores 0.63 against a floor of 0.64. A neighbour that also
+        carries all the query's words is a match by both measures.
+        """
+        if not self.settings.keyword_min_match:
+            return None
+        bm25 = self.pipeline("keyword").get_component("bm25")
+        # every word of the query, not the keyword floor's share of them: a long query of chance
+        # words (a pasted JSON blob) passes the share somewhere in a large index
+        keyword = keyword_query(
+            query,
+            min_should_match="100%",
+            strip_question_words=bm25.strip_question_words,
+            max_terms=MAX_QUERY_TERMS,
+            only_what_decides=True,
+        )
+        if keyword is None:
+            return None
+        body = self.pipeline("semantic").get_component("knn").request(vector, filters, n)
+        body["knn"]["filter"] = {"bool": {"filter": [keyword, *([body["knn"]["filter"]] if filters else [])]}}
+        return body
 
     def _chunks_of_matching_articles(
         self, query: str, filters: dict[str, Any] | None, found: list[Document], n: int
@@ -384,12 +418,16 @@ class Searcher:
             h.also_published_by = also.get(h.doc_id, [])
         return hits
 
-    def _floored(self, docs: list[Document]) -> list[Document]:
-        """Semantic neighbours under the calibrated similarity are noise, not results."""
+    def _floored(self, docs: list[Document], lexical: list[Document] | None = None) -> list[Document]:
+        """Semantic neighbours under the calibrated similarity are noise, not results, unless
+        they also pass the keyword floor (``lexical``: ``_lexical_knn_request``'s hits)."""
         floor = self.settings.semantic_floor
         if not floor:
             return docs
-        return [d for d in docs if (d.score or 0.0) >= floor]
+        kept = {d.id: d for d in docs if (d.score or 0.0) >= floor}
+        for d in lexical or []:
+            kept.setdefault(d.id, d)
+        return sorted(kept.values(), key=lambda d: -(d.score or 0.0))
 
 
 def _hit(doc: Document) -> SearchHit:

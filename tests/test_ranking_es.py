@@ -66,6 +66,15 @@ def test_a_real_query_keeps_its_hits_above_the_floor(embedded, mode):
     assert {h.doc_id for h in hits[:2]} == {"lanes-2023", "lanes-2024"}
 
 
+def test_semantic_keeps_a_neighbour_under_the_floor_that_carries_every_word_of_the_query(embedded):
+    # A floor no neighbour reaches by similarity alone, as a short query's best match may not
+    strict = Searcher(embedded.model_copy(update={"semantic_floor": 0.99}))
+    assert [h.doc_id for h in strict.search("river bridge", mode="semantic")] == ["bridge"]
+    assert [h.doc_id for h in strict.search("river bridge", mode="semantic", group=False)] == ["bridge"]
+    assert strict.search("bridge council", mode="semantic") == []  # no chunk carries both words
+    assert strict.search("Zephyrine xylophone", mode="semantic") == []
+
+
 def test_as_of_hides_what_was_published_later(embedded):
     hits = Searcher(embedded).search("council bicycle lanes", mode="hybrid", as_of=date(2023, 12, 31))
     assert [h.doc_id for h in hits] == ["lanes-2023"]
