@@ -265,13 +265,15 @@ def compose_answer(
     top_k: int = 10,
     short: bool = True,
     embed_fn: EmbedFn | None = None,
+    bar: float | None = None,
 ) -> Answer:
     """Turn scored sentences into the answer object; pure, so it is tested on its own.
 
     With ``short`` the phrase that answers is read from the supporting sentences
     (``search.short_answer``); the sentence-level answer stays as ``answer_sentence`` and is the
     answer when no typed candidate is good enough. ``embed_fn`` (the search embedder) lets the
-    short-answer ranker weigh how well a candidate fits the noun the question asks about.
+    short-answer ranker weigh how well a candidate fits the noun the question asks about. ``bar``:
+    the probability a short answer needs (default: the learned ranker's, ``answer_bar``).
     """
     if not ranked:
         return Answer(False, "", None, 0.0, [])
@@ -285,7 +287,7 @@ def compose_answer(
         if short and has_word_content(question)
         else None
     )
-    found = guess if guess is not None and guess[2] >= answer_bar() else None
+    found = guess if guess is not None and guess[2] >= (answer_bar() if bar is None else bar) else None
     if short and found is None and supporting and not wants_sentence(question):
         # a question that asks for a name, place, date or number is answered by one: sentences
         # that only share its words are evidence, not an answer

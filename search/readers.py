@@ -49,7 +49,7 @@ def read(question: str, chunks: list[Document], settings: SearchSettings, embed_
         question, candidate_sentences(chunks), embed_fn, settings.answer_sentence_vectors
     )
     if settings.reader == "sentence":
-        return compose_answer(question, ranked, embed_fn=embed_fn)
+        return compose_answer(question, ranked, embed_fn=embed_fn, bar=settings.answer_min_probability)
     if settings.reader == "extractive":
         return extractive_answer(question, chunks, ranked, settings)
     if settings.reader == "openai":

@@ -190,6 +190,13 @@ class SearchSettings(BaseSettings):
         description="Best candidate sentences that ask also scores by embedding similarity to the question "
         "(each one encoded per question: the main CPU cost of ask); 0: lexical score and chunk rank only.",
     )
+    answer_min_probability: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Probability a short answer needs before ask offers it (answered: true); unset: the"
+        " learned ranker's bar. Higher answers fewer questions, more of them right.",
+    )
     reader_model: str | None = Field(None, description="Extractive QA model path/name (reader=extractive).")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (reader=openai).")
     openai_model: str | None = Field(None, description="Chat model name (reader=openai).")

@@ -352,6 +352,26 @@ def test_below_the_bar_the_best_guess_leads_the_evidence_but_is_not_an_answer(
     assert ans.evidence[0].doc_id == "hornets"
 
 
+def test_a_stricter_answer_probability_set_by_the_user_withholds_an_answer_the_learned_bar_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from search.readers import read
+    from search.settings import SearchSettings
+
+    docs = _docs(
+        ("a", "2017-07-12", "Iraqi forces retook Mosul from the Islamic State in July."),
+        ("b", "2017-07-12", "Iraqi forces now hold Mosul, the Islamic State's former stronghold."),
+    )
+    monkeypatch.setenv("NEWSDESK_ANSWER_MIN_PROBABILITY", "0.999")
+    strict = read("Who holds Mosul?", docs, SearchSettings())
+    assert not strict.answered and strict.answer == ""
+    assert strict.evidence[0].doc_id in {"a", "b"}  # the evidence is still shown
+    monkeypatch.setenv("NEWSDESK_ANSWER_MIN_PROBABILITY", "0.0")
+    assert read("Who holds Mosul?", docs, SearchSettings()).answer == "Iraqi forces"
+    monkeypatch.delenv("NEWSDESK_ANSWER_MIN_PROBABILITY")
+    assert read("Who holds Mosul?", docs, SearchSettings()).answer == "Iraqi forces"  # the learned bar
+
+
 def test_a_keyword_mode_answer_does_not_load_the_embedding_model() -> None:
     import subprocess
     import sys
