@@ -380,11 +380,12 @@ def tail_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
         if m is None and (s := _SURNAME_BIO.match(sentences[0])) and _is_author(s.group("name"), authors):
             m = s
         m = m or _FIRST_NAME_BIO.match(sentences[0])
-        bylined = m is None and _opens_with_author(sentences[0], authors)
-        if (m is None and not bylined) or len(sentences) > 6:
+        if len(sentences) > 6:
             continue
-        if bylined:
+        if _opens_with_author(sentences[0], authors):
             out.append(i)  # "Herbie Smith recently retired from …" under Herbie Smith's byline
+            continue
+        if m is None:
             continue
         follows = all(_BIO.match(x) or _BIO_FOLLOW.match(x) for x in sentences[1:])
         if not follows and not _CONTACT.search(t):
@@ -454,6 +455,7 @@ def _word_before(text: str, at: int) -> str:
 # "Dr. Shelby Harris specializes in …", "Christopher Elliott's latest book is …": a title may stand
 # before a bylined name; what follows is a sentence about them (three words or more)
 _TITLE = re.compile(r"^(?:(?:Dr|Prof|Rev|Sen|Rep|Gov|Gen|Ambassador|Former|Judge)\.?\s+)*")
+_AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 
 
 def _opens_with_author(sentence: str, authors: frozenset[str]) -> bool:
@@ -461,8 +463,9 @@ def _opens_with_author(sentence: str, authors: frozenset[str]) -> bool:
     on: at a page's end that is the writer's introduction, whatever its verb ("recently retired
     from …", "delivered the first-ever win …"); a story's own lines name its writer only in a quote."""
     rest = sentence[_TITLE.match(sentence).end() :]
-    for author in authors:
-        name = author.strip()
+    # one byline may name several writers: "Dr. Jessica Faiz and Dr. Utibe R. Essien"
+    names = {_TITLE.sub("", n.strip()) for a in authors for n in _AUTHOR_SPLIT.split(a)}
+    for name in names:
         if len(name.split()) < 2 or not rest.startswith(name):
             continue
         tail = rest[len(name) :]
@@ -1071,10 +1074,22 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
 )
 
 
+# Detectors that read a line's place from the end of the story: they run on what the others left,
+# so a list of links under the writer's bio ("More from Chris Schlak:" and three headlines) does
+# not push the bio out of the last lines.
+_ON_WHAT_IS_LEFT = frozenset({tail_bios})
+
+
 def detect(lines: Sequence[_Line], context: Context | None = None) -> list[Finding]:
     """Every structure finding over ``lines`` (the lines the per-line rules kept), by index."""
     found: dict[int, Finding] = {}
     for detector, rule, reason, moved_to in DETECTORS:
-        for i in detector(lines, context):
-            found.setdefault(i, Finding(i, rule, reason, moved_to))
+        if detector not in _ON_WHAT_IS_LEFT:
+            for i in detector(lines, context):
+                found.setdefault(i, Finding(i, rule, reason, moved_to))
+    left = [i for i in range(len(lines)) if i not in found]
+    for detector, rule, reason, moved_to in DETECTORS:
+        if detector in _ON_WHAT_IS_LEFT:
+            for j in detector([lines[i] for i in left], context):
+                found.setdefault(left[j], Finding(left[j], rule, reason, moved_to))
     return sorted(found.values(), key=lambda f: f.index)

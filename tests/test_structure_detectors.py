@@ -443,6 +443,31 @@ def test_a_last_line_that_opens_with_the_bylined_authors_full_name_is_their_bio_
     assert tail_bios(titled, byline) == [2]
 
 
+def test_a_bio_above_a_list_of_links_is_still_among_the_last_lines_of_the_story() -> None:
+    doc = _lines(
+        LEAD,
+        "It was quiet.",
+        "Chris Schlak is an Opinion fellow for USA TODAY. Follow him on Twitter: @ChrisSchlak",
+        "Wanna bet?Cincinnati Reds approved for Ohio sports betting license",
+        "Pay up?Workers are falling behind as prices rise across the country",
+        "Open late:Employees need paid family leave, advocates say",
+    )
+    assert tail_bios(doc) == []  # alone, the links are the last lines
+    found = {f.index: f.rule for f in detect(doc)}
+    assert found == {2: "author_bio", 3: "related_link", 4: "related_link", 5: "related_link"}
+
+
+def test_a_bio_naming_one_of_several_bylined_writers_goes() -> None:
+    byline = Context(authors=frozenset({"Dr. Jessica Faiz and Dr. Utibe R. Essien"}))
+    doc = _lines(
+        LEAD,
+        "It was quiet.",
+        "Jessica Faiz is an emergency physician in Los Angeles. Patients there wait months for care.",
+    )
+    assert tail_bios(doc) == []  # its second sentence is not about her: without the byline, reporting
+    assert tail_bios(doc, byline) == [2]
+
+
 def test_a_last_line_about_the_bylined_authors_namesake_or_by_surname_alone_stays() -> None:
     byline = Context(authors=frozenset({"Steven Jiang"}))
     surname = _lines(
