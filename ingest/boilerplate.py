@@ -207,6 +207,21 @@ RULES: tuple[Rule, ...] = (
         keywords=("video ad feedback", "source:"),
     ),
     Rule(
+        "video_teaser",
+        "a line inviting the reader to watch a video (kept in metadata.videos)",
+        # "Watch the video above to learn …", "Watch full video of May 7 Apple event", "Watch the
+        # monologue:", "Replay the best of Grammy night:": an imperative to the reader, about a clip
+        _p(
+            r"^watch\s+(?!(?:parties|party|list|lists|out|for|as|how|what|closely|over)\b)"
+            r"[^.!?]{0,80}?\b(?:video|monologue|clip|footage|highlights|look at|livestream|"
+            r"live stream)\b",
+            r"^replay the best of\b",
+        ),
+        max_words=30,
+        moved_to="videos",
+        keywords=("watch", "replay"),
+    ),
+    Rule(
         "caption",
         "photo/video caption or photo credit (kept once in metadata.captions)",
         _p(

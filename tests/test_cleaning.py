@@ -204,6 +204,9 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("In this week’s One Thing podcast, CNN producer Curt Devine explains how it works.", "promo"),
         ("Listen to the Sunday edition of the 5 Things podcast to hear more.", "promo"),
         ("Stock Advisor provides investors with an easy-to-follow blueprint for success.", "promo"),
+        ("Watch the video above to learn which three apps you need before your next trip.", "video_teaser"),
+        ("Replay the best of Grammy night:", "video_teaser"),
+        ("Watch full video of May 7 Apple event", "video_teaser"),
     ],
 )
 def test_named_rule_catches_typical_furniture(line, rule):
@@ -242,6 +245,9 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "Shop often",
         "Shop around for the best rate",
         "The podcast, which launched this week, topped the charts on Monday.",
+        "Watch parties were held across the city as fans followed the video feed.",
+        "Watch out for ice on the roads, police said, after a video showed cars sliding.",
+        "Replay review overturned the call after the video showed the ball was out.",
     ],
 )
 def test_content_lines_are_not_mistaken_for_furniture(line):
