@@ -519,7 +519,11 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:take|try) (?:our|the|cnn['’]s|this week['’]s|the weekly|usa today['’]s) [\w .'’-]{0,30}\bquiz\b",
             r"^quiz time\W*$",
             r"^check out (?:more|our|the)\b.{0,120}\b(?:images|photos|galleries|gallery)\b",
-            r"^for (?:the latest|more)\b.{0,60}\b(?:visit|go to|see)\s+\S+\.(?:com|org|net)\b",
+            r"^for (?:the latest|more)\b.{0,60}\b(?:visit|go to|see|check out|head to)\s+\S+\.(?:com|org|net)\b",
+            # a newsletter's gallery link and the outlet's pointer to its own coverage
+            r"^photos of the (?:week|day)\W*$",
+            r"^get more of (?:cnn|usa today|our)(?:['’]s)? [\w’'-]+(?: [\w’'-]+){0,3} coverage\W*$",
+            r"\bcontinue our coverage\b.{0,80}\bhere\W*$",
             r"^need a break\?",
             r"^want more(?: [\w ]{1,30})?\?$",  # "Want more 5 Things?" over a podcast's plug
             r"^prefer to (?:listen|watch)\?",
@@ -585,6 +589,9 @@ RULES: tuple[Rule, ...] = (
             "quiz",
             "for the latest",
             "for more",
+            "photos of the",
+            "get more of",
+            "our coverage",
             "play the",
             "download",
             " app",

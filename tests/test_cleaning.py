@@ -206,6 +206,9 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("Stock Advisor provides investors with an easy-to-follow blueprint for success.", "promo"),
         ("Watch the video above to learn which three apps you need before your next trip.", "video_teaser"),
         ("Replay the best of Grammy night:", "video_teaser"),
+        ("Get more of CNN’s Ukraine coverage.", "promo"),
+        ("For more events, check out VisitSouthJersey.com", "promo"),
+        ("Join us as we continue our coverage of the Queen’s final journey here.", "promo"),
         ("Watch full video of May 7 Apple event", "video_teaser"),
     ],
 )
@@ -246,6 +249,7 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "Shop around for the best rate",
         "The podcast, which launched this week, topped the charts on Monday.",
         "Watch parties were held across the city as fans followed the video feed.",
+        "We will continue our coverage of the trial, the editor said, because readers asked for it.",
         "Watch out for ice on the roads, police said, after a video showed cars sliding.",
         "Replay review overturned the call after the video showed the ball was out.",
     ],
