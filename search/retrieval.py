@@ -420,7 +420,7 @@ class Searcher:
 
     def _floored(self, docs: list[Document], lexical: list[Document] | None = None) -> list[Document]:
         """Semantic neighbours under the calibrated similarity are noise, not results, unless
-        they also pass the keyword floor (``lexical``: ``_lexical_knn_request``'s hits)."""
+        they carry every word of the query (``lexical``: ``_lexical_knn_request``'s hits)."""
         floor = self.settings.semantic_floor
         if not floor:
             return docs
