@@ -1076,7 +1076,8 @@ DETECTORS: tuple[tuple[Callable[[Sequence[_Line], Context | None], list[int]], s
 
 # Detectors that read a line's place from the end of the story: they run on what the others left,
 # so a list of links under the writer's bio ("More from Chris Schlak:" and three headlines) does
-# not push the bio out of the last lines.
+# not push the bio out of the last lines. They read only ``context.authors``: the context's line
+# indices count all the lines, not the ones left.
 _ON_WHAT_IS_LEFT = frozenset({tail_bios})
 
 
