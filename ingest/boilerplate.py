@@ -216,10 +216,14 @@ RULES: tuple[Rule, ...] = (
             r"[^.!?]{0,80}?\b(?:video|monologue|clip|footage|highlights|look at|livestream|"
             r"live stream)\b",
             r"^replay the best of\b",
+            # a music video's title as its site lists it: "Luke Bryan - One Margarita (Official Music Video)"
+            r"\((?:official )?(?:music|lyric) video\)\W*$",
+            # a page's embed that lost its player: "Embedded content: https://cdn…/video.mp4"
+            r"^embedded content:\s*\S+$",
         ),
         max_words=30,
         moved_to="videos",
-        keywords=("watch", "replay"),
+        keywords=("watch", "replay", "video", "embedded content"),
     ),
     Rule(
         "caption",
@@ -337,7 +341,10 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:sign[- ]?up|subscribe|subscribing)\b.{0,160}\bnewsletter\b",
             r"\bsubscribe\b(?!\s+to\s+(?-i:[A-Z])|\s+to\s+separately)(?!.{0,40}\$\d+\.\d\d a month)"
             r".{0,40}\b(?:today|here|now|for \$|and save|& save)\b",
-            r"^subscribe\b",
+            # "Subscribe today …"; a subhead's advice, "Subscribe to fewer streaming services", stays
+            r"^subscribe\b(?!\s+to\s+(?:fewer|more|less|only|just|one|two|three|several)\b)",
+            # an outlet's newsletter by name: "Sign up for CNN's Royal News, a weekly dispatch …"
+            r"^sign[- ]?up for (?:cnn|usa today|fox news|nbc news|npr|reuters|the guardian)['’]s\s",
             r"\b(?:in|to) your inbox\b",
             r"^(?:not a subscriber|already a subscriber|just for subscribers|subscriber exclusive)\b",
             r"\bbecom(?:e|ing) an? (?:[\w-]+ ){0,3}subscriber\b",
@@ -522,6 +529,11 @@ RULES: tuple[Rule, ...] = (
             r"^for (?:the latest|more)\b.{0,60}\b(?:visit|go to|see|check out|head to)\s+\S+\.(?:com|org|net)\b",
             # a newsletter's gallery link and the outlet's pointer to its own coverage
             r"^photos of the (?:week|day)\W*$",
+            # "Tune in Thursday to floridatoday.com/space for … live coverage", "Join our Facebook group"
+            r"^tune in\b.{0,60}\b[\w-]+\.(?:com|org|net)\b",
+            r"\bjoin our facebook group\b",
+            # a translation's link: "Leer en español"
+            r"^(?:leer|lea|lee|read this|read it) (?:en|in) (?:español|spanish)\W*$",
             r"^get more of (?:cnn|usa today|our)(?:['’]s)? [\w’'-]+(?: [\w’'-]+){0,3} coverage\W*$",
             r"\bcontinue our coverage\b.{0,80}\bhere\W*$",
             r"^need a break\?",
@@ -590,6 +602,10 @@ RULES: tuple[Rule, ...] = (
             "for the latest",
             "for more",
             "photos of the",
+            "tune in",
+            "facebook group",
+            "español",
+            "spanish",
             "get more of",
             "our coverage",
             "play the",

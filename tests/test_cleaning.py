@@ -209,6 +209,15 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("Get more of CNN’s Ukraine coverage.", "promo"),
         ("For more events, check out VisitSouthJersey.com", "promo"),
         ("Join us as we continue our coverage of the Queen’s final journey here.", "promo"),
+        # round 19 (developed on v1–v20)
+        (
+            "Sign up for CNN’s Royal News, a weekly dispatch bringing you the inside track.",
+            "newsletter_prompt",
+        ),
+        ("Embedded content: https://cdn.example.com/sora/videos/grandma-birthday.mp4", "video_teaser"),
+        ("Luke Bryan - One Margarita (Official Music Video)", "video_teaser"),
+        ("Tune in Thursday to floridatoday.com/space for live coverage of the launch.", "promo"),
+        ("Leer en español", "promo"),
         ("Watch full video of May 7 Apple event", "video_teaser"),
     ],
 )
@@ -250,6 +259,9 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "The podcast, which launched this week, topped the charts on Monday.",
         "Watch parties were held across the city as fans followed the video feed.",
         "We will continue our coverage of the trial, the editor said, because readers asked for it.",
+        "Subscribe to fewer streaming services",
+        "Sign up for Medicare’s drug plan before the deadline, officials urged.",
+        "Tune in to the city council meeting on Tuesday, the mayor said.",
         "Watch out for ice on the roads, police said, after a video showed cars sliding.",
         "Replay review overturned the call after the video showed the ball was out.",
     ],
