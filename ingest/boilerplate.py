@@ -514,6 +514,10 @@ RULES: tuple[Rule, ...] = (
             # live blog's time, "9:40 p.m.: Here's who's winning …", an entry's heading)
             r"^(?!\d{1,2}:\d\d)(?!.*\b[ap]\.m\.\s*:).{8,}?[?.!]\s+(?:here['’]s (?:why|how|what|where|when|who)\b[^.!:]{0,80}|"
             r"what (?:to|you need to) know\b[^.!:]{0,80})$",
+            # a link to an opinion piece, labelled by its kind as the site lists it: "A change of heart
+            # about Muslims: Column", "Zelenskyy is a lion of a leader | Opinion" (26 of 26 such lines
+            # in the scraped corpus are links)
+            r"(?-i:[:|]\s*(?:Column|Voices|Opinion|Editorial|Our view|Opposing view)\s*)$",
         ),
         max_words=30,
     ),

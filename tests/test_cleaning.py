@@ -218,6 +218,8 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("Luke Bryan - One Margarita (Official Music Video)", "video_teaser"),
         ("Tune in Thursday to floridatoday.com/space for live coverage of the launch.", "promo"),
         ("Leer en español", "promo"),
+        ("A change of heart about Muslims: Column", "read_more"),
+        ("Zelenskyy is a lion of a leader | Opinion", "read_more"),
         ("Watch full video of May 7 Apple event", "video_teaser"),
     ],
 )
@@ -262,6 +264,8 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "Subscribe to fewer streaming services",
         "Sign up for Medicare’s drug plan before the deadline, officials urged.",
         "Tune in to the city council meeting on Tuesday, the mayor said.",
+        "He wrote the column: 'Voices'",
+        "Section: Opinion pages are open to all readers, the editor said.",
         "Watch out for ice on the roads, police said, after a video showed cars sliding.",
         "Replay review overturned the call after the video showed the ball was out.",
     ],
