@@ -628,9 +628,7 @@ def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[i
             first = i
         else:
             continue
-        end = first
-        while end < len(texts) and _is_run_headline(texts[end]) and not _cut_short(texts, end):
-            end += 1
+        end = _run_end(texts, first, loose=not labelled or i in headings)
         # under a heading that only links wear, to the page's end, every line a link ("… anime. Duolingo …")
         if (
             (i in headings or not labelled)
@@ -641,6 +639,45 @@ def label_runs(lines: Sequence[_Line], context: Context | None = None) -> list[i
         if end - first >= 2:
             out.extend(range(i if labelled else first, end))
     return sorted(set(out))
+
+
+def _run_end(texts: Sequence[str], first: int, *, loose: bool) -> int:
+    """Where a run of link headlines that starts at ``first`` ends (exclusive).
+
+    Under a heading that only links wear ("Read more:", "More from …:"), ``loose``, sites also
+    list a headline written with a full stop, one sentence or two ("The pound’s crash will make
+    inflation worse."): such a line joins the run when a headline follows it in the run, or when
+    it is two short sentences, so the run never ends on a single sentence of the story that comes
+    back after the links ("Ruth's ring … could fetch the most.").
+    """
+    end = j = first
+    while j < len(texts) and not _cut_short(texts, j):
+        text = texts[j]
+        if _is_run_headline(text) or (loose and _opens_like_headline(text) and _is_tail_link(text)):
+            j = end = j + 1
+        elif loose and _is_link_sentence(text):
+            j += 1
+        else:
+            break
+    return end
+
+
+def _opens_like_headline(text: str) -> bool:
+    """A capital, a digit or a quote mark first: an emoji or a symbol opens a site's own prompt."""
+    return text[:1].isupper() or text[:1].isdigit() or text[:1] in "‘“'\""
+
+
+def _is_link_sentence(text: str) -> bool:
+    """A headline written as one sentence with a full stop: short, sentence case, no list item."""
+    n = _words(text)
+    return (
+        5 <= n <= HEADLINE_MAX_WORDS
+        and text.rstrip("”\"’'")[-1:] in ".!"
+        and _opens_like_headline(text)
+        and _SENTENCE_END.search(text) is None
+        and not _LIST_ITEM.search(text)
+        and sum(1 for w in text.split() if w[:1].islower()) >= 2
+    )
 
 
 # a list's own items: bullets, numbering, times ("9 p.m. —"), and "Name, 6-4 senior, School" rows
@@ -657,7 +694,8 @@ def _is_tail_link(text: str) -> bool:
         _is_run_headline(text)
         or (
             _is_link_like(text)
-            and re.search(r"[a-z][.?!] [A-Z‘'“\"]", text) is not None  # two sentences, not "Shaun D. Mullen"
+            # two sentences: not "Shaun D. Mullen", not "at 9 a.m. ET"
+            and re.search(r"[a-z]{2}[.?!] [A-Z‘'“\"]", text) is not None
             and not re.search(r"\w\.(?:com|org|net)\b|https?:", text)
             and not _LIST_ITEM.search(text)
             and not text.rstrip().endswith(":")

@@ -1024,3 +1024,64 @@ def test_a_links_heading_makes_every_line_to_the_pages_end_a_link_even_a_two_sen
         LEAD, PARA_A, "UP NEXT", "Bulls: Visit Philadelphia on Wednesday night.", "Cavaliers: Host Phoenix."
     )
     assert label_runs(box) == []
+
+
+def test_headlines_with_full_stops_under_a_links_heading_are_links_but_the_story_coming_back_stays() -> None:
+    # one-sentence headlines written with a full stop, then plain ones, under "Read more:"
+    text = "\n\n".join(
+        [
+            LEAD,
+            PARA_A,
+            "Read more:",
+            "The pound’s crash will make inflation worse and push interest rates higher.",
+            "The rich are the biggest winners of the tax-cutting gamble",
+            "US stocks fell yet again as currency market turmoil rattles investors",
+            "QUOTE OF THE DAY",
+            PARA_B,
+        ]
+    )
+    kept = [line.text for line in apply_rules(text).kept]
+    assert kept == [LEAD, PARA_A, "QUOTE OF THE DAY", PARA_B]
+    # a headline, then two-sentence headlines ("… at Christmas. It was painful but also special.")
+    doc = _lines(
+        LEAD,
+        PARA_A,
+        "Read more commentary:",
+        "Apollo 8 astronauts delivered a Christmas message that calmed a ravaged nation",
+        "I was a military spouse on my own at Christmas. It was painful but also special.",
+        "As a refugee in America, I watched my country collapse. But there is a path to hope.",
+        PARA_B,
+    )
+    assert label_runs(doc) == [2, 3, 4, 5]
+    # the story's own sentence after the links is not one of them, nor a schedule's times
+    back = _lines(
+        LEAD,
+        "More from the Gazette:",
+        "How one company keeps its youngest employees from quitting",
+        "Remote general store offering jobs and free land got many applications",
+        "Ruth's ring, which is for the second of four titles he won, could fetch the most.",
+    )
+    assert label_runs(back) == [1, 2, 3]
+    schedule = _lines(
+        LEAD,
+        "Also today:",
+        "The S&P Case-Shiller Home Price Index posts at 9 a.m. ET.",
+        "US consumer confidence data for February arrives at 10 a.m. ET.",
+        PARA_B,
+    )
+    assert label_runs(schedule) == []
+
+
+def test_a_sites_emoji_prompt_does_not_make_the_next_subhead_a_link() -> None:
+    # after a removed "More news to know now" label: a prompt that opens with an emoji, then the
+    # briefing's own subhead over its paragraph, is no run of two links
+    doc = _lines(
+        LEAD,
+        "🌤 What's the weather up to in your neck of the woods? Check your local forecast here.",
+        "More weather worry in California as relentless rain keeps battering the state",
+        PARA_A,
+    )
+    assert label_runs(doc, Context(after_link_labels=frozenset({1}))) == []
+    headline = "What's the weather up to in your neck of the woods? Check your local forecast here."
+    doc[1] = L(headline)
+    assert label_runs(doc, Context(after_link_labels=frozenset({1}))) == [1, 2]
