@@ -863,6 +863,8 @@ ISOLATED_MIN_NOVEL = 1
 ISOLATED_MIN_NOVEL_SECTIONED = 3
 ISOLATED_MAX_PER_PAGE = 3
 _NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
+# a sentence ends inside the line: "!" or "?", or a full stop after a word ("vs. Wade", "Dr. Li" go on)
+_TWO_SENTENCES = re.compile(r"(?:[!?]|[a-z]{3}\.)[”\"’)]?\s+[A-Z‘“\"']")
 
 
 def _is_prose(text: str) -> bool:
@@ -932,13 +934,15 @@ def item_links(lines: Sequence[_Line], context: Context | None = None) -> list[i
         if (
             j - prev >= 2  # the item has its own paragraph before the slot
             and is_headline_shaped(t)
+            and _TWO_SENTENCES.search(t) is None  # "It’s a gift! It’s a tree! Who knew …?" is the item's
             and _is_prose(texts[j - 1])
             and t[:1].isalpha()  # not "— Jane Doe", "“…”", "$20"
             and not _fact_label(t)
             and not _short_value(t)  # "Where to watch: Hulu" is the item's own detail
         ):
             found.append(j)
-    return found if len(found) >= ITEM_LINKS_MIN and len(found) * 2 >= len(numbered) - 1 else []
+    # a third of the slots filled is the template's habit (a site links some items, not all)
+    return found if len(found) >= ITEM_LINKS_MIN and len(found) * 3 >= len(numbered) - 1 else []
 
 
 _ARCHIVE_LINK = re.compile(rf"^(?:{_MONTHS}) (?:19|20)\d\d:\s+\S")

@@ -900,6 +900,30 @@ def test_a_headline_closing_item_after_item_of_a_numbered_list_is_its_link() -> 
     assert item_links(page) == [2, 5, 8]
 
 
+def test_a_site_that_links_a_third_of_its_numbered_items_still_has_item_links() -> None:
+    # ten items, four closing with a link, the others with their paragraph
+    closing = [
+        "The SNP: on the verge of collapse?",
+        PARA_B,
+        "The democratic crisis facing Israel and its prime minister",
+        PARA_B,
+        PARA_B,
+        "Stop the boats: will immigration define the next election?",
+        PARA_B,
+        "Long Covid: how to treat it and who is at risk",
+        PARA_B,
+    ]
+    page = _numbered_page(closing)
+    assert item_links(page) == [2, 8, 17, 23]
+    # fewer than a third is no template's slot; nor is an item's closing exclamation of several
+    # sentences ("It's a piece of mail! It's a gift! …"), while "vs." goes on within one
+    assert item_links(_numbered_page(closing[:6] + [PARA_B] * 6)) == []
+    exclaims = ["It’s a piece of mail! It’s a gift! Who knew one card could do so much?"] * 3
+    assert item_links(_numbered_page(exclaims)) == []
+    versus = ["Roe vs. Wade overturned: what the ruling means for other rights"] * 3
+    assert item_links(_numbered_page(versus)) == [2, 5, 8]
+
+
 def test_a_numbered_list_whose_items_close_with_their_own_details_keeps_them() -> None:
     assert (
         item_links(
