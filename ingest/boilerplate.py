@@ -458,6 +458,10 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:has|have|holds?) no (?:positions?|financial interest) in any of the (?:stocks|securities|companies) "
             r"mentioned\b",
             r"\bhas a disclosure policy\b",
+            r"\bmay have (?:a )?positions? in (?:any )?(?:of )?(?:the )?(?:stocks|securities|companies) mentioned\b",
+            # a fitness piece's house disclaimer: "Important note: … consult your doctor."
+            r"^(?:important )?note:.{0,120}\b(?:consult|check with|talk (?:to|with)) (?:your|a) "
+            r"(?:doctor|physician|health ?care (?:provider|professional))\b",
             r"\brecommendations are independently chosen\b",
             r"\b(?:coverage|work) (?:at [\w .]+ )?is (?:made possible|supported) in part by a grant\b",
         ),
@@ -472,6 +476,7 @@ RULES: tuple[Rule, ...] = (
             "independently chosen",
             "mentioned",
             "disclosure policy",
+            "note:",
             "made possible",
             "supported in part",
         ),
@@ -535,7 +540,11 @@ RULES: tuple[Rule, ...] = (
             r"^photos of the (?:week|day)\W*$",
             # "Tune in Thursday to floridatoday.com/space for … live coverage", "Join our Facebook group"
             r"^tune in\b.{0,60}\b[\w-]+\.(?:com|org|net)\b",
-            r"\bjoin our facebook group\b",
+            r"\bjoin our (?:new )?facebook group\b",
+            # the outlet's promise of more: "… live, so stick with us for the latest", "Want to hear more
+            # CNN reporting?"
+            r"\bstick with us for (?:the latest|updates|more)\b",
+            r"^want to (?:hear|read|see) more(?: [\w ]{1,30})?\?$",
             # a translation's link: "Leer en español"
             r"^(?:leer|lea|lee|read this|read it) (?:en|in) (?:español|spanish)\W*$",
             r"^get more of (?:cnn|usa today|our)(?:['’]s)? [\w’'-]+(?: [\w’'-]+){0,3} coverage\W*$",
@@ -552,6 +561,7 @@ RULES: tuple[Rule, ...] = (
             r"^offer from the motley fool\b",
             r"^\*?stock advisor returns as of\b",
             r"^see the \d+ stocks\W*$",
+            r"\brevealed what they believe (?:are|is) the (?:\w+ )?best stocks?\b",
             r"\bthe motley fool stock advisor\b",
             r"\bat the time of our recommendation\b",
             r"^stock advisor provides investors\b",
@@ -559,6 +569,7 @@ RULES: tuple[Rule, ...] = (
             # "Listen to One Thing with host …", "the Sunday edition of the 5 Things podcast"
             r"\b(?:in|on) this week['’]s [\w ]{0,40}\bpodcast\b",
             r"\bhas a new podcast\b",
+            r"^this week['’]s [\w ]{1,40}\bpodcasts?\W*$",  # the heading over a list of episodes
             r"\bthe (?:sunday|saturday|weekend|weekly|daily) edition of the [\w ]{1,30}\bpodcast\b",
             # a store's department buttons: "Shop appliances", "Shop small kitchen appliances" (a
             # shopper's tip says how: "Shop often", "Shop around")
@@ -608,6 +619,8 @@ RULES: tuple[Rule, ...] = (
             "photos of the",
             "tune in",
             "facebook group",
+            "stick with us",
+            "want to",
             "español",
             "spanish",
             "get more of",
@@ -674,9 +687,11 @@ RULES: tuple[Rule, ...] = (
             # podcast box's heading above it ("Keep your tech-know going", 9)
             r"\bthe nation['’]s largest (?:weekend )?radio talk show\b",
             r"^keep your tech-know going$",
+            # the column's plug for its own show: "Plus, are we alone? I talk UFOs and aliens with …"
+            r"^plus, [^?]{3,100}\? i (?:talk|speak|chat)\b",
         ),
         max_words=90,
-        keywords=("radio talk show", "tech-know"),
+        keywords=("radio talk show", "tech-know", "plus,"),
     ),
     Rule(
         "house_note",

@@ -221,6 +221,15 @@ def test_record_id_is_the_doc_id_and_url_derives_it_otherwise():
         ("A change of heart about Muslims: Column", "read_more"),
         ("Zelenskyy is a lion of a leader | Opinion", "read_more"),
         ("Watch full video of May 7 Apple event", "video_teaser"),
+        # round 20 (developed on v1–v21)
+        ("Join our new Facebook Group, The Ruling Off the Field, to talk football.", "promo"),
+        ("USA TODAY will be covering the event live, so stick with us for the latest.", "promo"),
+        ("Want to hear more CNN reporting?", "promo"),
+        ("This week's Talking Tech podcasts", "promo"),
+        ("They just revealed what they believe are the 10 best stocks for investors to buy now.", "promo"),
+        ("The author(s) may have a position in any stocks mentioned.", "disclosure"),
+        ("Important note: Before beginning any new exercise program, consult your doctor.", "disclosure"),
+        ("Plus, are we alone? I talk UFOs and aliens with an astronomer.", "promo"),
     ],
 )
 def test_named_rule_catches_typical_furniture(line, rule):
@@ -268,6 +277,11 @@ def test_named_rule_catches_typical_furniture(line, rule):
         "Section: Opinion pages are open to all readers, the editor said.",
         "Watch out for ice on the roads, police said, after a video showed cars sliding.",
         "Replay review overturned the call after the video showed the ball was out.",
+        # round 20: a note in the story, a promise in a quote, a fund's holdings in the news
+        "Note: the figures do not include the last week of March, when the count was still under way.",
+        "The doctors said patients should consult their own doctor before changing doses.",
+        "Plus, the team added a third striker? I doubt it, the coach said.",
+        "The fund may have a position in the shares, its filing said, without naming the companies.",
     ],
 )
 def test_content_lines_are_not_mistaken_for_furniture(line):
