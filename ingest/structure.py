@@ -488,11 +488,20 @@ _SLASH_TAIL = re.compile(
 
 
 # "Jamie Hussey, IT director of Jackson Hospital, at work Courtesy Jackson Hospital": a capitalised
-# "Courtesy" after a lower-case word (or a caption's closing bracket: "… (Price: $2,919) Courtesy of
-# Kay Jewelers") is a credit glued to its caption, not prose
+# "Courtesy" after a lower-case word, a caption's closing bracket ("… (Price: $2,919) Courtesy of Kay
+# Jewelers") or its full stop ("… different colors. Courtesy Andrea Weiss, Zach Holmes and Yuanchi
+# Ha", "… in Bridgeview. Courtesy Henry B.") is a credit glued to its caption, not prose
 _COURTESY_TAIL = re.compile(
-    r"[a-z,)]\s+Courtesy(?: of)?\s+[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|of|and|the)){0,6}(?<![.])$"
+    r"(?:[a-z,)]|[a-z\d]{2}[.!?])\s+Courtesy(?: of)?\s+[A-Z][\w.'’&-]*"
+    r"(?:,?\s+(?:[A-Z][\w.'’&-]*|of|and|the)){0,8}(?<![.])(?:\s+[A-Z]\.)?$"
 )
+# "… believed to have escaped in. From US Marshals Service", "… as pictured here. From Chili's": a
+# capitalised "From" and a name after the caption's last sentence is CNN's credit (a title such as
+# "Come From Away" has no full stop before it); "from the White House" alone on a line is one too
+_FROM_TAIL = re.compile(
+    r"[a-z]{2}[.!?][”\"’]?\s+From\s+(?:the\s+)?[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,4}(?<![.])$"
+)
+_FROM_ALONE = re.compile(r"^from (?:the )?[A-Z][\w'’&-]*(?: [A-Z][\w'’&-]*){0,4}$")
 
 
 # "… Niger Delta area of Nigeria, 2020. Photo: George Osodi": a credit label and a name end the caption
@@ -512,6 +521,8 @@ def _credit_tail(text: str) -> bool:
         (_CREDIT_TAIL.search(tail) if _CREDIT_WORD.search(tail) else None)
         or ("/" in tail[-60:] and _SLASH_TAIL.search(tail))
         or ("Courtesy" in tail and _COURTESY_TAIL.search(tail))
+        or ("From" in tail and _FROM_TAIL.search(tail))
+        or (text.startswith("from ") and _FROM_ALONE.match(text))
         or (":" in tail and _LABEL_TAIL.search(tail))
     )
 

@@ -1109,3 +1109,20 @@ def test_a_sites_emoji_prompt_does_not_make_the_next_subhead_a_link() -> None:
     headline = "What's the weather up to in your neck of the woods? Check your local forecast here."
     doc[1] = L(headline)
     assert label_runs(doc, Context(after_link_labels=frozenset({1}))) == [1, 2]
+
+
+def test_a_courtesy_or_from_credit_after_a_captions_full_stop_is_a_credit_but_titles_and_prose_stay() -> None:
+    doc = _lines(
+        LEAD,
+        "Researchers tracked bacteria growth by marking them different colors. Courtesy Andrea Weiss, "
+        "Zach Holmes and Yuanchi Ha",
+        "Cooler Screens fridge doors shown at a Walgreens on February 7th 2022. Courtesy Henry B.",
+        "Vicky White purchased a 2007 Ford Edge before disappearing. From US Marshals Service",
+        "from the White House",
+        PARA_A,
+        "The show inspired the Tony-award winning Broadway musical Come From Away",
+        "The paintings are on loan to the gallery. Courtesy of the museum, the show opens in May.",
+        "She saw Come From Away twice",
+        "from time to time",
+    )
+    assert credit_tails(doc) == [1, 2, 3, 4]
