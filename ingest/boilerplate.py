@@ -1179,13 +1179,33 @@ def _byline_block(lines: list[Line], authors_norm: set[str]) -> dict[int, str]:
                 continue
             if i <= 1 and _is_person_line(text) and not _named_in_body(text, lines, i):
                 found[i] = "authors"
-                if nxt and _AGENCY_LINE.match(nxt):
+                if nxt and (_AGENCY_LINE.match(nxt) or _outlet_under_byline(head, i + 1, lines)):
                     found[i + 1] = "credits"
                 continue
         m = _NAME_COMMA_OUTLET.match(text)
         if m and _is_outlet_line(m.group("outlet")):
             found[i] = "authors"
     return found
+
+
+_TITLE_WORD = re.compile(r"^(?:[A-Z\d(][\w.'’/()&-]*|the|of|and|for|on|at|&)$")
+
+
+def _outlet_under_byline(head: list[Line], at: int, lines: list[Line]) -> bool:
+    """The line under a person's byline that names their paper, whatever its words ("Central
+    Florida Future", "The Independent", "Tallahassee (Fla.) Democrat", "24/7 Wall St."): a short
+    line of capitalised words, not a person's name, with the story's prose right under it (a
+    heading under a byline introduces a part of the story, which a paper's name does not)."""
+    text = head[at].text
+    words = text.split()
+    if not 1 <= len(words) <= 6 or text[-1:] in '!?:;"”' or (text.endswith(".") and not text.endswith("St.")):
+        return False
+    if not all(_TITLE_WORD.match(w) for w in words) or not any(w[:1].isupper() for w in words):
+        return False
+    if re.search(r"\b(?:1[89]|20)\d\d", text):
+        return False  # "The 1940s", "Summer 2023": a part of the story by its time
+    after = lines[at + 1].text if at + 1 < len(lines) else ""
+    return len(after.split()) >= 12 and not _is_person_line(text)
 
 
 def _signature_block(lines: list[Line]) -> dict[int, str]:

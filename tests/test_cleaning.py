@@ -724,6 +724,25 @@ def test_a_name_over_an_organisations_name_is_a_byline_and_its_outlet() -> None:
     assert _byline_block(page, set()) == {0: "authors"}
 
 
+def test_a_papers_name_of_any_words_under_a_writers_name_is_their_outlet_but_a_heading_stays() -> None:
+    from ingest.boilerplate import _byline_block, split_lines
+
+    story = "The mayor said the plan was ready for a vote on Tuesday night, after months of debate."
+    for outlet in (
+        "Central Florida Future",
+        "The Independent",
+        "Tallahassee (Fla.) Democrat",
+        "24/7 Wall St.",
+    ):
+        page = split_lines(f"Bridgette E Norris\n\n{outlet}\n\n{story}\n\n{story} Again.")
+        assert _byline_block(page, set()) == {0: "authors", 1: "credits"}, outlet
+    # a part of the story by its time, or a heading over a list rather than prose, is the story's
+    page = split_lines(f"Bridgette E Norris\n\nThe 1940s\n\n{story}\n\n{story} Again.")
+    assert _byline_block(page, set()) == {0: "authors"}
+    page = split_lines(f"Bridgette E Norris\n\nKey Takeaways\n\nRates rise\n\n{story}")
+    assert _byline_block(page, set()) == {0: "authors"}
+
+
 @pytest.mark.parametrize(
     ("text", "repaired"),
     [
