@@ -341,10 +341,11 @@ def _surname_elsewhere(name: str, texts: Sequence[str], skip: int) -> bool:
     in a line that is only their name under a label (the byline "Delaware Voice Jenson Dennard")."""
     surname = re.compile(r"\b" + re.escape(name.split()[-1].strip("’'.,")) + r"\b", re.I)
     full = name.lower()
+    # the same introduction printed again at the other end of the page is no mention in the story
     return any(
         surname.search(t) and not (_words(t) <= BYLINE_MAX_WORDS and full in t.lower())
         for k, t in enumerate(texts)
-        if k != skip
+        if k != skip and t != texts[skip]
     )
 
 
@@ -421,6 +422,10 @@ def head_bios(lines: Sequence[_Line], context: Context | None = None) -> list[in
     sentences = _sentences(texts[0])
     m = _BIO.match(sentences[0]) if sentences else None
     authors = context.authors if context else frozenset()
+    if m is None and sentences and len(sentences) <= 4 and _opens_with_author(sentences[0], authors):
+        # the bylined writer's full name opens the first line, whatever the verb ("Col. Wayne E.
+        # Dillingham is retired from the U.S. Air Force …"); a story names its writer only in a quote
+        return [0]
     if m is None or len(sentences) > 4:
         return []
     if not _WRITER_ROLE.search(sentences[0]) and not _is_author(m.group("name"), authors):
@@ -454,7 +459,9 @@ def _word_before(text: str, at: int) -> str:
 
 # "Dr. Shelby Harris specializes in …", "Christopher Elliott's latest book is …": a title may stand
 # before a bylined name; what follows is a sentence about them (three words or more)
-_TITLE = re.compile(r"^(?:(?:Dr|Prof|Rev|Sen|Rep|Gov|Gen|Ambassador|Former|Judge)\.?\s+)*")
+_TITLE = re.compile(
+    r"^(?:(?:Dr|Prof|Rev|Sen|Rep|Gov|Gen|Col|Lt|Maj|Capt|Adm|Ambassador|Former|Judge)\.?\s+)*"
+)
 _AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 
 

@@ -629,6 +629,14 @@ def test_a_guest_writer_introduced_above_the_story_goes_when_bylined() -> None:
     assert head_bios(doc) == []  # not bylined and no writer's role: the story's subject
 
 
+def test_a_bylined_writer_with_a_rank_introduced_above_and_again_below_the_story_is_a_bio() -> None:
+    bio = "Col. Wayne E. Dillingham is retired from the U.S. Air Force and lives in Murfreesboro."
+    doc = _lines(bio, LEAD, "Dillingham said he had watched the pipeline for years.", PARA_A, bio)
+    byline = Context(authors=frozenset({"Wayne E. Dillingham"}))
+    assert head_bios(doc, byline) == [0]
+    assert head_bios(doc) == []  # without a byline the line is about the story's subject
+
+
 PARA_A = (
     "The festival opened on Friday with a record crowd, and organisers said ticket sales had doubled "
     "since last year."
