@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keyword-index", default=None, help="alias for keyword (default: --index)")
     ap.add_argument("--queries", type=int, default=100, help="quiz questions per mode and concurrency")
     ap.add_argument("--concurrency", default="1,8")
+    ap.add_argument("--modes", default=",".join(MODES), help="subset, e.g. keyword (a --no-embed index)")
     ap.add_argument("--smoke", action="store_true", help="tiny index, 4 queries (CI)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -236,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     # Every (mode, concurrency) gets its own questions: the API's embedder caches vectors by text,
     # so repeating a question would measure the cache, not the query path. Bare and API runs of
     # one combination share their questions. Five more questions warm both paths up.
-    n_sets = len(conc) * len(MODES)
+    modes = [m for m in args.modes.split(",") if m]
+    if unknown := set(modes) - set(MODES):
+        sys.exit(f"unknown mode(s) {sorted(unknown)}: choose from {', '.join(MODES)}")
+    n_sets = len(conc) * len(modes)
     if args.smoke:
         pool = [q["question"] for q in smoke_questions(tmp / "sample.jsonl", args.queries)]
     else:
@@ -276,12 +280,12 @@ def main(argv: list[str] | None = None) -> int:
             **{m: f for m, f in bare_functions(client, args.index, model).items() if m != "keyword"},
         }
         warm = pool[-5:] if len(pool) > args.queries * n_sets else pool[:5]
-        for mode in MODES:
+        for mode in modes:
             for f in [api_fn(mode), bare.get(mode)]:
                 if f:
                     for q in warm:
                         f(q)
-        for i, (c, mode) in enumerate((c, m) for c in conc for m in MODES):
+        for i, (c, mode) in enumerate((c, m) for c in conc for m in modes):
             qs = question_set(i)
             print(f"concurrency {c}: {mode} ...", flush=True)
             results[f"{mode}@{c}"] = {
