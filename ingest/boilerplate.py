@@ -497,7 +497,8 @@ RULES: tuple[Rule, ...] = (
             r"(?-i:^(?:More|MORE) (?:by|BY) [A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}\s*:?$)",
             r"(?-i:^(?!(?:WHEN|WHERE|WHAT|WHO|WHY|HOW|COST|DETAILS|TICKETS|ADMISSION|INFO|MORE INFORMATION|HOURS|"
             r"LOCATION|PRICE|SIGNED|RECORD|NOTE|UPDATE|CORRECTION|EDITOR'S NOTE|EDITOR’S NOTE|Q|A|FINAL|SCORE)\s*:)"
-            r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S+(?:\s+\S+){3,}(?<![.!?\"”]))$",
+            # (not a list's entry, a work and its year: "BASEMENT: 'The Blair Witch Project' (1999)")
+            r"[A-Z][A-Z0-9 '’&!?.,/-]{1,40}[A-Z!?'’]:\s*\S+(?:\s+\S+){3,}(?<![.!?\"”])(?<!\(\d{4}\)))$",
             r"^[^.:!?]{1,60}[A-Za-z)'’\"”!?]:(?=[A-Z'‘\"“$#\d])\S",
             # "HOW WILL NFL PLAYERS RESPOND? After Hamlin incident, it's clear …": a question in
             # capitals as the label, a headline after it, no full stop
@@ -584,7 +585,8 @@ RULES: tuple[Rule, ...] = (
             r"^sign up for (?:(?:a |an )?(?-i:[A-Z])|our )[\w+&'’ -]{1,40}[\w+]$",  # a name, not "… for autopay"
             r"^stream [\w+&'’ :-]{2,50} on (?:netflix|hulu|(?:hbo )?max|amazon(?: prime(?: video)?)?|prime video|"
             r"disney(?:\+| plus)|peacock|paramount(?:\+| plus)|apple tv(?:\+| plus)?|youtube(?: tv)?|sling(?: tv)?|fubo(?:tv)?)$",
-            r"\bplay the [\w .]+ (?:crossword|puzzle|games?)\b",
+            # a named game ("Play the USA TODAY Daily Crossword"), not "play the first of two games"
+            r"\bplay the (?-i:[A-Z])[\w .]+ (?:crossword|puzzle|games?)\b",
             r"\bdownload (?:the|our) [\w .]+ app\b",
             r"\bthe [\w .]+ app gets you\b",
             r"^(?:what['’]s|what is) the weather (?:today|like)\?",

@@ -76,6 +76,8 @@ _GLUED_FIGURE = re.compile(r"^(?P<label>[^\n]{2,80}?[a-z])[:?](?P<head>\d[\d,.]*
 # "July 2020: Just how bad was …": a month and a year label an archive link; a day makes a schedule
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTH_YEAR = re.compile(rf"^(?:{_MONTHS}) (?:19|20)\d\d$")
+_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_DATE_VALUE = re.compile(rf"^(?:{_MONTHS}|{_MONTH_ABBR})\s+\d{{1,2}}\b")
 # a comma against a lower-case word or a figure ("strong,but", "dead,10"), a closing quote against
 # the next word ("'at a complete loss'after": a quoted phrase, then three letters, not "You’ll"):
 # prose keeps those spaces, a glued link loses them
@@ -239,6 +241,8 @@ def labelled_headline(text: str) -> bool:
     if any(ch.isdigit() for ch in m.group("label")) and not _MONTH_YEAR.match(m.group("label")):
         return False  # "Game 6: Bucks vs. Heat …", "Aug. 18: … plays the State Fair": a schedule's entry
     rest = text[m.end("label") + 1 :]
+    if _DATE_VALUE.match(rest.lstrip()):
+        return False  # "Service begins: Nov. 3 with flights every day": a fact box's date
     head = rest.split()
     lower = sum(1 for w in head if w[:1].islower())
     digits = sum(1 for w in head if any(ch.isdigit() for ch in w))

@@ -1134,3 +1134,21 @@ def test_a_courtesy_or_from_credit_after_a_captions_full_stop_is_a_credit_but_ti
         "from time to time",
     )
     assert credit_tails(doc) == [1, 2, 3, 4]
+
+
+def test_a_label_over_dates_is_a_fact_boxs_field_not_a_series_of_links() -> None:
+    doc = _lines(
+        LEAD,
+        "Service begins: Nov. 3 with flights every day but Tuesday and Wednesday",
+        PARA_A,
+        "Service begins: Nov. 11 with flights on Thursdays and Sundays",
+        PARA_B,
+    )
+    assert repeated_label_links(doc) == []
+    series = _lines(
+        LEAD,
+        "Fact check: Over 159 million people voted in the election, a record turnout",
+        PARA_A,
+        "Fact check: The photo of the crowd was taken at a rally in 2016, not this year",
+    )
+    assert repeated_label_links(series) == [1, 3]
