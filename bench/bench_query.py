@@ -108,8 +108,10 @@ def start_api(env: dict[str, str], workers: int = 1) -> tuple[subprocess.Popen, 
     raise RuntimeError("newsdesk serve did not come up in 180 s")
 
 
-def run_load(fn: Callable[[str], Any], queries: list[str], concurrency: int) -> dict[str, Any]:
-    """Send every query once; returns latency percentiles (ms), errors and throughput."""
+def _timed_load(
+    fn: Callable[[str], Any], queries: list[str], concurrency: int
+) -> tuple[list[float], int, float]:
+    """Send every query once: latencies (ms), errors and the wall time of the whole load."""
     latencies: list[float] = []
     errors = 0
 
@@ -130,7 +132,10 @@ def run_load(fn: Callable[[str], Any], queries: list[str], concurrency: int) -> 
     else:
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(one, queries))
-    wall = time.perf_counter() - t0
+    return latencies, errors, time.perf_counter() - t0
+
+
+def _summary(latencies: list[float], errors: int, wall: float) -> dict[str, Any]:
     if not latencies:
         return {"n": 0, "errors": errors}
     return {
@@ -142,6 +147,33 @@ def run_load(fn: Callable[[str], Any], queries: list[str], concurrency: int) -> 
         "mean_ms": round(sum(latencies) / len(latencies), 1),
         "qps": round(len(latencies) / wall, 2),
     }
+
+
+def run_load(fn: Callable[[str], Any], queries: list[str], concurrency: int) -> dict[str, Any]:
+    """Send every query once; returns latency percentiles (ms), errors and throughput."""
+    return _summary(*_timed_load(fn, queries, concurrency))
+
+
+PAIRED_BATCHES = 5
+
+
+def run_paired(
+    api: Callable[[str], Any], bare: Callable[[str], Any], queries: list[str], concurrency: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The API and the bare query over the same questions, taking turns batch by batch (the order
+    flips each batch), so both see the same machine: run one whole load after the other and a
+    background merge or a noisy neighbour lands on one side only (this machine's speed moves by
+    half within minutes, which swung the ratio from 2x to 4x between runs of the same code)."""
+    size = max(1, -(-len(queries) // PAIRED_BATCHES))
+    acc = {"api": ([], 0, 0.0), "bare": ([], 0, 0.0)}
+    for k in range(0, len(queries), size):
+        batch = queries[k : k + size]
+        order = ("api", "bare") if (k // size) % 2 == 0 else ("bare", "api")
+        for side in order:
+            lat, err, wall = _timed_load(api if side == "api" else bare, batch, concurrency)
+            a_lat, a_err, a_wall = acc[side]
+            acc[side] = (a_lat + lat, a_err + err, a_wall + wall)
+    return _summary(*acc["api"]), _summary(*acc["bare"])
 
 
 def bare_functions(client, alias: str, model) -> dict[str, Callable[[str], Any]]:
@@ -288,13 +320,12 @@ def main(argv: list[str] | None = None) -> int:
         for i, (c, mode) in enumerate((c, m) for c in conc for m in modes):
             qs = question_set(i)
             print(f"concurrency {c}: {mode} ...", flush=True)
-            results[f"{mode}@{c}"] = {
-                "mode": mode,
-                "concurrency": c,
-                "api": run_load(api_fn(mode), qs, c),
-            }
+            results[f"{mode}@{c}"] = {"mode": mode, "concurrency": c}
             if mode in bare:
-                results[f"{mode}@{c}"]["bare"] = run_load(bare[mode], qs, c)
+                api_r, bare_r = run_paired(api_fn(mode), bare[mode], qs, c)
+                results[f"{mode}@{c}"].update(api=api_r, bare=bare_r, paired_batches=PAIRED_BATCHES)
+            else:
+                results[f"{mode}@{c}"]["api"] = run_load(api_fn(mode), qs, c)
         http.close()
     finally:
         for p in procs:
