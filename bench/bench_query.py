@@ -238,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=100, help="quiz questions per mode and concurrency")
     ap.add_argument("--concurrency", default="1,8")
     ap.add_argument("--modes", default=",".join(MODES), help="subset, e.g. keyword (a --no-embed index)")
+    ap.add_argument(
+        "--warmup", type=int, default=5, help="questions (none of the measured) sent to both paths first"
+    )
     ap.add_argument("--smoke", action="store_true", help="tiny index, 4 queries (CI)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -268,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     conc = [int(c) for c in args.concurrency.split(",")]
     # Every (mode, concurrency) gets its own questions: the API's embedder caches vectors by text,
     # so repeating a question would measure the cache, not the query path. Bare and API runs of
-    # one combination share their questions. Five more questions warm both paths up.
+    # one combination share their questions. ``--warmup`` more questions warm both paths up.
     modes = [m for m in args.modes.split(",") if m]
     if unknown := set(modes) - set(MODES):
         sys.exit(f"unknown mode(s) {sorted(unknown)}: choose from {', '.join(MODES)}")
@@ -276,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         pool = [q["question"] for q in smoke_questions(tmp / "sample.jsonl", args.queries)]
     else:
-        pool = load_questions(args.queries * n_sets + 5)
+        pool = load_questions(args.queries * n_sets + args.warmup)
     queries = pool[: args.queries]
 
     def question_set(i: int) -> list[str]:
@@ -311,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             "keyword": bare_functions(client, kw_index, model)["keyword"],
             **{m: f for m, f in bare_functions(client, args.index, model).items() if m != "keyword"},
         }
-        warm = pool[-5:] if len(pool) > args.queries * n_sets else pool[:5]
+        warm = pool[-args.warmup :] if len(pool) > args.queries * n_sets else pool[: args.warmup]
         for mode in modes:
             for f in [api_fn(mode), bare.get(mode)]:
                 if f:
