@@ -83,6 +83,7 @@ PER_SECTION_V3 = dict.fromkeys(PER_SECTION_V2, 7)
 SEED_V4 = 20261208  # round 3: v3 was scored once at the end of round 2 and is development data since
 SEED_V5 = 20261209  # round 4: v4 was scored once at the end of round 3 and is development data since
 PER_SECTION_V5 = dict.fromkeys(PER_SECTION_V2, 9)  # 126 documents: the issue asks for >= 120
+SEED_V24 = 20261228  # round 22: v23 was scored once at the end of round 20, development data since
 SEED_V23 = 20261227  # round 21: v22 was scored once at the end of round 20, development data since
 SEED_V22 = 20261226  # round 20: v21 was scored once at the end of round 19, development data since
 SEED_V21 = 20261225  # round 19: v20 was scored once at the end of round 18, development data since
@@ -124,6 +125,7 @@ SEEDS = {
     "v21": SEED_V21,
     "v22": SEED_V22,
     "v23": SEED_V23,
+    "v24": SEED_V24,
 }
 
 
@@ -224,7 +226,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--set",
-        choices=tuple(f"v{n}" for n in range(1, 24)),
+        choices=tuple(f"v{n}" for n in range(1, 25)),
         default="v1",
     )
     ap.add_argument("--manifest", type=Path, default=None, help="v2/v3: write ids, sources and splits here")
