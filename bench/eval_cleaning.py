@@ -62,9 +62,9 @@ from ingest.settings import IngestSettings  # noqa: E402
 LABELS = REPO / "tests" / "fixtures" / "cleaning_labels"
 LABELS_V2 = REPO / "tests" / "fixtures" / "cleaning_labels_v2"
 # each round's sealed set, scored once at the end of its round and development data since
-SPENT = {f"v{n}": REPO / "tests" / "fixtures" / f"cleaning_labels_v{n}" for n in range(3, 24)}
+SPENT = {f"v{n}": REPO / "tests" / "fixtures" / f"cleaning_labels_v{n}" for n in range(3, 25)}
 # the next round's sealed set, scored only with ``--sealed``: drawn and labelled before its rules
-SEALED = ("v24", REPO / "tests" / "fixtures" / "cleaning_labels_v24")
+SEALED = ("v25", REPO / "tests" / "fixtures" / "cleaning_labels_v25")
 CORPUS = REPO.parent / "shared" / "data" / "scraped_news_2023_2024.jsonl.gz"
 RESULTS = REPO / "bench" / "results" / "cleaning_eval.json"
 
