@@ -237,6 +237,10 @@ def ingest(
     With the stack up (`newsdesk up`) the run goes to its worker, which keeps the model loaded, and
     shows in Prefect's UI. Safe to re-run: unchanged articles are skipped, nothing duplicated.
     """
+    try:
+        _require_some_input(paths)
+    except NothingToIngest as exc:
+        _fail(exc)
     s = settings().search
     overrides = {"dask_address": dask} if dask else None
     # One probe: the stack's server (exported for an in-process run too) and whether a worker serves it.
@@ -253,6 +257,34 @@ def ingest(
         _print_ingest_report(report)
     if report["seen"] and report["quarantined"] == report["seen"]:
         raise typer.Exit(2)
+
+
+class NothingToIngest(Exception):
+    """Every path given is a local path that does not exist."""
+
+
+def _require_some_input(paths: list[str]) -> None:
+    """Fail in a second, before Prefect or torch start, when every path is a local path that does
+    not exist (a typo such as ``seedz/``), naming the closest name that does. A run with at least
+    one real input goes on and quarantines the missing paths with their reason, as before."""
+    import difflib
+    from pathlib import Path
+
+    hints = []
+    for raw in paths:
+        if "://" in raw or any(ch in raw for ch in "*?["):
+            return  # a URL or a glob: the loaders tell what they find
+        path = Path(raw).expanduser()
+        if path.exists():
+            return
+        parent = path.parent
+        try:
+            names = sorted(child.name for child in parent.iterdir())
+        except OSError:
+            names = []
+        close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
+        hints.append(f"{raw} (did you mean {parent / close[0]}?)" if close else raw)
+    raise NothingToIngest(f"no such file or directory: {', '.join(hints)}; nothing was ingested")
 
 
 def _ingest_here(
@@ -487,6 +519,8 @@ def describe_error(exc: BaseException) -> tuple[int, str]:
 
     if isinstance(exc, ElasticsearchUnavailable | IndexMissing | DaskUnavailable):
         return 1, str(exc)
+    if isinstance(exc, NothingToIngest):
+        return 2, str(exc)
     if "search.retrieval" in sys.modules:
         from search.retrieval import QueryError
 

@@ -72,6 +72,23 @@ def test_ingest_with_elasticsearch_down_fails_fast_naming_the_url_and_the_fix(tm
     assert "Traceback" not in proc.stderr
 
 
+def test_ingest_of_a_mistyped_path_fails_at_once_naming_the_path_it_meant(tmp_path: Path):
+    # nothing exists under the name given: no flow starts, no Elasticsearch is needed
+    dead = f"http://127.0.0.1:{free_port()}"
+    proc = _run(
+        ["ingest", str(REPO / "seedz"), "--no-embed"],
+        {"NEWSDESK_ES_URL": dead, "NEWSDESK_DATA_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    lines = _lines(proc)
+    assert len(lines) <= 2, lines
+    message = " ".join(lines)
+    assert "no such file or directory" in message and "seedz" in message
+    assert f"did you mean {REPO / 'seeds'}?" in message
+    assert "Traceback" not in proc.stderr
+
+
 @pytest.mark.elasticsearch
 def test_ingest_on_a_dask_scheduler_that_does_not_answer_fails_fast_naming_it_and_the_fix(
     es_url: str, tmp_path: Path
