@@ -270,9 +270,12 @@ def _require_some_input(paths: list[str]) -> None:
     import difflib
     from pathlib import Path
 
+    from ingest.loaders import is_glob
+    from ingest.urls import is_url
+
     hints = []
     for raw in paths:
-        if "://" in raw or any(ch in raw for ch in "*?["):
+        if is_url(raw) or is_glob(raw):
             return  # a URL or a glob: the loaders tell what they find
         path = Path(raw).expanduser()
         if path.exists():

@@ -132,7 +132,7 @@ def _expand(paths: Iterable[str | Path]) -> Iterator[Path | IngestError]:
                 yield IngestError("directory holds no supported files", origin=text)
         elif path.is_file():
             yield path
-        elif any(ch in text for ch in "*?["):
+        elif is_glob(text):
             matches = sorted(glob.glob(os.path.expanduser(text), recursive=True))
             files = [Path(m) for m in matches if Path(m).is_file() and _supported(Path(m))]
             if not files:
@@ -140,6 +140,11 @@ def _expand(paths: Iterable[str | Path]) -> Iterator[Path | IngestError]:
             yield from files
         else:
             yield IngestError("no such file or directory", origin=text)
+
+
+def is_glob(text: str) -> bool:
+    """A path pattern the loader expands ("data/*.jsonl"), not a file name."""
+    return any(ch in text for ch in "*?[")
 
 
 def open_input(path: Path, roots: AllowedRoots | None = None) -> IO[bytes]:

@@ -36,6 +36,14 @@ def _lines(proc: subprocess.CompletedProcess) -> list[str]:
     return [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
 
 
+def _short_message(proc: subprocess.CompletedProcess) -> str:
+    """The failure's message: at most two lines (one, wrapped), and never a traceback."""
+    lines = _lines(proc)
+    assert len(lines) <= 2, lines
+    assert "Traceback" not in proc.stderr
+    return " ".join(lines)
+
+
 @pytest.mark.elasticsearch
 @pytest.mark.parametrize("command", [["search", "harbour", "--mode", "keyword"], ["ask", "who holds Qaim?"]])
 def test_missing_index_is_one_line_and_a_nonzero_exit(es_url: str, tmp_path: Path, command: list[str]):
@@ -63,13 +71,10 @@ def test_ingest_with_elasticsearch_down_fails_fast_naming_the_url_and_the_fix(tm
         timeout=60,
     )
     assert proc.returncode == 1
-    lines = _lines(proc)
-    assert len(lines) <= 2, lines
-    message = " ".join(lines)
+    message = _short_message(proc)
     assert f"not reachable at {dead}" in message
     assert "newsdesk es start" in message and "NEWSDESK_ES_URL" in message
     assert "tried 3 times" in message
-    assert "Traceback" not in proc.stderr
 
 
 def test_ingest_of_a_mistyped_path_fails_at_once_naming_the_path_it_meant(tmp_path: Path):
@@ -81,12 +86,9 @@ def test_ingest_of_a_mistyped_path_fails_at_once_naming_the_path_it_meant(tmp_pa
         timeout=60,
     )
     assert proc.returncode == 2
-    lines = _lines(proc)
-    assert len(lines) <= 2, lines
-    message = " ".join(lines)
+    message = _short_message(proc)
     assert "no such file or directory" in message and "seedz" in message
     assert f"did you mean {REPO / 'seeds'}?" in message
-    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.elasticsearch
@@ -100,11 +102,9 @@ def test_ingest_on_a_dask_scheduler_that_does_not_answer_fails_fast_naming_it_an
         timeout=60,
     )
     assert proc.returncode == 1
-    lines = _lines(proc)
-    assert len(lines) <= 2, lines
-    message = " ".join(lines)
+    message = _short_message(proc)
     assert f"no Dask scheduler answers at {dead}" in message and "NEWSDESK_DASK_ADDRESS" in message
-    assert "newsdesk up --dask-workers" in message and "Traceback" not in proc.stderr
+    assert "newsdesk up --dask-workers" in message
 
 
 class _NotElasticsearch(BaseHTTPRequestHandler):
